@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * iommu-hwinfoctl decode: offline, on register values pasted from a bug
+ * report, dmesg or sysfs.  Exit code is the nesting verdict of the model
+ * matching the vendor (0 supported, 1 unsupported, 2 unknown), so scripts
+ * can use it directly; 65 for malformed values, 64 for usage errors.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ihw-error.h"
+#include "ihw-json.h"
+#include "ihw-parse.h"
+#include "ihw-verdict.h"
+
+static const struct {
+  const char *word;
+  IhwVendor vendor;
+} vendor_words[] = {
+  { "intel", IHW_VENDOR_INTEL_VTD }, { "intel-vtd", IHW_VENDOR_INTEL_VTD }, { "vtd", IHW_VENDOR_INTEL_VTD },
+  { "amd", IHW_VENDOR_AMD_VI },      { "amd-vi", IHW_VENDOR_AMD_VI },
+  { "smmuv3", IHW_VENDOR_ARM_SMMUV3 }, { "arm-smmuv3", IHW_VENDOR_ARM_SMMUV3 },
+};
+
+static void
+print_human (const IhwFeatures *f, IhwModel model, const IhwResult *res)
+{
+  const IhwVendorDesc *d = f->desc;
+  guint64 unknown_total = 0;
+
+  printf ("%s registers\n", d->title);
+  for (guint i = 0; i < d->n_regs; i++)
+    if (ihw_features_has_reg (f, i))
+      printf ("  %-5s 0x%0*" G_GINT64_MODIFIER "x\n", d->regs[i].name, d->regs[i].bits / 4, f->regs[i]);
+
+  printf ("\n  %-16s %-20s %-10s %s\n", "KEY", "FIELD", "VALUE", "MEANING");
+  for (guint i = 0; i < d->n_fields; i++)
+    {
+      const IhwFieldDef *def = &d->fields[i];
+      IhwValue v = ihw_field_value (f, def);
+      g_autofree char *val = NULL;
+      g_autofree char *field = NULL;
+
+      if (v.type == IHW_VALUE_ABSENT)
+        continue;
+      val = ihw_value_to_string (&v);
+      field = g_strdup_printf ("%s.%s", d->regs[def->reg].name, def->mnemonic);
+      printf ("  %-16s %-20s %-10s %s\n", def->key, field, val, def->description);
+    }
+
+  for (guint i = 0; i < d->n_regs; i++)
+    unknown_total |= ihw_features_unknown_bits (f, i);
+  if (unknown_total)
+    {
+      printf ("\n  Bits not described by the tables (shown raw):\n");
+      for (guint i = 0; i < d->n_regs; i++)
+        {
+          guint64 u = ihw_features_unknown_bits (f, i);
+          if (u)
+            printf ("    %-5s 0x%" G_GINT64_MODIFIER "x\n", d->regs[i].name, u);
+        }
+    }
+
+  printf ("\nNested translation with <iommu model='%s'>: %s\n", ihw_model_name (model),
+          ihw_verdict_name (res->verdict));
+  for (guint i = 0; i < res->reasons->len; i++)
+    {
+      const IhwReason *r = res->reasons->pdata[i];
+      printf ("  %-18s needed %s, found %s: %s\n", r->requirement, r->needed, r->found, r->why);
+    }
+  for (guint i = 0; i < res->notes->len; i++)
+    printf ("  note: %s\n", (const char *) res->notes->pdata[i]);
+}
+
+int
+ctl_decode (CtlGlobal *g, int argc, char **argv)
+{
+  static const char args[] = "intel CAP ECAP | amd EFR [EFR2] | smmuv3 IDR0 IDR1 IDR3 IDR5";
+  g_autoptr (GError) error = NULL;
+  IhwVendor vendor = IHW_VENDOR_UNKNOWN;
+  IhwFeatures f;
+  IhwModel model;
+  IhwDeviceFacts facts = { 0 };
+  g_autoptr (IhwResult) res = NULL;
+  int code;
+
+  if (!ctl_parse_options (g, "decode", args,
+                          "Values are hexadecimal, with or without 0x; dmesg lines such as\n"
+                          "'cap d2008c222f0606 ecap f00f4a' or 'Extended features (0x…, 0x…)' and\n"
+                          "sysfs 'EFR:EFR2' are accepted as pasted.",
+                          NULL, &argc, &argv, &code))
+    return code;
+  if (argc < 2)
+    return ctl_usage_error ("decode", "which IOMMU? expected one of intel, amd, smmuv3");
+  for (guint i = 0; i < G_N_ELEMENTS (vendor_words); i++)
+    if (g_ascii_strcasecmp (argv[1], vendor_words[i].word) == 0)
+      vendor = vendor_words[i].vendor;
+  if (vendor == IHW_VENDOR_UNKNOWN)
+    return ctl_usage_error ("decode", "unknown IOMMU '%s': expected one of intel, amd, smmuv3", argv[1]);
+  if (argc < 3)
+    return ctl_usage_error ("decode", "no register values given for %s", argv[1]);
+
+  if (!ihw_parse_register_words (vendor, (const char *const *) argv + 2, &f, &error))
+    return ctl_fail (error);
+
+  model = ihw_vendor_model (vendor);
+  facts.device = "";
+  facts.features = &f;
+  res = ihw_check_nesting (model, &facts, 1, NULL);
+
+  if (g->json)
+    {
+      IhwResult *results[] = { res };
+      g_autoptr (JsonNode) node = ihw_json_decode (&f, &model, results, 1);
+      ctl_print_json (node);
+    }
+  else
+    print_human (&f, model, res);
+
+  return ihw_verdict_exit_code (res->verdict);
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ARM SMMUv3 ID registers IDR0..IDR5 (and IIDR/AIDR from iommufd).
+ * Bit positions follow drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h and the
+ * SMMUv3 architecture specification (IHI 0070), section 6.3.
+ */
+#include "ihw-decode.h"
+
+enum { IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR, AIDR };
+
+static const IhwRegisterDef smmuv3_regs[] = {
+  [IDR0] = { "idr0", 32 }, [IDR1] = { "idr1", 32 }, [IDR2] = { "idr2", 32 },
+  [IDR3] = { "idr3", 32 }, [IDR4] = { "idr4", 32 }, [IDR5] = { "idr5", 32 },
+  [IIDR] = { "iidr", 32 }, [AIDR] = { "aidr", 32 },
+};
+
+#define B(k, r, m, bit, d) { .key = k, .reg = r, .mnemonic = m, .lo = bit, .width = 1, .kind = IHW_FIELD_BOOL, .description = d }
+#define U(k, r, m, lo_, w, d) { .key = k, .reg = r, .mnemonic = m, .lo = lo_, .width = w, .kind = IHW_FIELD_UINT, .description = d }
+
+static const IhwFieldDef smmuv3_fields[] = {
+  B ("s2p", IDR0, "S2P", 0, "Stage-2 translation"),
+  B ("s1p", IDR0, "S1P", 1, "Stage-1 translation"),
+  { .key = "ttf", .reg = IDR0, .mnemonic = "TTF", .lo = 2, .width = 2, .kind = IHW_FIELD_ENUM,
+    .names = { "reserved", "aarch32", "aarch64", "aarch32+aarch64" }, .n_map = 4,
+    .description = "Translation table formats" },
+  B ("cohacc", IDR0, "COHACC", 4, "Coherent access (IO-coherent table walks)"),
+  B ("btm", IDR0, "BTM", 5, "Broadcast TLB maintenance"),
+  U ("httu", IDR0, "HTTU", 6, 2, "Hardware table update (1: access flag, 2: +dirty)"),
+  B ("dormhint", IDR0, "DORMHINT", 8, "Dormant hint"),
+  B ("hyp", IDR0, "Hyp", 9, "Hypervisor stage-1 contexts"),
+  B ("ats", IDR0, "ATS", 10, "PCIe ATS"),
+  B ("ns1ats", IDR0, "NS1ATS", 11, "Split-stage ATS not supported"),
+  B ("asid16", IDR0, "ASID16", 12, "16-bit ASIDs"),
+  B ("msi", IDR0, "MSI", 13, "MSI interrupts"),
+  B ("sev", IDR0, "SEV", 14, "WFE wake-up events"),
+  B ("atos", IDR0, "ATOS", 15, "Address translation operations"),
+  B ("pri", IDR0, "PRI", 16, "PCIe page requests"),
+  B ("vmw", IDR0, "VMW", 17, "VMID wildcard matching"),
+  B ("vmid16", IDR0, "VMID16", 18, "16-bit VMIDs"),
+  B ("cd2l", IDR0, "CD2L", 19, "2-level context descriptor tables"),
+  B ("vatos", IDR0, "VATOS", 20, "Virtual ATOS page"),
+  { .key = "ttendian", .reg = IDR0, .mnemonic = "TTENDIAN", .lo = 21, .width = 2, .kind = IHW_FIELD_ENUM,
+    .names = { "mixed", "reserved", "little", "big" }, .n_map = 4,
+    .description = "Table endianness" },
+  U ("stall_model", IDR0, "STALL_MODEL", 24, 2, "Stall model (0: stall+terminate, 1: terminate, 2: stall forced)"),
+  B ("term_model", IDR0, "TERM_MODEL", 26, "Terminate model"),
+  { .key = "st_level", .reg = IDR0, .mnemonic = "ST_LEVEL", .lo = 27, .width = 2, .kind = IHW_FIELD_ENUM,
+    .names = { "linear", "2-level", "reserved", "reserved" }, .n_map = 4,
+    .description = "Stream table format" },
+  U ("sidsize", IDR1, "SIDSIZE", 0, 6, "StreamID bits"),
+  U ("ssidsize", IDR1, "SSIDSIZE", 6, 5, "SubstreamID (PASID) bits"),
+  U ("priqs", IDR1, "PRIQS", 11, 5, "log2 PRI queue entries"),
+  U ("eventqs", IDR1, "EVENTQS", 16, 5, "log2 event queue entries"),
+  U ("cmdqs", IDR1, "CMDQS", 21, 5, "log2 command queue entries"),
+  B ("attr_perms_ovr", IDR1, "ATTR_PERMS_OVR", 26, "Incoming permission override"),
+  B ("attr_types_ovr", IDR1, "ATTR_TYPES_OVR", 27, "Incoming attribute override"),
+  B ("rel", IDR1, "REL", 28, "Relative table base addresses"),
+  B ("queues_preset", IDR1, "QUEUES_PRESET", 29, "Fixed queue base addresses"),
+  B ("tables_preset", IDR1, "TABLES_PRESET", 30, "Fixed table base addresses"),
+  B ("ecmdq", IDR1, "ECMDQ", 31, "Enhanced command queues"),
+  U ("ba_vatos", IDR2, "BA_VATOS", 0, 10, "VATOS page base"),
+  B ("had", IDR3, "HAD", 2, "Hierarchical attribute disable"),
+  B ("pbha", IDR3, "PBHA", 3, "Page-based hardware attributes"),
+  B ("xnx", IDR3, "XNX", 4, "EL0/EL1 execute-never distinction"),
+  B ("pps", IDR3, "PPS", 5, "PRI response PASID"),
+  B ("mpam", IDR3, "MPAM", 7, "Memory partitioning and monitoring"),
+  B ("fwb", IDR3, "FWB", 8, "Stage-2 forced write-back"),
+  B ("stt", IDR3, "STT", 9, "Small translation tables"),
+  B ("ril", IDR3, "RIL", 10, "Range invalidation"),
+  U ("bbml", IDR3, "BBML", 11, 2, "Break-before-make level"),
+  B ("e0pd", IDR3, "E0PD", 13, "E0PD"),
+  B ("ptwnnc", IDR3, "PTWNNC", 14, "Page-table walks non-coherent"),
+  B ("dpt", IDR3, "DPT", 15, "Device permission tables"),
+  { .key = "oas", .reg = IDR5, .mnemonic = "OAS", .lo = 0, .width = 3, .kind = IHW_FIELD_MAP,
+    .map = { 32, 36, 40, 42, 44, 48, 52 }, .n_map = 7, .description = "Output address size (bits)" },
+  B ("gran4k", IDR5, "GRAN4K", 4, "4KiB granule"),
+  B ("gran16k", IDR5, "GRAN16K", 5, "16KiB granule"),
+  B ("gran64k", IDR5, "GRAN64K", 6, "64KiB granule"),
+  U ("vax", IDR5, "VAX", 10, 2, "Virtual address extension (0: 48, 1: 52 bits)"),
+  U ("stall_max", IDR5, "STALL_MAX", 16, 16, "Maximum outstanding stalls"),
+};
+
+const IhwVendorDesc ihw_smmuv3_desc = {
+  .vendor = IHW_VENDOR_ARM_SMMUV3,
+  .name = "arm-smmuv3",
+  .title = "ARM SMMUv3",
+  .regs = smmuv3_regs,
+  .n_regs = G_N_ELEMENTS (smmuv3_regs),
+  .fields = smmuv3_fields,
+  .n_fields = G_N_ELEMENTS (smmuv3_fields),
+};

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The feature model: raw IOMMU capability registers plus the table that says
+ * what each bit field means.  Decoding is lazy and pure: a field's value is
+ * extracted from the raw register when asked for, so nothing is ever lost and
+ * bits no table row claims are reported as unknown, raw.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  IHW_VENDOR_UNKNOWN = 0,
+  IHW_VENDOR_INTEL_VTD,
+  IHW_VENDOR_AMD_VI,
+  IHW_VENDOR_ARM_SMMUV3,
+  IHW_VENDOR_LAST
+} IhwVendor;
+
+typedef enum {
+  IHW_FIELD_BOOL,     /* one bit */
+  IHW_FIELD_UINT,     /* raw value of the bit range, plus `offset` */
+  IHW_FIELD_MAP,      /* raw value indexes `map` (n_map entries); out of range = reserved */
+  IHW_FIELD_BITLIST,  /* bit i set -> map[i] (e.g. SAGAW bit 2 -> 48) */
+  IHW_FIELD_ENUM,     /* raw value indexes `names` */
+} IhwFieldKind;
+
+#define IHW_MAX_REGS 8
+#define IHW_MAX_MAP 8
+
+typedef struct {
+  const char *key;          /* JSON key, lower case ("nest", "pasid_bits") */
+  guint reg;                /* index into the vendor's register table */
+  const char *mnemonic;     /* the spec's name ("NEST"), used in reasons */
+  guint8 lo;                /* lowest bit */
+  guint8 width;             /* number of bits */
+  IhwFieldKind kind;
+  gint8 offset;             /* IHW_FIELD_UINT: added to the raw value */
+  guint16 map[IHW_MAX_MAP]; /* IHW_FIELD_MAP / IHW_FIELD_BITLIST */
+  guint8 n_map;
+  const char *names[IHW_MAX_MAP]; /* IHW_FIELD_ENUM (n_map entries) */
+  const char *only_if;      /* key of a BOOL field: when it is 0, this value is 0 */
+  const char *description;  /* human text for the table */
+} IhwFieldDef;
+
+typedef struct {
+  const char *name;   /* "cap", "efr2", "idr3" */
+  guint bits;         /* 32 or 64 */
+} IhwRegisterDef;
+
+typedef struct {
+  IhwVendor vendor;
+  const char *name;        /* "intel-vtd", "amd-vi", "arm-smmuv3" (SPEC names) */
+  const char *title;       /* "Intel VT-d" */
+  const IhwRegisterDef *regs;
+  guint n_regs;
+  const IhwFieldDef *fields;
+  guint n_fields;
+} IhwVendorDesc;
+
+/* A unit's capabilities: raw registers of one vendor. */
+typedef struct {
+  const IhwVendorDesc *desc;       /* NULL: unknown vendor, nothing decodable */
+  guint64 regs[IHW_MAX_REGS];
+  guint32 present;                 /* bit i: regs[i] is known */
+  guint32 hw_info_flags;           /* vendor hw_info flags (VT-d SPR17 erratum, ...) */
+  gboolean has_hw_info_flags;      /* flags came from the kernel, not from sysfs/user */
+} IhwFeatures;
+
+typedef enum {
+  IHW_VALUE_ABSENT = 0,   /* the register holding it was not provided */
+  IHW_VALUE_BOOL,
+  IHW_VALUE_UINT,
+  IHW_VALUE_STRING,
+  IHW_VALUE_LIST,
+} IhwValueType;
+
+typedef struct {
+  IhwValueType type;
+  guint64 u;                /* BOOL (0/1) and UINT; LIST: number of entries */
+  const char *s;            /* STRING: static text */
+  guint16 list[IHW_MAX_MAP];
+  guint64 raw;              /* the raw bit-field value */
+} IhwValue;
+
+const IhwVendorDesc *ihw_vendor_desc (IhwVendor vendor);
+const IhwVendorDesc *ihw_vendor_desc_by_name (const char *name);
+const char *ihw_vendor_name (IhwVendor vendor);
+
+void ihw_features_init (IhwFeatures *f, IhwVendor vendor);
+gboolean ihw_features_set_reg (IhwFeatures *f, const char *reg, guint64 value);
+gboolean ihw_features_has_reg (const IhwFeatures *f, guint reg);
+int ihw_features_reg_index (const IhwFeatures *f, const char *reg);
+
+const IhwFieldDef *ihw_features_field (const IhwFeatures *f, const char *key);
+IhwValue ihw_field_value (const IhwFeatures *f, const IhwFieldDef *def);
+gboolean ihw_features_get (const IhwFeatures *f, const char *key, IhwValue *out);
+/* Convenience: a BOOL or UINT field's number; `fallback` if absent. */
+guint64 ihw_features_get_uint (const IhwFeatures *f, const char *key, guint64 fallback);
+
+/* Bits of register `reg` that no field of the table describes. */
+guint64 ihw_features_unknown_bits (const IhwFeatures *f, guint reg);
+/* Mask of the bits the table describes for register `reg`. */
+guint64 ihw_vendor_known_mask (const IhwVendorDesc *desc, guint reg);
+
+/* "48", "true", "39,48", "aarch64": the field as a short string. */
+char *ihw_value_to_string (const IhwValue *v);
+
+/* Bit-field extraction shared by every decoder. */
+static inline guint64
+ihw_bits (guint64 value, guint lo, guint width)
+{
+  if (width >= 64)
+    return value >> lo;
+  return (value >> lo) & ((G_GUINT64_CONSTANT (1) << width) - 1);
+}
+
+G_END_DECLS

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The payload IOMMU_GET_HW_INFO returns: out_data_type, the data_len the
+ * kernel wrote back, and the bytes it copied into our buffer.  Parsed into
+ * the feature model; pure, so it can be fuzzed.
+ */
+#pragma once
+
+#include "ihw-features.h"
+
+G_BEGIN_DECLS
+
+/* Larger than any hw_info struct known today (SMMUv3: 40), so a newer kernel
+ * with a grown struct still fits; what goes beyond is counted, not used. */
+#define IHW_HW_INFO_BUF_SIZE 256
+
+typedef struct {
+  guint32 type;                /* out_data_type as the kernel reported it */
+  gboolean type_known;         /* one of IHW_HW_INFO_TYPE_* */
+  IhwFeatures features;        /* desc == NULL for NONE / unknown / CMDQV */
+  guint32 data_len;            /* the kernel's full data length */
+  guint32 struct_len;          /* what this build understands for `type` */
+  guint32 ignored_len;         /* bytes beyond struct_len (newer kernel) */
+  /* TEGRA241_CMDQV */
+  guint8 cmdqv_version, cmdqv_log2vcmdqs, cmdqv_log2vsids;
+} IhwHwInfo;
+
+/* "intel-vtd", "arm-smmuv3", "tegra241-cmdqv", "amd", "none", or NULL. */
+const char *ihw_hw_info_type_name (guint32 type);
+/* Always a printable name: the above, or "unknown type N" (caller frees). */
+char *ihw_hw_info_type_describe (guint32 type);
+
+/* `data`/`avail`: the bytes in our buffer (avail = the buffer size we gave);
+ * `data_len`: what the kernel wrote back.  Fails with IHW_ERROR_BAD_DATA when
+ * a known type's data is shorter than its struct.  Unknown types parse fine,
+ * with type_known FALSE and no features. */
+gboolean ihw_hw_info_parse (guint32 type, const guint8 *data, gsize avail, guint32 data_len,
+                            IhwHwInfo *out, GError **error);
+
+/* The inverse, for recorded hosts and tests: the bytes the kernel would
+ * return for these features.  Returns NULL for vendors without a hw_info type. */
+GBytes *ihw_hw_info_build (const IhwFeatures *f, guint32 flags, guint32 *type_out);
+
+G_END_DECLS

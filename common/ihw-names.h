@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Names shared by the daemon and its clients: PCI addresses, object paths. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define IHW_DBUS_NAME "io.iommuhwinfo1"
+#define IHW_DBUS_PATH "/io/iommuhwinfo1"
+#define IHW_DBUS_UNIT_PATH_PREFIX "/io/iommuhwinfo1/unit/"
+#define IHW_DBUS_DEVICE_PATH_PREFIX "/io/iommuhwinfo1/device/"
+#define IHW_DBUS_MANAGER_IFACE "io.iommuhwinfo1.Manager"
+#define IHW_DBUS_UNIT_IFACE "io.iommuhwinfo1.Unit"
+#define IHW_DBUS_DEVICE_IFACE "io.iommuhwinfo1.Device"
+
+/* Upper bounds on request sizes (SPEC §7: bounded input). */
+#define IHW_MAX_DEVICES_PER_REQUEST 256
+#define IHW_MAX_NAME_LEN 64
+
+/* "DDDD:BB:DD.F", lower- or upper-case hex, exactly (sysfs prints lower). */
+gboolean ihw_pci_address_valid (const char *address);
+/* Lower-cased copy of a valid address, or NULL. */
+char *ihw_pci_address_normalize (const char *address);
+
+/* A D-Bus object path element for a name: every character outside
+ * [A-Za-z0-9] becomes '_' ("0000:3a:00.0" -> "0000_3a_00_0"). */
+char *ihw_object_path_escape (const char *name);
+char *ihw_device_object_path (const char *address);
+char *ihw_unit_object_path (const char *unit);
+
+G_END_DECLS

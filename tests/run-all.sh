@@ -1,0 +1,94 @@
+#!/bin/sh
+# The whole test suite, as README and .ci/run call it.
+#
+#   1. installs what is missing (tools/install-deps.sh; needs root only then)
+#   2. gcc build with -Werror: every suite but bench
+#   3. clang build with ASan+UBSan and libFuzzer: every suite but bench and vm
+#   4. prints one line: "N passed, N failed, N skipped"
+#
+# IHW_TEST_SANITIZE=0 skips step 3 (quick local runs); IHW_TEST_ARGS adds
+# arguments to `meson test` (e.g. "--suite unit").
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+
+./tools/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+builds=""
+fail_setup=0
+
+configure() { # dir, then meson setup args
+  dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1
+  else
+    mkdir -p "$(dirname "$dir")"
+    meson setup "$dir" "$@" >"$dir.setup.log" 2>&1
+  fi || { echo "meson setup $dir failed:"; cat "$dir.setup.log"; return 1; }
+}
+
+run_build() { # name, dir, suites-to-skip...
+  name=$1; dir=$2; shift 2
+  skip=""
+  for s in "$@"; do skip="$skip --no-suite $s"; done
+  echo "== $name: building"
+  if ! ninja -C "$dir" >"$dir.build.log" 2>&1; then
+    cat "$dir.build.log"
+    echo "== $name: build FAILED"
+    fail_setup=$((fail_setup + 1))
+    return
+  fi
+  echo "== $name: testing"
+  rm -f "$dir/meson-logs/testlog.json"
+  # shellcheck disable=SC2086
+  meson test -C "$dir" --print-errorlogs --num-processes 2 $skip ${IHW_TEST_ARGS:-} || true
+  builds="$builds $name=$dir"
+}
+
+mkdir -p _build
+if configure _build/ci-gcc --werror -Dbuildtype=debugoptimized -Dfuzz=disabled; then
+  run_build gcc _build/ci-gcc bench
+else
+  fail_setup=$((fail_setup + 1))
+fi
+
+if [ "${IHW_TEST_SANITIZE:-1}" != 0 ]; then
+  if CC=clang configure _build/ci-asan --werror -Dbuildtype=debug -Db_sanitize=address,undefined \
+       -Db_lundef=false -Dfuzz=enabled; then
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      run_build asan _build/ci-asan bench vm
+  else
+    fail_setup=$((fail_setup + 1))
+  fi
+fi
+
+# Count every test of every build from meson's JSON log.
+python3 - "$fail_setup" $builds <<'PY'
+import json, sys, os
+failed_setup = int(sys.argv[1])
+passed = failed = skipped = 0
+bad = []
+for arg in sys.argv[2:]:
+    name, d = arg.split("=", 1)
+    log = os.path.join(d, "meson-logs", "testlog.json")
+    if not os.path.exists(log):
+        failed += 1
+        bad.append(f"{name}: no test log")
+        continue
+    for line in open(log):
+        t = json.loads(line)
+        r = t.get("result")
+        if r in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif r == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+            bad.append(f"{name}: {t.get('name')} {r}")
+failed += failed_setup
+for b in bad:
+    print("FAILED", b)
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed else 0)
+PY

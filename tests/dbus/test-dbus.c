@@ -378,7 +378,8 @@ test_peer_and_manager (void)
 
   for (guint i = 0; i < paths->len; i++)
     {
-      g_autoptr(GVariant) r = call_ok (paths->pdata[i], "org.freedesktop.DBus.Peer", "Ping", NULL);
+      g_autoptr(GVariant) pong = call_ok (paths->pdata[i], "org.freedesktop.DBus.Peer", "Ping", NULL);
+      g_assert_nonnull (pong);
       g_autoptr(GVariant) id = call_ok (paths->pdata[i], "org.freedesktop.DBus.Peer", "GetMachineId", NULL);
       const char *s;
       g_variant_get (id, "(&s)", &s);

@@ -311,12 +311,16 @@ static const IhwQemuDevice qemu_devices[] = {
    * caching-mode=on (vtd_panic_require_caching_mode); intremap is the
    * x86-iommu OnOffAuto property (needs kernel-irqchip=split). */
   { INTEL, Q (11, 0), ANY, "intel-iommu,intremap=on,caching-mode=on,x-scalable-mode=on,x-flts=on", TRUE,
-    "needs -machine q35,kernel-irqchip=split (intremap=on)" },
+    "the machine needs -machine q35,kernel-irqchip=split (intremap=on)",
+    "libvirt has no <iommu> attribute for x-scalable-mode=on and x-flts=on: add them with "
+    "<qemu:override> (or <qemu:commandline>), and give the domain <ioapic driver='qemu'/>" },
   /* hw/arm/smmuv3.c (11.0-dev): user-creatable since 10.2, attached to a
    * PCIe root bus with primary-bus; accel=on is stage 1 only and needs KVM
    * with kernel-irqchip=on. */
   { SMMU, Q (11, 0), ANY, "arm-smmuv3,primary-bus=pcie.0,accel=on", TRUE,
-    "needs -machine virt with KVM and kernel-irqchip=on; accel=on is stage 1 only" },
+    "the machine needs -machine virt with KVM and kernel-irqchip=on; accel=on is stage 1 only",
+    "no released libvirt checked here has <iommu model='smmuv3'> attributes for accel, ril, ats, oas "
+    "or ssidsize: add them with <qemu:override> (or <qemu:commandline>)" },
 };
 
 const IhwQemuDevice *

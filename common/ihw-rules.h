@@ -100,6 +100,7 @@ typedef struct {
   const char *device_args;   /* "intel-iommu,intremap=on,..." */
   gboolean needs_iommufd;    /* emit -object iommufd and vfio-pci iommufd= */
   const char *note;          /* what else the command line needs */
+  const char *libvirt_note;  /* what libvirt's <iommu> cannot say */
 } IhwQemuDevice;
 
 const IhwQemuDevice *ihw_qemu_device (IhwModel model, guint qemu);

@@ -193,9 +193,10 @@ static const IhwRule rules[] = {
 
   /* ===================== amd (amd-iommu) ================================ */
 
-  /* Kernel (mainline after 6.18, drivers/iommu/amd nested series): a nest
-   * parent needs guest translation and guest I/O protection, and the DTE
-   * must take the guest CR3 table root as a GPA (EFR2.GCR3TRPMode). */
+  /* Kernel (AMD nested series, mainline after 6.18, drivers/iommu/amd/
+   * iommu.c is_nest_parent_supported): IOMMU_HWPT_ALLOC_NEST_PARENT needs
+   * FEATURE_GT, FEATURE_GIOSUP and FEATURE_GCR3TRPMODE (EFR2 bit 3; nested.c:
+   * "Currently only support GCR3TRPMode with nested translation"). */
   FIELD_EQ (AMD, ANY, ANY, "gt", 1, "the host IOMMU has no guest translation (EFR.GTSup)"),
   FIELD_EQ (AMD, ANY, ANY, "gio", 1, "the host IOMMU has no guest I/O protection (EFR.GIOSup)"),
   FIELD_EQ (AMD, ANY, ANY, "gcr3trp", 1,

@@ -98,7 +98,8 @@ gboolean ihw_request_get (const IhwRequest *req, const char *key, guint64 *value
 /* Sets `key` (FALSE for an unknown key). */
 gboolean ihw_request_set (IhwRequest *req, const char *key, guint64 value);
 
-/* A D-Bus request a{sv} -> IhwRequest.  Unknown keys, wrong types and
+/* A D-Bus request a{sv} -> IhwRequest (reset first; NULL dict = empty).
+ * Unknown keys, wrong types and
  * out-of-range values fail with IHW_ERROR_INVALID_ARGUMENT naming the key. */
 gboolean ihw_request_from_variant (IhwRequest *req, GVariant *dict, GError **error);
 /* IhwRequest -> a{sv} with exactly the keys the request has (SPEC types:

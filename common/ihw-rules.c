@@ -252,6 +252,26 @@ ihw_rule_is_model_level (const IhwRule *rule)
     }
 }
 
+gboolean
+ihw_rule_is_host (const IhwRule *rule)
+{
+  if (rule->qemu_min || rule->qemu_max)
+    return FALSE;
+  switch (rule->kind)
+    {
+    case IHW_RULE_FIELD_EQ:
+    case IHW_RULE_FIELD_GE:
+    case IHW_RULE_ENUM_IN:
+    case IHW_RULE_NOTE_UNLESS_FIELD:
+    case IHW_RULE_NOTE_IF_HW_FLAG:
+    case IHW_RULE_KERNEL_NEST_PARENT:
+    case IHW_RULE_FIELD_OR_FACT:
+      return TRUE;
+    default:
+      return FALSE; /* request keys, QEMU versions, whole-model rows */
+    }
+}
+
 static gboolean
 in_range (guint lo, guint hi, guint qemu)
 {

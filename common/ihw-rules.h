@@ -72,6 +72,10 @@ typedef struct {
 const IhwRule *ihw_rules (guint *n_rules);
 /* Whether a row is about the model/QEMU as a whole (evaluated once). */
 gboolean ihw_rule_is_model_level (const IhwRule *rule);
+/* Whether a row is about the host alone (hardware registers and the
+ * kernel's nest-parent rule, for every QEMU version and no request key):
+ * the rows ihw_check_host() evaluates. */
+gboolean ihw_rule_is_host (const IhwRule *rule);
 /* Whether a row applies to `model` under QEMU version `qemu`. */
 gboolean ihw_rule_applies (const IhwRule *rule, IhwModel model, guint qemu);
 

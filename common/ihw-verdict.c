@@ -484,6 +484,7 @@ typedef struct {
   IhwModel model;
   guint qemu;
   const IhwRequest *req;
+  gboolean host_only;   /* ihw_check_host(): host rows only */
 } CheckCtx;
 
 /* The value a request key has for this check: the request's, else QEMU's
@@ -766,7 +767,8 @@ check_device (const CheckCtx *ctx, const IhwDeviceFacts *dev)
     }
 
   for (guint i = 0; i < n_rules; i++)
-    if (ihw_rule_applies (&rules[i], ctx->model, ctx->qemu) && !ihw_rule_is_model_level (&rules[i]))
+    if (ihw_rule_applies (&rules[i], ctx->model, ctx->qemu) && !ihw_rule_is_model_level (&rules[i])
+        && (!ctx->host_only || ihw_rule_is_host (&rules[i])))
       check_device_row (ctx, &rules[i], dev, have_regs);
 }
 
@@ -831,4 +833,21 @@ IhwResult *
 ihw_check_nesting (IhwModel model, const IhwDeviceFacts *devices, guint n_devices, const IhwRequest *req)
 {
   return ihw_check_nesting_full (model, devices, n_devices, req, 0);
+}
+
+IhwResult *
+ihw_check_host (IhwModel model, const IhwDeviceFacts *devices, guint n_devices)
+{
+  IhwRequest none = { 0 };
+  CheckCtx ctx = {
+    .res = ihw_result_new (),
+    .model = model,
+    .qemu = IHW_QEMU_NEWEST,
+    .req = &none,
+    .host_only = TRUE,
+  };
+
+  for (guint i = 0; i < n_devices; i++)
+    check_device (&ctx, &devices[i]);
+  return ctx.res;
 }

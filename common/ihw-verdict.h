@@ -158,6 +158,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwResult, ihw_result_free)
  * The QEMU profile is req's qemu-version, else the newest (IHW_QEMU_NEWEST).
  * Reasons about the model or the QEMU version as a whole (virtio, amd, a
  * QEMU that cannot nest, a request value QEMU never accepts) have device "". */
+/* Whether the host itself (IOMMU registers, the kernel's nest-parent
+ * rule) can nest for `model`'s vendor, whatever QEMU is used: the
+ * hardware/kernel half of ihw_check_nesting().  No request, no QEMU rows. */
+IhwResult *ihw_check_host (IhwModel model, const IhwDeviceFacts *devices, guint n_devices);
+
 IhwResult *ihw_check_nesting (IhwModel model, const IhwDeviceFacts *devices, guint n_devices,
                               const IhwRequest *req);
 /* The same with the QEMU version used when `req` names none (the daemon's

@@ -89,11 +89,11 @@ test_fixture (gconstpointer data)
         g_error ("%s: %s decoded as %s, expected %s", path, keys[i], got, want);
     }
 
-  /* The default verdict for the vendor's model: hardware and kernel rows. */
+  /* The host verdict for the vendor's model: hardware and kernel rows. */
   {
     g_autofree char *want = g_key_file_get_string (kf, "expect", "verdict", &error);
     IhwDeviceFacts facts = { .device = "", .features = &f };
-    g_autoptr (IhwResult) res = ihw_check_nesting (ihw_vendor_model (desc->vendor), &facts, 1, NULL);
+    g_autoptr (IhwResult) res = ihw_check_host (ihw_vendor_model (desc->vendor), &facts, 1);
 
     g_assert_no_error (error);
     if (g_strcmp0 (ihw_verdict_name (res->verdict), want) != 0)

@@ -8,7 +8,7 @@ static IhwResult *
 check (IhwModel model, IhwFeatures *f, IhwNestParent np)
 {
   IhwDeviceFacts facts = { .device = "0000:3a:00.0", .features = f, .nest_parent = np };
-  return ihw_check_nesting (model, &facts, 1, NULL);
+  return ihw_check_host (model, &facts, 1);
 }
 
 static const IhwReason *
@@ -92,9 +92,18 @@ test_amd_rows (void)
   IhwFeatures f;
   ihw_features_init (&f, IHW_VENDOR_AMD_VI);
   ihw_features_set_reg (&f, "efr", (1ull << 4) | (1ull << 48));
+  ihw_features_set_reg (&f, "efr2", 1ull << 3); /* GCR3TRPMode */
   {
     g_autoptr (IhwResult) r = check (IHW_MODEL_AMD, &f, IHW_NEST_PARENT_UNKNOWN);
     g_assert_cmpint (r->verdict, ==, IHW_VERDICT_SUPPORTED);
+  }
+  /* The host can nest, but no QEMU's amd-iommu can use it: the full check
+   * says so with a reason naming QEMU. */
+  {
+    IhwDeviceFacts facts = { .device = "0000:3a:00.0", .features = &f };
+    g_autoptr (IhwResult) r = ihw_check_nesting (IHW_MODEL_AMD, &facts, 1, NULL);
+    g_assert_cmpint (r->verdict, ==, IHW_VERDICT_UNSUPPORTED);
+    g_assert_nonnull (find_reason (r, "qemu.amd-iommu"));
   }
   f.regs[0] = 1ull << 4; /* no GIOSup */
   {
@@ -135,7 +144,7 @@ test_unknown_and_vendor (void)
 {
   IhwFeatures f;
   IhwDeviceFacts none = { .device = "0000:01:00.0", .features = NULL, .no_features_reason = "arm-smmuv3 (no registers in sysfs)" };
-  g_autoptr (IhwResult) r1 = ihw_check_nesting (IHW_MODEL_SMMUV3, &none, 1, NULL);
+  g_autoptr (IhwResult) r1 = ihw_check_host (IHW_MODEL_SMMUV3, &none, 1);
   g_assert_cmpint (r1->verdict, ==, IHW_VERDICT_UNKNOWN);
   g_assert_cmpuint (r1->reasons->len, ==, 1);
 
@@ -158,9 +167,10 @@ test_unknown_and_vendor (void)
     g_assert_cmpstr (v->needed, ==, "amd-vi");
     g_assert_cmpstr (v->found, ==, "intel-vtd");
   }
-  /* virtio never nests, whatever the host */
+  /* virtio never nests, whatever the host (a model row, not a host row) */
   {
-    g_autoptr (IhwResult) r = check (IHW_MODEL_VIRTIO, &f, IHW_NEST_PARENT_YES);
+    IhwDeviceFacts facts = { .device = "0000:3a:00.0", .features = &f, .nest_parent = IHW_NEST_PARENT_YES };
+    g_autoptr (IhwResult) r = ihw_check_nesting (IHW_MODEL_VIRTIO, &facts, 1, NULL);
     g_assert_cmpint (r->verdict, ==, IHW_VERDICT_UNSUPPORTED);
     g_assert_nonnull (find_reason (r, "model.virtio"));
   }

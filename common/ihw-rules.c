@@ -2,56 +2,232 @@
 /*
  * What nested translation needs, one row per requirement.
  *
- * Sources: the kernel's nest-parent conditions (6.12
- * drivers/iommu/intel/iommu.c: sm_supported && ecap_nest;
- * arm-smmu-v3: FEAT_NESTING = S1P && S2P, and S2FWB or a CANWBS master for
- * a nested domain; amd (6.19+): GT && GIOSup) and QEMU's vIOMMU models
- * (FACTS.md, "What QEMU checks").  Per-QEMU-version rows use qemu_min/max.
+ * Two sources decide it:
+ *  - the kernel's nest-parent conditions (6.12 drivers/iommu/intel/iommu.c
+ *    intel_iommu_domain_alloc_paging_flags: sm_supported && ecap_nest;
+ *    arm-smmu-v3.c: FEAT_NESTING = S1P && S2P, and S2FWB or a CANWBS master
+ *    for a vSMMU; amd (mainline after 6.18): GT && GIOSup), and
+ *  - what each QEMU version's vIOMMU checks when a VFIO device is realized
+ *    (FACTS.md "What QEMU checks"; each row names the QEMU file it was read
+ *    from).  QEMU "11.0" is master of 2026-02 (11.0-dev).
+ *
+ * Per-QEMU-version rows use qemu_min/qemu_max.  Adding a QEMU version or a
+ * vendor quirk is adding rows here; the engine (ihw-verdict.c) only knows
+ * row kinds.
  */
 #include "ihw-rules.h"
 
+#include <stddef.h>
+#include <string.h>
+
 #include "ihw-uapi.h"
 
+#define Q IHW_QEMU
+#define ANY 0
+
+/* Row constructors: designated initialisers keep every row one line of
+ * meaning, whatever the kind needs. */
+#define FIELD_EQ(m, lo, hi, f, v, why_) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_FIELD_EQ, .field = f, .value = v, .why = why_ }
+#define FIELD_GE(m, lo, hi, f, v, why_) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_FIELD_GE, .field = f, .value = v, .why = why_ }
+#define ENUM_IN(m, lo, hi, f, why_, ...) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_ENUM_IN, .field = f, .why = why_, \
+    .names = { __VA_ARGS__, NULL } }
+#define REQ_LE_FIELD(m, lo, hi, k, f, why_) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_LE_FIELD, .key = k, .field = f, .why = why_ }
+#define REQ_IMPLIES(m, lo, hi, k, above, f, min_, why_) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_IMPLIES_FIELD, .key = k, .value = above, \
+    .field = f, .value2 = min_, .why = why_ }
+#define REQ_IN_LIST(m, lo, hi, k, why_, ...) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_IN_LIST, .key = k, .why = why_, \
+    .list = { __VA_ARGS__, 0 } }
+#define REQ_RANGE(m, lo, hi, k, min_, max_, why_) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_RANGE, .key = k, .value = min_, \
+    .value2 = max_, .why = why_ }
+#define FACT_EQ(m, lo, hi, fact, v, req, why_) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_FACT_EQ, .key = fact, .value = v, \
+    .requirement = req, .why = why_ }
+#define QEMU_NEVER(m, lo, hi, req, why_) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_QEMU_NEVER, .requirement = req, .why = why_ }
+#define KERNEL_NEST_PARENT(m) \
+  { .model = m, .kind = IHW_RULE_KERNEL_NEST_PARENT, .requirement = "kernel.NEST_PARENT", \
+    .why = "the kernel refused a nest-parent page table for this device (IOMMU_HWPT_ALLOC_NEST_PARENT)" }
+
+#define INTEL IHW_MODEL_INTEL
+#define SMMU IHW_MODEL_SMMUV3
+#define AMD IHW_MODEL_AMD
+#define VIRTIO IHW_MODEL_VIRTIO
+
 static const IhwRule rules[] = {
-  /* --- intel: kernel nest parent needs scalable mode and NEST ----------- */
-  { IHW_MODEL_INTEL, 0, 0, IHW_RULE_FIELD_EQ, "sm", 1, NULL,
-    "the host IOMMU has no scalable mode (ecap.SMTS), which nesting is built on" },
-  { IHW_MODEL_INTEL, 0, 0, IHW_RULE_FIELD_EQ, "nest", 1, NULL,
-    "the host IOMMU does not support nested translation (ecap.NEST)" },
-  { IHW_MODEL_INTEL, 0, 0, IHW_RULE_FIELD_EQ, "flts", 1, NULL,
-    "the host IOMMU has no first-stage translation for the guest's page tables (ecap.FLTS)" },
-  { IHW_MODEL_INTEL, 0, 0, IHW_RULE_FIELD_EQ, "slts", 1, NULL,
-    "the host IOMMU has no second-stage translation for the host's page tables (ecap.SLTS)" },
-  { IHW_MODEL_INTEL, 0, 0, IHW_RULE_FIELD_EQ, "cm", 0, NULL,
-    "the host IOMMU is itself emulated (caching mode): this host is a VM, and an emulated "
-    "VT-d never offers nesting" },
-  { IHW_MODEL_INTEL, 0, 0, IHW_RULE_NOTE_IF_HW_FLAG, NULL, IHW_HW_INFO_VTD_ERRATA_772415_SPR17,
-    "hw_info.ERRATA_772415_SPR17",
-    "erratum 772415 (SPR17): read-only mappings are not allowed on the nest parent" },
-  { IHW_MODEL_INTEL, 0, 0, IHW_RULE_KERNEL_NEST_PARENT, NULL, 0, "kernel.NEST_PARENT",
-    "the kernel refused a nest-parent page table for this device (IOMMU_HWPT_ALLOC_NEST_PARENT)" },
+  /* ===================== intel (intel-iommu) ============================ */
 
-  /* --- smmuv3: both stages, and FWB or coherent masters ------------------ */
-  { IHW_MODEL_SMMUV3, 0, 0, IHW_RULE_FIELD_EQ, "s1p", 1, NULL,
-    "the host SMMU has no stage-1 translation (IDR0.S1P)" },
-  { IHW_MODEL_SMMUV3, 0, 0, IHW_RULE_FIELD_EQ, "s2p", 1, NULL,
-    "the host SMMU has no stage-2 translation (IDR0.S2P)" },
-  { IHW_MODEL_SMMUV3, 0, 0, IHW_RULE_NOTE_UNLESS_FIELD, "fwb", 1, NULL,
-    "IDR3.FWB is 0: the kernel nests only devices that firmware marks coherent (IORT CANWBS)" },
-  { IHW_MODEL_SMMUV3, 0, 0, IHW_RULE_KERNEL_NEST_PARENT, NULL, 0, "kernel.NEST_PARENT",
-    "the kernel refused a nest-parent page table for this device (IOMMU_HWPT_ALLOC_NEST_PARENT)" },
+  /* Kernel: a nest parent needs scalable mode and NEST (6.12
+   * drivers/iommu/intel/iommu.c, intel_iommu_domain_alloc_paging_flags:
+   * "if (nested_parent && !nested_supported(iommu)) return -EOPNOTSUPP",
+   * nested_supported = sm_supported && ecap_nest).  By the VT-d spec NEST
+   * is clear unless FLTS and SLTS are both set; they are rows of their own
+   * so a report names the missing stage. */
+  FIELD_EQ (INTEL, ANY, ANY, "sm", 1,
+            "the host IOMMU has no scalable mode (ecap.SMTS), which nesting is built on"),
+  FIELD_EQ (INTEL, ANY, ANY, "nest", 1,
+            "the host IOMMU does not support nested translation (ecap.NEST)"),
+  FIELD_EQ (INTEL, ANY, ANY, "flts", 1,
+            "the host IOMMU has no first-stage translation for the guest's page tables (ecap.FLTS)"),
+  FIELD_EQ (INTEL, ANY, ANY, "slts", 1,
+            "the host IOMMU has no second-stage translation for the host's page tables (ecap.SLTS)"),
+  /* QEMU's emulated VT-d sets CM and never NEST (hw/i386/intel_iommu.c
+   * vtd_cap_init, every version): the host is itself a guest. */
+  FIELD_EQ (INTEL, ANY, ANY, "cm", 0,
+            "the host IOMMU is itself emulated (caching mode): this host is a VM, and an emulated "
+            "VT-d never offers nesting"),
+  /* Kernel 6.12 include/uapi/linux/iommufd.h IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17;
+   * QEMU 11.0-dev hw/i386/intel_iommu_accel.c vtd_get_host_iommu_quirks turns
+   * it into HOST_IOMMU_QUIRK_NESTING_PARENT_BYPASS_RO. */
+  { .model = INTEL, .kind = IHW_RULE_NOTE_IF_HW_FLAG, .value = IHW_HW_INFO_VTD_ERRATA_772415_SPR17,
+    .requirement = "hw_info.ERRATA_772415_SPR17",
+    .why = "erratum 772415 (SPR17): read-only mappings are not allowed on the nest parent" },
+  KERNEL_NEST_PARENT (INTEL),
 
-  /* --- amd: guest translation and guest I/O protection ------------------- */
-  { IHW_MODEL_AMD, 0, 0, IHW_RULE_FIELD_EQ, "gt", 1, NULL,
-    "the host IOMMU has no guest translation (EFR.GTSup)" },
-  { IHW_MODEL_AMD, 0, 0, IHW_RULE_FIELD_EQ, "gio", 1, NULL,
-    "the host IOMMU has no guest I/O protection (EFR.GIOSup)" },
-  { IHW_MODEL_AMD, 0, 0, IHW_RULE_KERNEL_NEST_PARENT, NULL, 0, "kernel.NEST_PARENT",
-    "the kernel refused a nest-parent page table for this device (IOMMU_HWPT_ALLOC_NEST_PARENT)" },
+  /* QEMU 9.1-9.2: HostIOMMUDevice exists (aw-bits is checked) but
+   * intel-iommu has no first-stage mode for passthrough devices; the
+   * x-flts property arrives in 10.0 (hw/i386/intel_iommu.c vtd_properties). */
+  QEMU_NEVER (INTEL, ANY, Q (9, 2), "qemu.x-flts",
+              "this QEMU's intel-iommu has no first-stage (x-flts) mode: an assigned device is "
+              "shadowed, never nested; QEMU 11.0 or later is needed"),
+  /* QEMU 10.0-10.2 hw/i386/intel_iommu.c vtd_check_hiod: with x-flts=on,
+   * "host device is uncompatible with stage-1 translation" for every VFIO
+   * device (the passthrough half landed in 11.0). */
+  QEMU_NEVER (INTEL, Q (10, 0), Q (10, 2), "qemu.x-flts",
+              "this QEMU's intel-iommu x-flts=on refuses every passthrough device (\"host device is "
+              "uncompatible with stage-1 translation\"); QEMU 11.0 or later is needed"),
 
-  /* --- virtio: no nested mode in any QEMU -------------------------------- */
-  { IHW_MODEL_VIRTIO, 0, 0, IHW_RULE_MODEL_NEVER, NULL, 0, "model.virtio",
-    "virtio-iommu has no nested (hardware stage-1) mode in any QEMU version" },
+  /* aw-bits: QEMU 9.1+ hw/i386/intel_iommu.c vtd_check_hiod, "aw-bits %d >
+   * host aw-bits %d"; the host value is the top of the kernel's IOVA
+   * aperture, which for VT-d is min(MGAW, widest SAGAW) (6.12
+   * drivers/iommu/intel/iommu.c paging_domain_alloc: addr_width =
+   * agaw_to_width(iommu->agaw) capped at cap_mgaw). */
+  REQ_LE_FIELD (INTEL, Q (9, 1), ANY, "aw-bits", "mgaw",
+                "QEMU refuses an aw-bits wider than the host IOMMU's address width (cap.MGAW)"),
+  REQ_LE_FIELD (INTEL, Q (9, 1), ANY, "aw-bits", "sagaw",
+                "the nest parent's address space is limited to the widest second-stage width the "
+                "host IOMMU supports (cap.SAGAW)"),
+  /* hw/i386/intel_iommu.c vtd_decide_config: aw-bits 39 or 48 only (every
+   * version); with x-flts=on (10.0+) only 48. */
+  REQ_IN_LIST (INTEL, ANY, Q (9, 2), "aw-bits", "QEMU's intel-iommu accepts aw-bits 39 or 48 only", 39, 48),
+  REQ_IN_LIST (INTEL, Q (10, 0), ANY, "aw-bits",
+               "QEMU's intel-iommu with x-flts=on (nesting) accepts aw-bits=48 only", 48),
+  /* Guest 5-level first-stage tables need FL5LP (VT-d spec 3.6, cap bit 60;
+   * QEMU itself never offers 57 bits, the row is for completeness). */
+  REQ_IMPLIES (INTEL, ANY, ANY, "aw-bits", 48, "fl5lp", 1,
+               "a guest address width above 48 bits needs 5-level first-stage paging (cap.FL5LP)"),
+  /* PASID width: the guest cannot use more PASID bits than the host has
+   * (ecap.PSS+1); QEMU 11 has no property for it (x-pasid-mode is a bool). */
+  REQ_LE_FIELD (INTEL, ANY, ANY, "pasid-bits", "pasid_bits",
+                "the host IOMMU's PASID width (ecap.PSS+1) is smaller than requested"),
+
+  /* QEMU 11.0-dev hw/i386/intel_iommu_accel.c vtd_check_hiod_accel, in the
+   * order QEMU checks them (the hw_info type check is the engine's vendor
+   * check: "Incompatible host platform IOMMU type %d"). */
+  FACT_EQ (INTEL, Q (11, 0), ANY, "iommufd", IHW_TRISTATE_YES, "host.iommufd",
+           "QEMU needs the iommufd backend for this device when x-flts=on (/dev/iommu and a VFIO "
+           "cdev: \"Need IOMMUFD backend when x-flts=on\")"),
+  REQ_IMPLIES (INTEL, Q (11, 0), ANY, "fs1gp", 0, "fl1gp", 1,
+               "fs1gp=on needs first-stage 1GiB pages on the host (cap.FL1GP): "
+               "\"First stage 1GB large page is unsupported by host IOMMU\"; set fs1gp=off"),
+  FACT_EQ (INTEL, Q (11, 0), ANY, "behind_pci_bridge", IHW_TRISTATE_NO, "topology.pci-bridge",
+           "QEMU refuses a device downstream of a conventional PCI bridge when x-flts=on (\"Host "
+           "device downstream to a PCI bridge is unsupported\")"),
+
+  /* ===================== smmuv3 (arm-smmuv3) ============================ */
+
+  /* Kernel 6.13+ drivers/iommu/arm/arm-smmu-v3: FEAT_NESTING = S1P && S2P
+   * (arm_smmu_device_hw_probe), needed for IOMMU_HWPT_ALLOC_NEST_PARENT. */
+  FIELD_EQ (SMMU, ANY, ANY, "s1p", 1, "the host SMMU has no stage-1 translation (IDR0.S1P)"),
+  FIELD_EQ (SMMU, ANY, ANY, "s2p", 1, "the host SMMU has no stage-2 translation (IDR0.S2P)"),
+  /* Kernel arm-smmu-v3-iommufd.c arm_vsmmu_alloc: S2FWB, or a master the
+   * firmware marks CANWBS, because VFIO does no cache maintenance. */
+  { .model = SMMU, .kind = IHW_RULE_FIELD_OR_FACT, .field = "fwb", .value = 1, .key = "canwbs",
+    .why = "IDR3.FWB is 0: the kernel nests only devices that firmware marks coherent (IORT CANWBS)" },
+  KERNEL_NEST_PARENT (SMMU),
+
+  /* QEMU <= 10.2 hw/arm/smmuv3.c smmuv3_notify_flag_changed: a VFIO device
+   * needs MAP notifiers, which arm-smmuv3 refuses ("requires iommu MAP
+   * notifier which is not currently supported"); accel=on arrives in 11.0. */
+  QEMU_NEVER (SMMU, ANY, Q (10, 2), "qemu.accel",
+              "this QEMU's arm-smmuv3 cannot have an assigned device behind it at all (no MAP "
+              "notifier) and has no accel=on (nested) mode; QEMU 11.0 or later is needed"),
+
+  /* QEMU 11.0-dev: accel=on needs the iommufd backend (hw/arm/smmuv3-accel.c
+   * smmuv3_accel_set_iommu_device: only HostIOMMUDeviceIOMMUFD devices). */
+  FACT_EQ (SMMU, Q (11, 0), ANY, "iommufd", IHW_TRISTATE_YES, "host.iommufd",
+           "QEMU's arm-smmuv3,accel=on needs the iommufd backend for this device (/dev/iommu and a "
+           "VFIO cdev)"),
+  /* QEMU 11.0-dev hw/arm/smmuv3-accel.c smmuv3_accel_check_hw_compatible,
+   * in QEMU's order.  QEMU's own IDR0: STLEVEL 2-level, TTENDIAN little,
+   * TTF AArch64; IDR1.SIDSIZE 16; IDR5 GRAN4K/16K/64K all 1
+   * (hw/arm/smmuv3.c smmuv3_init_id_regs). */
+  ENUM_IN (SMMU, Q (11, 0), ANY, "st_level",
+           "QEMU's vSMMU uses a 2-level stream table and needs the host's to match (IDR0.ST_LEVEL)",
+           "2-level"),
+  ENUM_IN (SMMU, Q (11, 0), ANY, "ttendian",
+           "QEMU's vSMMU walks little-endian tables only (IDR0.TTENDIAN)", "mixed", "little"),
+  ENUM_IN (SMMU, Q (11, 0), ANY, "ttf",
+           "QEMU's vSMMU uses AArch64 translation tables only (IDR0.TTF)", "aarch64", "aarch32+aarch64"),
+  FIELD_GE (SMMU, Q (11, 0), ANY, "sidsize", 16,
+            "QEMU's vSMMU has 16-bit StreamIDs and needs at least as many on the host (IDR1.SIDSIZE)"),
+  REQ_LE_FIELD (SMMU, Q (11, 0), ANY, "ssid-size", "ssidsize",
+                "the host SMMU's SubstreamID width (IDR1.SSIDSIZE) is smaller than ssidsize"),
+  REQ_IMPLIES (SMMU, Q (11, 0), ANY, "ril", 0, "ril", 1,
+               "ril=on needs range invalidation on the host (IDR3.RIL); set ril=off"),
+  REQ_LE_FIELD (SMMU, Q (11, 0), ANY, "oas", "oas",
+                "the host SMMU's output address size (IDR5.OAS) is smaller than the vSMMU's oas"),
+  REQ_IMPLIES (SMMU, Q (11, 0), ANY, "ats", 0, "ats", 1,
+               "ats=on needs ATS on the host SMMU (IDR0.ATS)"),
+  FIELD_EQ (SMMU, Q (11, 0), ANY, "gran4k", 1, "QEMU's vSMMU needs the 4KiB granule on the host (IDR5.GRAN4K)"),
+  FIELD_EQ (SMMU, Q (11, 0), ANY, "gran16k", 1, "QEMU's vSMMU needs the 16KiB granule on the host (IDR5.GRAN16K)"),
+  FIELD_EQ (SMMU, Q (11, 0), ANY, "gran64k", 1, "QEMU's vSMMU needs the 64KiB granule on the host (IDR5.GRAN64K)"),
+  /* hw/arm/smmuv3.c smmuv3 properties (11.0-dev): oas 44|48, ssidsize 0..20. */
+  REQ_IN_LIST (SMMU, Q (11, 0), ANY, "oas", "QEMU's arm-smmuv3 accepts oas=44 or oas=48 only", 44, 48),
+  REQ_RANGE (SMMU, Q (11, 0), ANY, "ssid-size", 0, 20, "QEMU's arm-smmuv3 accepts ssidsize 0 to 20 only"),
+
+  /* ===================== amd (amd-iommu) ================================ */
+
+  /* Kernel (AMD nested series, mainline after 6.18, drivers/iommu/amd/
+   * iommu.c is_nest_parent_supported): IOMMU_HWPT_ALLOC_NEST_PARENT needs
+   * FEATURE_GT, FEATURE_GIOSUP and FEATURE_GCR3TRPMODE (EFR2 bit 3; nested.c:
+   * "Currently only support GCR3TRPMode with nested translation"). */
+  FIELD_EQ (AMD, ANY, ANY, "gt", 1, "the host IOMMU has no guest translation (EFR.GTSup)"),
+  FIELD_EQ (AMD, ANY, ANY, "gio", 1, "the host IOMMU has no guest I/O protection (EFR.GIOSup)"),
+  FIELD_EQ (AMD, ANY, ANY, "gcr3trp", 1,
+            "the host IOMMU cannot take the guest's CR3 table root as a guest physical address "
+            "(EFR2.GCR3TRPMode), which nested translation needs"),
+  /* Guest paging levels: 5-level guest tables need GATS >= 1 (AMD IOMMU
+   * spec 48882 3.4.12, EFR.GATS 0: 4 levels, 1: 5 levels). */
+  REQ_IMPLIES (AMD, ANY, ANY, "aw-bits", 48, "gats", 1,
+               "a guest address width above 48 bits needs 5-level guest paging (EFR.GATS)"),
+  /* PASIDs: width PASmax+1, and GCR3 tables of 9 bits per level, limited by
+   * GLX (kernel drivers/iommu/amd/iommu.c get_gcr3_levels/setup_gcr3_table:
+   * "if (levels > amd_iommu_max_glx_val) return -EINVAL"). */
+  REQ_LE_FIELD (AMD, ANY, ANY, "pasid-bits", "pasid_bits",
+                "the host IOMMU's PASID width (EFR.PASmax+1) is smaller than requested"),
+  REQ_IMPLIES (AMD, ANY, ANY, "pasid-bits", 9, "glx", 1,
+               "more than 9 PASID bits need 2-level guest CR3 tables (EFR.GLXSup)"),
+  REQ_IMPLIES (AMD, ANY, ANY, "pasid-bits", 18, "glx", 2,
+               "more than 18 PASID bits need 3-level guest CR3 tables (EFR.GLXSup)"),
+  KERNEL_NEST_PARENT (AMD),
+  /* hw/i386/amd_iommu.c, every version up to 11.0-dev: no nesting, no
+   * HostIOMMUDevice/iommufd use (<= 10.1 VFIO behind amd-iommu fails;
+   * 10.2+ dma-remap=on shadows the guest's tables). */
+  QEMU_NEVER (AMD, ANY, ANY, "qemu.amd-iommu",
+              "no QEMU version's amd-iommu can use nested translation (it shadows the guest's page "
+              "tables at best), even where the host IOMMU could nest"),
+
+  /* ===================== virtio (virtio-iommu) ========================== */
+  /* hw/virtio/virtio-iommu.c, every version: no nested mode; it checks only
+   * the host's page sizes and aliased BDFs. */
+  { .model = VIRTIO, .kind = IHW_RULE_MODEL_NEVER, .requirement = "model.virtio",
+    .why = "virtio-iommu has no nested (hardware stage-1) mode in any QEMU version" },
 };
 
 const IhwRule *
@@ -59,4 +235,166 @@ ihw_rules (guint *n_rules)
 {
   *n_rules = G_N_ELEMENTS (rules);
   return rules;
+}
+
+gboolean
+ihw_rule_is_model_level (const IhwRule *rule)
+{
+  switch (rule->kind)
+    {
+    case IHW_RULE_MODEL_NEVER:
+    case IHW_RULE_QEMU_NEVER:
+    case IHW_RULE_REQUEST_IN_LIST:
+    case IHW_RULE_REQUEST_RANGE:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+ihw_rule_is_host (const IhwRule *rule)
+{
+  if (rule->qemu_min || rule->qemu_max)
+    return FALSE;
+  switch (rule->kind)
+    {
+    case IHW_RULE_FIELD_EQ:
+    case IHW_RULE_FIELD_GE:
+    case IHW_RULE_ENUM_IN:
+    case IHW_RULE_NOTE_UNLESS_FIELD:
+    case IHW_RULE_NOTE_IF_HW_FLAG:
+    case IHW_RULE_KERNEL_NEST_PARENT:
+    case IHW_RULE_FIELD_OR_FACT:
+      return TRUE;
+    default:
+      return FALSE; /* request keys, QEMU versions, whole-model rows */
+    }
+}
+
+static gboolean
+in_range (guint lo, guint hi, guint qemu)
+{
+  return (!lo || qemu >= lo) && (!hi || qemu <= hi);
+}
+
+gboolean
+ihw_rule_applies (const IhwRule *rule, IhwModel model, guint qemu)
+{
+  return rule->model == model && in_range (rule->qemu_min, rule->qemu_max, qemu);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static const IhwQemuProperty qemu_properties[] = {
+  /* hw/i386/intel_iommu.c vtd_properties: DEFINE_PROP_UINT8("aw-bits", ...)
+   * default VTD_HOST_ADDRESS_WIDTH, 48 since 10.0 (39 before; pc-*-9.1
+   * machine compat keeps 39). */
+  { INTEL, ANY, Q (9, 2), "aw-bits", "aw-bits", TRUE, 39, "hw/i386/intel_iommu.c vtd_properties (9.x)" },
+  { INTEL, Q (10, 0), ANY, "aw-bits", "aw-bits", TRUE, 48, "hw/i386/intel_iommu.c vtd_properties (10.0+)" },
+  /* DEFINE_PROP_BOOL("fs1gp", IntelIOMMUState, fs1gp, true), 10.0+. */
+  { INTEL, Q (10, 0), ANY, "fs1gp", "fs1gp", TRUE, 1, "hw/i386/intel_iommu.c vtd_properties (10.0+)" },
+  /* No pasid-bits property on intel-iommu (x-pasid-mode is a bool). */
+  { INTEL, ANY, ANY, "pasid-bits", NULL, FALSE, 0, "hw/i386/intel_iommu.c vtd_properties" },
+  /* hw/arm/smmuv3.c smmuv3_properties (11.0-dev): ril ON, ats OFF, oas 44,
+   * ssidsize 0. */
+  { SMMU, Q (11, 0), ANY, "ril", "ril", TRUE, 1, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
+  { SMMU, Q (11, 0), ANY, "ats", "ats", TRUE, 0, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
+  { SMMU, Q (11, 0), ANY, "oas", "oas", TRUE, 44, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
+  { SMMU, Q (11, 0), ANY, "ssid-size", "ssidsize", TRUE, 0, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
+  /* amd-iommu has no such properties; pasid-bits/aw-bits are host limits only. */
+  { AMD, ANY, ANY, "pasid-bits", NULL, FALSE, 0, "hw/i386/amd_iommu.c" },
+  { AMD, ANY, ANY, "aw-bits", NULL, FALSE, 0, "hw/i386/amd_iommu.c" },
+};
+
+const IhwQemuProperty *
+ihw_qemu_properties (guint *n)
+{
+  *n = G_N_ELEMENTS (qemu_properties);
+  return qemu_properties;
+}
+
+const IhwQemuProperty *
+ihw_qemu_property (IhwModel model, guint qemu, const char *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (qemu_properties); i++)
+    {
+      const IhwQemuProperty *p = &qemu_properties[i];
+      if (p->model == model && in_range (p->qemu_min, p->qemu_max, qemu) && g_strcmp0 (p->key, key) == 0)
+        return p;
+    }
+  return NULL;
+}
+
+static const IhwQemuDevice qemu_devices[] = {
+  /* hw/i386/intel_iommu.c (11.0-dev): x-scalable-mode and x-flts are bools;
+   * x-flts=on needs x-scalable-mode=on; device assignment needs
+   * caching-mode=on (vtd_panic_require_caching_mode); intremap is the
+   * x86-iommu OnOffAuto property (needs kernel-irqchip=split). */
+  { INTEL, Q (11, 0), ANY, "intel-iommu,intremap=on,caching-mode=on,x-scalable-mode=on,x-flts=on", TRUE,
+    "the machine needs -machine q35,kernel-irqchip=split (intremap=on)",
+    "libvirt has no <iommu> attribute for x-scalable-mode=on and x-flts=on: add them with "
+    "<qemu:override> (or <qemu:commandline>), and give the domain <ioapic driver='qemu'/>" },
+  /* hw/arm/smmuv3.c (11.0-dev): user-creatable since 10.2, attached to a
+   * PCIe root bus with primary-bus; accel=on is stage 1 only and needs KVM
+   * with kernel-irqchip=on. */
+  { SMMU, Q (11, 0), ANY, "arm-smmuv3,primary-bus=pcie.0,accel=on", TRUE,
+    "the machine needs -machine virt with KVM and kernel-irqchip=on; accel=on is stage 1 only",
+    "no released libvirt checked here has <iommu model='smmuv3'> attributes for accel, ril, ats, oas "
+    "or ssidsize: add them with <qemu:override> (or <qemu:commandline>)" },
+};
+
+const IhwQemuDevice *
+ihw_qemu_device (IhwModel model, guint qemu)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (qemu_devices); i++)
+    if (qemu_devices[i].model == model && in_range (qemu_devices[i].qemu_min, qemu_devices[i].qemu_max, qemu))
+      return &qemu_devices[i];
+  return NULL;
+}
+
+/* FACTS.md "What libvirt has" (libvirt docs/formatdomain.rst, "IOMMU
+ * devices"): models intel (2.1), smmuv3 (5.5), virtio (8.3), amd (11.5);
+ * <driver> intremap/caching_mode/eim (3.4), iotlb (3.5), aw_bits (6.5).
+ * No libvirt attribute carries x-scalable-mode/x-flts, or (in a release
+ * checked here) SMMUv3 accel/ril/ats/oas/ssidsize. */
+static const IhwLibvirtAttr libvirt_attrs[] = {
+  { INTEL, NULL, NULL, NULL, IHW_LIBVIRT (2, 1, 0) },
+  { INTEL, "intremap", NULL, "on", IHW_LIBVIRT (3, 4, 0) },
+  { INTEL, "caching_mode", NULL, "on", IHW_LIBVIRT (3, 4, 0) },
+  { INTEL, "aw_bits", "aw-bits", NULL, IHW_LIBVIRT (6, 5, 0) },
+  { SMMU, NULL, NULL, NULL, IHW_LIBVIRT (5, 5, 0) },
+  { VIRTIO, NULL, NULL, NULL, IHW_LIBVIRT (8, 3, 0) },
+  { AMD, NULL, NULL, NULL, IHW_LIBVIRT (11, 5, 0) },
+};
+
+const IhwLibvirtAttr *
+ihw_libvirt_attrs (guint *n)
+{
+  *n = G_N_ELEMENTS (libvirt_attrs);
+  return libvirt_attrs;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static const struct {
+  const char *name;
+  size_t offset;
+} device_facts[] = {
+  { "iommufd", offsetof (IhwDeviceFacts, iommufd) },
+  { "behind_pci_bridge", offsetof (IhwDeviceFacts, behind_pci_bridge) },
+  { "canwbs", offsetof (IhwDeviceFacts, canwbs) },
+};
+
+gboolean
+ihw_device_fact (const IhwDeviceFacts *dev, const char *name, IhwTristate *out)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (device_facts); i++)
+    if (g_strcmp0 (device_facts[i].name, name) == 0)
+      {
+        const IhwTristate *p = (const IhwTristate *) (const void *) ((const char *) dev + device_facts[i].offset);
+        *out = *p;
+        return TRUE;
+      }
+  return FALSE;
 }

@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The requirement table behind ihw_check_nesting(); exposed for tests. */
+/*
+ * The requirement table behind ihw_check_nesting() and ihw_negotiate();
+ * exposed for tests and for `iommu-hwinfoctl` to print.
+ *
+ * One row per requirement: model x QEMU version range x register field (or
+ * request key, or device fact) x rule x human reason.  The engine in
+ * ihw-verdict.c only interprets row kinds; it has no per-model branches.
+ */
 #pragma once
 
 #include "ihw-verdict.h"
@@ -7,6 +14,7 @@
 G_BEGIN_DECLS
 
 typedef enum {
+  /* --- device rows: evaluated once per device ------------------------- */
   /* The device's IOMMU register field must equal `value`. */
   IHW_RULE_FIELD_EQ,
   /* Not a requirement: a note when the field does not equal `value`. */
@@ -15,27 +23,108 @@ typedef enum {
   IHW_RULE_NOTE_IF_HW_FLAG,
   /* The kernel refused a NEST_PARENT page table for the device. */
   IHW_RULE_KERNEL_NEST_PARENT,
+  /* The field (a number) must be >= `value`. */
+  IHW_RULE_FIELD_GE,
+  /* The field (an enum, shown as a name) must be one of `names`. */
+  IHW_RULE_ENUM_IN,
+  /* Request key `key` (or the QEMU default for it) must be <= the field;
+   * a list field (SAGAW) counts by its largest entry. */
+  IHW_RULE_REQUEST_LE_FIELD,
+  /* When request key `key` (or its QEMU default) is > `value`, the field
+   * must be >= `value2`.  Booleans: fs1gp => FL1GP is `value` 0, `value2` 1. */
+  IHW_RULE_REQUEST_IMPLIES_FIELD,
+  /* Device fact `key` (see ihw_device_fact()) must be `value`
+   * (IHW_TRISTATE_YES/NO); unknown is a note, not a failure. */
+  IHW_RULE_FACT_EQ,
+  /* The field must equal `value`, or else device fact `key` must be YES
+   * (SMMUv3: FWB, or a CANWBS master).  Unknown fact: a note. */
+  IHW_RULE_FIELD_OR_FACT,
+
+  /* --- model rows: evaluated once per check, device "" ------------------ */
   /* The model has no nested mode: always fails. */
   IHW_RULE_MODEL_NEVER,
+  /* This QEMU version cannot nest with this model at all. */
+  IHW_RULE_QEMU_NEVER,
+  /* Request key `key` (or its QEMU default) must be one of `list`. */
+  IHW_RULE_REQUEST_IN_LIST,
+  /* Request key `key` (or its QEMU default) must be in [value, value2]. */
+  IHW_RULE_REQUEST_RANGE,
 } IhwRuleKind;
 
-/* QEMU versions as major * 100 + minor; 0 = unbounded. */
-#define IHW_QEMU(maj, min) ((maj) * 100 + (min))
+#define IHW_RULE_LIST_MAX 4
 
 typedef struct {
   IhwModel model;
-  guint qemu_min;        /* first QEMU version the row applies to */
-  guint qemu_max;        /* last QEMU version the row applies to */
+  guint qemu_min;        /* first QEMU version the row applies to; 0 = any */
+  guint qemu_max;        /* last QEMU version the row applies to; 0 = any */
   IhwRuleKind kind;
-  const char *field;     /* feature key (IHW_RULE_FIELD_*) */
+  const char *field;     /* feature key (ihw-features.h) */
   guint64 value;
-  const char *requirement; /* NULL: "<register>.<MNEMONIC>" of `field` */
+  const char *requirement; /* NULL: "<register>.<MNEMONIC>" of `field`, or "request.<key>" */
   const char *why;
+  /* Added with the per-QEMU profiles (zero for the rows above). */
+  const char *key;       /* request key (IHW_RULE_REQUEST_*) or device fact (FACT_*) */
+  guint64 value2;
+  guint list[IHW_RULE_LIST_MAX];         /* REQUEST_IN_LIST, 0-terminated */
+  const char *names[IHW_RULE_LIST_MAX];  /* ENUM_IN, NULL-terminated */
 } IhwRule;
 
 const IhwRule *ihw_rules (guint *n_rules);
+/* Whether a row is about the model/QEMU as a whole (evaluated once). */
+gboolean ihw_rule_is_model_level (const IhwRule *rule);
+/* Whether a row is about the host alone (hardware registers and the
+ * kernel's nest-parent rule, for every QEMU version and no request key):
+ * the rows ihw_check_host() evaluates. */
+gboolean ihw_rule_is_host (const IhwRule *rule);
+/* Whether a row applies to `model` under QEMU version `qemu`. */
+gboolean ihw_rule_applies (const IhwRule *rule, IhwModel model, guint qemu);
 
-/* The newest QEMU the tables describe; the default profile. */
-#define IHW_QEMU_NEWEST IHW_QEMU (11, 0)
+/* QEMU's own defaults for request keys, and the -device property that sets
+ * them: what QEMU checks when the request leaves a key out, and how
+ * Negotiate writes the key on a command line. */
+typedef struct {
+  IhwModel model;
+  guint qemu_min, qemu_max;
+  const char *key;       /* request key */
+  const char *property;  /* -device property; NULL: QEMU has none */
+  gboolean has_default;
+  guint64 default_value;
+  const char *source;    /* where in QEMU this was read */
+} IhwQemuProperty;
+
+const IhwQemuProperty *ihw_qemu_properties (guint *n);
+/* The row for `key` under (model, qemu), or NULL. */
+const IhwQemuProperty *ihw_qemu_property (IhwModel model, guint qemu, const char *key);
+
+/* The vIOMMU -device a QEMU version nests with: the fixed part of its
+ * arguments (the request keys' properties are appended). */
+typedef struct {
+  IhwModel model;
+  guint qemu_min, qemu_max;
+  const char *device_args;   /* "intel-iommu,intremap=on,..." */
+  gboolean needs_iommufd;    /* emit -object iommufd and vfio-pci iommufd= */
+  const char *note;          /* what else the command line needs */
+  const char *libvirt_note;  /* what libvirt's <iommu> cannot say */
+} IhwQemuDevice;
+
+const IhwQemuDevice *ihw_qemu_device (IhwModel model, guint qemu);
+
+/* libvirt <iommu> attributes and the libvirt release that introduced them
+ * (FACTS.md "What libvirt has"; libvirt docs/formatdomain.rst). */
+typedef struct {
+  IhwModel model;
+  const char *attribute;     /* <driver> attribute; NULL: the model itself */
+  const char *key;           /* request key it carries; NULL: fixed `value` */
+  const char *value;         /* fixed value ("on") */
+  guint libvirt_since;       /* major * 1000000 + minor * 1000 + micro */
+} IhwLibvirtAttr;
+
+#define IHW_LIBVIRT(maj, min, mic) ((maj) * 1000000u + (min) * 1000u + (mic))
+
+const IhwLibvirtAttr *ihw_libvirt_attrs (guint *n);
+
+/* Device facts by name, for IHW_RULE_FACT_* rows ("iommufd",
+ * "behind_pci_bridge", "canwbs").  FALSE for an unknown name. */
+gboolean ihw_device_fact (const IhwDeviceFacts *dev, const char *name, IhwTristate *out);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "ihw-verdict.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,6 +169,246 @@ ihw_result_add_reason (IhwResult *r, IhwVerdict severity, const char *device, co
     r->verdict = severity;
 }
 
+
+const char *
+ihw_tristate_name (IhwTristate t)
+{
+  switch (t)
+    {
+    case IHW_TRISTATE_YES:
+      return "yes";
+    case IHW_TRISTATE_NO:
+      return "no";
+    default:
+      return "unknown";
+    }
+}
+
+/* --- QEMU profiles -------------------------------------------------------- */
+
+static const guint qemu_profiles[] = {
+  IHW_QEMU (9, 1), IHW_QEMU (9, 2), IHW_QEMU (10, 0), IHW_QEMU (10, 1), IHW_QEMU (10, 2), IHW_QEMU (11, 0),
+};
+
+const guint *
+ihw_qemu_profiles (guint *n_profiles)
+{
+  *n_profiles = G_N_ELEMENTS (qemu_profiles);
+  return qemu_profiles;
+}
+
+char *
+ihw_qemu_version_string (guint qemu)
+{
+  return g_strdup_printf ("%u.%u", qemu / 100, qemu % 100);
+}
+
+/* --- request keys ---------------------------------------------------------- */
+
+static const struct {
+  const char *name;
+  char type;         /* 'u' or 'b' */
+  size_t has;        /* offset of the gboolean has_<key> */
+  size_t value;      /* offset of the guint or gboolean value */
+  guint64 max;       /* largest value accepted from a caller ('u') */
+} request_keys[] = {
+  { "aw-bits", 'u', offsetof (IhwRequest, has_aw_bits), offsetof (IhwRequest, aw_bits), 64 },
+  { "fs1gp", 'b', offsetof (IhwRequest, has_fs1gp), offsetof (IhwRequest, fs1gp), 1 },
+  { "pasid-bits", 'u', offsetof (IhwRequest, has_pasid_bits), offsetof (IhwRequest, pasid_bits), 32 },
+  { "ssid-size", 'u', offsetof (IhwRequest, has_ssid_size), offsetof (IhwRequest, ssid_size), 32 },
+  { "oas", 'u', offsetof (IhwRequest, has_oas), offsetof (IhwRequest, oas), 64 },
+  { "ril", 'b', offsetof (IhwRequest, has_ril), offsetof (IhwRequest, ril), 1 },
+  { "ats", 'b', offsetof (IhwRequest, has_ats), offsetof (IhwRequest, ats), 1 },
+};
+
+static const char *const request_key_names[] = {
+  "aw-bits", "fs1gp", "pasid-bits", "ssid-size", "oas", "ril", "ats", NULL,
+};
+
+const char *const *
+ihw_request_keys (void)
+{
+  return request_key_names;
+}
+
+static int
+request_key_index (const char *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (request_keys); i++)
+    if (g_strcmp0 (request_keys[i].name, key) == 0)
+      return (int) i;
+  return -1;
+}
+
+char
+ihw_request_key_type (const char *key)
+{
+  int i = request_key_index (key);
+  return i < 0 ? 0 : request_keys[i].type;
+}
+
+gboolean
+ihw_request_get (const IhwRequest *req, const char *key, guint64 *value)
+{
+  int i = request_key_index (key);
+  const char *base = (const char *) req;
+  gboolean has;
+
+  if (i < 0 || !req)
+    return FALSE;
+  memcpy (&has, base + request_keys[i].has, sizeof has);
+  if (!has)
+    return FALSE;
+  if (value)
+    {
+      if (request_keys[i].type == 'b')
+        {
+          gboolean b;
+          memcpy (&b, base + request_keys[i].value, sizeof b);
+          *value = b ? 1 : 0;
+        }
+      else
+        {
+          guint u;
+          memcpy (&u, base + request_keys[i].value, sizeof u);
+          *value = u;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+ihw_request_set (IhwRequest *req, const char *key, guint64 value)
+{
+  int i = request_key_index (key);
+  char *base = (char *) req;
+  gboolean has = TRUE;
+
+  if (i < 0)
+    return FALSE;
+  memcpy (base + request_keys[i].has, &has, sizeof has);
+  if (request_keys[i].type == 'b')
+    {
+      gboolean b = value != 0;
+      memcpy (base + request_keys[i].value, &b, sizeof b);
+    }
+  else
+    {
+      guint u = (guint) MIN (value, G_MAXUINT);
+      memcpy (base + request_keys[i].value, &u, sizeof u);
+    }
+  return TRUE;
+}
+
+gboolean
+ihw_request_from_variant (IhwRequest *req, GVariant *dict, GError **error)
+{
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  memset (req, 0, sizeof *req);
+  if (!dict)
+    return TRUE;
+  if (!g_variant_is_of_type (dict, G_VARIANT_TYPE_VARDICT))
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT, "request is not a{sv} but %s",
+                   g_variant_get_type_string (dict));
+      return FALSE;
+    }
+
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+    {
+      int i = -1;
+
+      if (strcmp (key, "qemu-version") == 0)
+        {
+          if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+            goto bad_type;
+          if (!ihw_request_set_qemu_version (req, g_variant_get_string (value, NULL), error))
+            {
+              g_variant_unref (value);
+              return FALSE;
+            }
+          continue;
+        }
+      i = request_key_index (key);
+      if (i < 0)
+        {
+          g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
+                       "unknown request key '%.64s' (known: qemu-version, aw-bits, fs1gp, pasid-bits, "
+                       "ssid-size, oas, ril, ats)", key);
+          g_variant_unref (value);
+          return FALSE;
+        }
+      if (request_keys[i].type == 'b')
+        {
+          if (!g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+            goto bad_type;
+          ihw_request_set (req, key, g_variant_get_boolean (value));
+        }
+      else
+        {
+          guint32 u;
+          if (!g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
+            goto bad_type;
+          u = g_variant_get_uint32 (value);
+          if (u > request_keys[i].max)
+            {
+              g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
+                           "request key '%s' = %u is out of range (0..%" G_GUINT64_FORMAT ")", key, u,
+                           request_keys[i].max);
+              g_variant_unref (value);
+              return FALSE;
+            }
+          ihw_request_set (req, key, u);
+        }
+      continue;
+
+    bad_type:
+      g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT, "request key '%s' has type %s, expected %s", key,
+                   g_variant_get_type_string (value),
+                   i < 0 ? "s" : request_keys[i].type == 'b' ? "b" : "u");
+      g_variant_unref (value);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GVariant *
+ihw_request_to_variant (const IhwRequest *req)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  if (req && req->has_qemu_version)
+    {
+      g_autofree char *v = ihw_qemu_version_string (IHW_QEMU (req->qemu_major, req->qemu_minor));
+      g_variant_builder_add (&b, "{sv}", "qemu-version", g_variant_new_string (v));
+    }
+  for (guint i = 0; req && i < G_N_ELEMENTS (request_keys); i++)
+    {
+      guint64 v;
+      if (!ihw_request_get (req, request_keys[i].name, &v))
+        continue;
+      g_variant_builder_add (&b, "{sv}", request_keys[i].name,
+                             request_keys[i].type == 'b' ? g_variant_new_boolean (v != 0)
+                                                         : g_variant_new_uint32 ((guint32) v));
+    }
+  return g_variant_ref_sink (g_variant_builder_end (&b));
+}
+
+guint
+ihw_request_qemu (const IhwRequest *req, guint fallback)
+{
+  if (req && req->has_qemu_version)
+    return IHW_QEMU (req->qemu_major, req->qemu_minor);
+  return fallback ? fallback : IHW_QEMU_NEWEST;
+}
+
+/* --- the engine ------------------------------------------------------------ */
+
 static void
 add_note_once (IhwResult *r, const char *device, const char *text)
 {
@@ -178,136 +419,435 @@ add_note_once (IhwResult *r, const char *device, const char *text)
   g_ptr_array_add (r->notes, g_steal_pointer (&note));
 }
 
+/* "cap.MGAW" for a field key, or the key itself. */
+static char *
+field_name (const IhwFeatures *f, const char *key)
+{
+  const IhwFieldDef *def = f ? ihw_features_field (f, key) : NULL;
+  if (def)
+    return g_strdup_printf ("%s.%s", f->desc->regs[def->reg].name, def->mnemonic);
+  return g_strdup (key);
+}
+
 static char *
 rule_requirement (const IhwRule *rule, const IhwFeatures *f)
 {
-  const IhwFieldDef *def;
   if (rule->requirement)
     return g_strdup (rule->requirement);
-  def = f ? ihw_features_field (f, rule->field) : NULL;
-  if (def)
-    return g_strdup_printf ("%s.%s", f->desc->regs[def->reg].name, def->mnemonic);
-  return g_strdup (rule->field);
+  if (rule->key && (rule->kind == IHW_RULE_REQUEST_LE_FIELD || rule->kind == IHW_RULE_REQUEST_IMPLIES_FIELD ||
+                    rule->kind == IHW_RULE_REQUEST_IN_LIST || rule->kind == IHW_RULE_REQUEST_RANGE))
+    return g_strdup_printf ("request.%s", rule->key);
+  return field_name (f, rule->field);
 }
 
+/* A numeric view of a field: bools 0/1, numbers, a list by its largest entry. */
 static gboolean
-rule_applies (const IhwRule *rule, IhwModel model, guint qemu)
+value_number (const IhwValue *v, guint64 *out)
 {
-  if (rule->model != model)
+  switch (v->type)
+    {
+    case IHW_VALUE_BOOL:
+    case IHW_VALUE_UINT:
+      *out = v->u;
+      return TRUE;
+    case IHW_VALUE_LIST:
+      *out = 0;
+      for (guint i = 0; i < v->u; i++)
+        *out = MAX (*out, v->list[i]);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* Booleans are shown as the bit value, like the register. */
+static char *
+value_found (const IhwValue *v)
+{
+  if (v->type == IHW_VALUE_BOOL)
+    return g_strdup (v->u ? "1" : "0");
+  if (v->type == IHW_VALUE_ABSENT)
+    return g_strdup ("unknown");
+  return ihw_value_to_string (v);
+}
+
+static char *
+key_value_string (const char *key, guint64 v)
+{
+  if (ihw_request_key_type (key) == 'b')
+    return g_strdup (v ? "on" : "off");
+  return g_strdup_printf ("%" G_GUINT64_FORMAT, v);
+}
+
+typedef struct {
+  IhwResult *res;
+  IhwModel model;
+  guint qemu;
+  const IhwRequest *req;
+  gboolean host_only;   /* ihw_check_host(): host rows only */
+} CheckCtx;
+
+/* The value a request key has for this check: the request's, else QEMU's
+ * default for it (QEMU checks its defaults too).  *why_default gets a
+ * sentence when the default was used. */
+static gboolean
+effective_value (const CheckCtx *ctx, const char *key, guint64 *out, char **why_default)
+{
+  const IhwQemuProperty *p;
+
+  *why_default = NULL;
+  if (ihw_request_get (ctx->req, key, out))
+    return TRUE;
+  p = ihw_qemu_property (ctx->model, ctx->qemu, key);
+  if (!p || !p->has_default)
     return FALSE;
-  if (rule->qemu_min && qemu < rule->qemu_min)
-    return FALSE;
-  if (rule->qemu_max && qemu > rule->qemu_max)
-    return FALSE;
+  *out = p->default_value;
+  {
+    g_autofree char *v = key_value_string (key, p->default_value);
+    g_autofree char *q = ihw_qemu_version_string (ctx->qemu);
+    *why_default = g_strdup_printf (" (%s=%s is QEMU %s's default)", key, v, q);
+  }
   return TRUE;
 }
 
-/* One device against the model's rows. */
 static void
-check_device (IhwResult *res, IhwModel model, guint qemu, const IhwDeviceFacts *dev)
+fail (const CheckCtx *ctx, IhwVerdict severity, const char *device, const char *requirement, const char *needed,
+      const char *found, const char *why, const char *why_suffix)
+{
+  g_autofree char *text = g_strconcat (why, why_suffix ? why_suffix : "", NULL);
+  ihw_result_add_reason (ctx->res, severity, device, requirement, needed, found, text);
+}
+
+/* Rows about the model or the QEMU version as a whole: once per check. */
+static void
+check_model_row (const CheckCtx *ctx, const IhwRule *rule)
+{
+  g_autofree char *req = rule_requirement (rule, NULL);
+  g_autofree char *qv = ihw_qemu_version_string (ctx->qemu);
+
+  switch (rule->kind)
+    {
+    case IHW_RULE_MODEL_NEVER:
+      fail (ctx, IHW_VERDICT_UNSUPPORTED, "", req, "nested mode", "none", rule->why, NULL);
+      break;
+
+    case IHW_RULE_QEMU_NEVER:
+      {
+        g_autofree char *found = g_strdup_printf ("QEMU %s", qv);
+        fail (ctx, IHW_VERDICT_UNSUPPORTED, "", req, "nested mode", found, rule->why, NULL);
+        break;
+      }
+
+    case IHW_RULE_REQUEST_IN_LIST:
+    case IHW_RULE_REQUEST_RANGE:
+      {
+        guint64 v;
+        g_autofree char *why_default = NULL;
+        gboolean ok = FALSE;
+        g_autoptr (GString) needed = g_string_new (NULL);
+
+        if (!effective_value (ctx, rule->key, &v, &why_default))
+          break;
+        if (rule->kind == IHW_RULE_REQUEST_RANGE)
+          {
+            ok = v >= rule->value && v <= rule->value2;
+            g_string_printf (needed, "%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT, rule->value, rule->value2);
+          }
+        else
+          for (guint i = 0; i < IHW_RULE_LIST_MAX && rule->list[i]; i++)
+            {
+              ok |= v == rule->list[i];
+              g_string_append_printf (needed, "%s%u", i ? "|" : "", rule->list[i]);
+            }
+        if (!ok)
+          {
+            g_autofree char *found = key_value_string (rule->key, v);
+            fail (ctx, IHW_VERDICT_UNSUPPORTED, "", req, needed->str, found, rule->why, why_default);
+          }
+        break;
+      }
+
+    default:
+      g_warn_if_reached ();
+    }
+}
+
+static void
+check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts *dev, gboolean have_regs)
 {
   const IhwFeatures *f = dev->features;
-  IhwVendor want = ihw_model_vendor (model);
+  g_autofree char *req = NULL;
+  IhwValue v = { 0 };
+  gboolean known = FALSE;
+
+  /* Rows that do not read registers. */
+  switch (rule->kind)
+    {
+    case IHW_RULE_KERNEL_NEST_PARENT:
+      if (dev->nest_parent == IHW_NEST_PARENT_NO)
+        fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, rule->requirement, "yes", "no", rule->why, NULL);
+      return;
+
+    case IHW_RULE_FACT_EQ:
+      {
+        IhwTristate t = IHW_TRISTATE_UNKNOWN;
+        if (!ihw_device_fact (dev, rule->key, &t))
+          g_warn_if_reached ();
+        if (t == (IhwTristate) rule->value)
+          return;
+        if (t == IHW_TRISTATE_UNKNOWN)
+          {
+            g_autofree char *note = g_strdup_printf ("could not check %s (no data): %s", rule->requirement, rule->why);
+            add_note_once (ctx->res, dev->device, note);
+            return;
+          }
+        fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, rule->requirement,
+              ihw_tristate_name ((IhwTristate) rule->value), ihw_tristate_name (t), rule->why, NULL);
+        return;
+      }
+
+    case IHW_RULE_NOTE_IF_HW_FLAG:
+      if (have_regs && f->has_hw_info_flags && (f->hw_info_flags & rule->value))
+        add_note_once (ctx->res, dev->device, rule->why);
+      return;
+
+    default:
+      break;
+    }
+
+  /* Every other device row reads a register field. */
+  if (!have_regs)
+    return;
+  req = rule_requirement (rule, f);
+  known = ihw_features_get (f, rule->field, &v);
+
+  switch (rule->kind)
+    {
+    case IHW_RULE_FIELD_EQ:
+    case IHW_RULE_NOTE_UNLESS_FIELD:
+    case IHW_RULE_FIELD_OR_FACT:
+      {
+        guint64 n;
+        g_autofree char *needed = g_strdup_printf ("%" G_GUINT64_FORMAT, rule->value);
+        g_autofree char *found = value_found (&v);
+
+        if (known && value_number (&v, &n) && n == rule->value)
+          return;
+        if (!known)
+          {
+            if (rule->kind != IHW_RULE_NOTE_UNLESS_FIELD)
+              fail (ctx, IHW_VERDICT_UNKNOWN, dev->device, req, needed, "unknown", rule->why, NULL);
+            return;
+          }
+        if (rule->kind == IHW_RULE_NOTE_UNLESS_FIELD)
+          {
+            add_note_once (ctx->res, dev->device, rule->why);
+            return;
+          }
+        if (rule->kind == IHW_RULE_FIELD_OR_FACT)
+          {
+            IhwTristate t = IHW_TRISTATE_UNKNOWN;
+            g_autofree char *needed_or = g_strdup_printf ("%s or %s=yes", needed, rule->key);
+            if (!ihw_device_fact (dev, rule->key, &t))
+              g_warn_if_reached ();
+            if (t == IHW_TRISTATE_YES)
+              return;
+            if (t == IHW_TRISTATE_UNKNOWN)
+              {
+                add_note_once (ctx->res, dev->device, rule->why);
+                return;
+              }
+            fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, req, needed_or, found, rule->why, NULL);
+            return;
+          }
+        fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, req, needed, found, rule->why, NULL);
+        return;
+      }
+
+    case IHW_RULE_FIELD_GE:
+      {
+        guint64 n;
+        g_autofree char *needed = g_strdup_printf (">= %" G_GUINT64_FORMAT, rule->value);
+        g_autofree char *found = value_found (&v);
+        if (!known)
+          fail (ctx, IHW_VERDICT_UNKNOWN, dev->device, req, needed, "unknown", rule->why, NULL);
+        else if (!value_number (&v, &n) || n < rule->value)
+          fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, req, needed, found, rule->why, NULL);
+        return;
+      }
+
+    case IHW_RULE_ENUM_IN:
+      {
+        g_autoptr (GString) needed = g_string_new (NULL);
+        g_autofree char *found = value_found (&v);
+        gboolean ok = FALSE;
+        for (guint i = 0; i < IHW_RULE_LIST_MAX && rule->names[i]; i++)
+          {
+            ok |= v.type == IHW_VALUE_STRING && g_strcmp0 (v.s, rule->names[i]) == 0;
+            g_string_append_printf (needed, "%s%s", i ? "|" : "", rule->names[i]);
+          }
+        if (!known)
+          fail (ctx, IHW_VERDICT_UNKNOWN, dev->device, req, needed->str, "unknown", rule->why, NULL);
+        else if (!ok)
+          fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, req, needed->str, found, rule->why, NULL);
+        return;
+      }
+
+    case IHW_RULE_REQUEST_LE_FIELD:
+    case IHW_RULE_REQUEST_IMPLIES_FIELD:
+      {
+        guint64 want, n = 0, need;
+        g_autofree char *why_default = NULL;
+        g_autofree char *fname = field_name (f, rule->field);
+        g_autofree char *needed = NULL;
+        g_autofree char *found = value_found (&v);
+        gboolean numeric;
+
+        if (!effective_value (ctx, rule->key, &want, &why_default))
+          return;                       /* not asked for, no QEMU default */
+        if (rule->kind == IHW_RULE_REQUEST_IMPLIES_FIELD)
+          {
+            if (want <= rule->value)
+              return;                   /* the condition does not hold */
+            need = rule->value2;
+          }
+        else
+          need = want;
+        if (v.type == IHW_VALUE_BOOL)
+          needed = g_strdup_printf ("%s = %" G_GUINT64_FORMAT, fname, need);
+        else
+          needed = g_strdup_printf ("%s >= %" G_GUINT64_FORMAT, fname, need);
+        numeric = known && value_number (&v, &n);
+        if (!known)
+          fail (ctx, IHW_VERDICT_UNKNOWN, dev->device, req, needed, "unknown", rule->why, why_default);
+        else if (!numeric || n < need)
+          fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, req, needed, found, rule->why, why_default);
+        return;
+      }
+
+    default:
+      g_warn_if_reached ();
+    }
+}
+
+/* One device against the model's device rows. */
+static void
+check_device (const CheckCtx *ctx, const IhwDeviceFacts *dev)
+{
+  const IhwFeatures *f = dev->features;
+  IhwVendor want = ihw_model_vendor (ctx->model);
   gboolean have_regs = f && f->desc;
   guint n_rules;
   const IhwRule *rules = ihw_rules (&n_rules);
 
+  if (dev->no_iommu)
+    {
+      ihw_result_add_reason (ctx->res, IHW_VERDICT_UNSUPPORTED, dev->device, "iommu",
+                             want != IHW_VENDOR_UNKNOWN ? ihw_vendor_name (want) : "an IOMMU", "none",
+                             "the device is not behind any IOMMU: it cannot be assigned with DMA isolation, "
+                             "let alone nested translation");
+      return;
+    }
+
   if (want != IHW_VENDOR_UNKNOWN)
     {
       if (!have_regs)
-        {
-          ihw_result_add_reason (res, IHW_VERDICT_UNKNOWN, dev->device, "iommu.vendor", ihw_vendor_name (want),
-                                 dev->no_features_reason ? dev->no_features_reason : "unknown",
-                                 "no capability registers are known for this device's IOMMU");
-          /* The kernel's own refusal is still definite. */
-          if (dev->nest_parent == IHW_NEST_PARENT_NO)
-            ihw_result_add_reason (res, IHW_VERDICT_UNSUPPORTED, dev->device, "kernel.NEST_PARENT", "yes", "no",
-                                   "the kernel refused a nest-parent page table for this device");
-          return;
-        }
-      if (f->desc->vendor != want)
+        ihw_result_add_reason (ctx->res, IHW_VERDICT_UNKNOWN, dev->device, "iommu.vendor", ihw_vendor_name (want),
+                               dev->no_features_reason ? dev->no_features_reason : "unknown",
+                               "no capability registers are known for this device's IOMMU");
+      else if (f->desc->vendor != want)
         {
           g_autofree char *why = g_strdup_printf ("the %s vIOMMU nests only on a %s host IOMMU, this device is behind %s",
-                                                  ihw_model_name (model), ihw_vendor_desc (want)->title, f->desc->title);
-          ihw_result_add_reason (res, IHW_VERDICT_UNSUPPORTED, dev->device, "iommu.vendor", ihw_vendor_name (want),
-                                 f->desc->name, why);
+                                                  ihw_model_name (ctx->model), ihw_vendor_desc (want)->title,
+                                                  f->desc->title);
+          ihw_result_add_reason (ctx->res, IHW_VERDICT_UNSUPPORTED, dev->device, "iommu.vendor",
+                                 ihw_vendor_name (want), f->desc->name, why);
           return;
         }
     }
 
   for (guint i = 0; i < n_rules; i++)
+    if (ihw_rule_applies (&rules[i], ctx->model, ctx->qemu) && !ihw_rule_is_model_level (&rules[i])
+        && (!ctx->host_only || ihw_rule_is_host (&rules[i])))
+      check_device_row (ctx, &rules[i], dev, have_regs);
+}
+
+/* Request keys that no row or property of the model uses are ignored,
+ * with a note (e.g. oas for intel). */
+static void
+note_unused_request_keys (const CheckCtx *ctx)
+{
+  guint n_rules;
+  const IhwRule *rules = ihw_rules (&n_rules);
+
+  for (const char *const *k = ihw_request_keys (); *k; k++)
     {
-      const IhwRule *rule = &rules[i];
-      if (!rule_applies (rule, model, qemu))
+      gboolean used = ihw_qemu_property (ctx->model, ctx->qemu, *k) != NULL;
+      if (!ihw_request_get (ctx->req, *k, NULL))
         continue;
-
-      switch (rule->kind)
+      for (guint i = 0; i < n_rules && !used; i++)
+        used = rules[i].model == ctx->model && g_strcmp0 (rules[i].key, *k) == 0;
+      if (!used)
         {
-        case IHW_RULE_MODEL_NEVER:
-          ihw_result_add_reason (res, IHW_VERDICT_UNSUPPORTED, dev->device, rule->requirement, "nested mode",
-                                 "none", rule->why);
-          break;
-
-        case IHW_RULE_KERNEL_NEST_PARENT:
-          if (dev->nest_parent == IHW_NEST_PARENT_NO)
-            ihw_result_add_reason (res, IHW_VERDICT_UNSUPPORTED, dev->device, rule->requirement, "yes", "no",
-                                   rule->why);
-          break;
-
-        case IHW_RULE_NOTE_IF_HW_FLAG:
-          if (have_regs && f->has_hw_info_flags && (f->hw_info_flags & rule->value))
-            add_note_once (res, dev->device, rule->why);
-          break;
-
-        case IHW_RULE_FIELD_EQ:
-        case IHW_RULE_NOTE_UNLESS_FIELD:
-          {
-            IhwValue v;
-            g_autofree char *req = NULL;
-            if (!have_regs)
-              break; /* only models bound to a vendor have field rows */
-            req = rule_requirement (rule, f);
-            g_autofree char *needed = g_strdup_printf ("%" G_GUINT64_FORMAT, rule->value);
-            gboolean known = ihw_features_get (f, rule->field, &v);
-            gboolean ok = known && (v.type == IHW_VALUE_BOOL || v.type == IHW_VALUE_UINT) && v.u == rule->value;
-
-            if (ok)
-              break;
-            if (rule->kind == IHW_RULE_NOTE_UNLESS_FIELD)
-              {
-                if (known)
-                  add_note_once (res, dev->device, rule->why);
-                break;
-              }
-            if (!known)
-              ihw_result_add_reason (res, IHW_VERDICT_UNKNOWN, dev->device, req, needed, "unknown", rule->why);
-            else
-              {
-                g_autofree char *found = ihw_value_to_string (&v);
-                /* booleans are shown as the bit value, like the register */
-                if (v.type == IHW_VALUE_BOOL)
-                  {
-                    g_free (found);
-                    found = g_strdup (v.u ? "1" : "0");
-                  }
-                ihw_result_add_reason (res, IHW_VERDICT_UNSUPPORTED, dev->device, req, needed, found, rule->why);
-              }
-            break;
-          }
+          g_autofree char *note = g_strdup_printf ("request key %s does not apply to the %s model; ignored", *k,
+                                                   ihw_model_name (ctx->model));
+          add_note_once (ctx->res, "", note);
         }
     }
 }
 
 IhwResult *
-ihw_check_nesting (IhwModel model, const IhwDeviceFacts *devices, guint n_devices, const IhwRequest *req)
+ihw_check_nesting_full (IhwModel model, const IhwDeviceFacts *devices, guint n_devices, const IhwRequest *req,
+                        guint default_qemu)
 {
-  IhwResult *res = ihw_result_new ();
-  guint qemu = IHW_QEMU_NEWEST;
+  IhwRequest none = { 0 };
+  CheckCtx ctx = {
+    .res = ihw_result_new (),
+    .model = model,
+    .qemu = ihw_request_qemu (req, default_qemu),
+    .req = req ? req : &none,
+  };
+  guint n_rules;
+  const IhwRule *rules = ihw_rules (&n_rules);
 
-  if (req && req->has_qemu_version)
-    qemu = IHW_QEMU (req->qemu_major, req->qemu_minor);
+  if (ctx.qemu > IHW_QEMU_NEWEST)
+    {
+      g_autofree char *q = ihw_qemu_version_string (ctx.qemu);
+      g_autofree char *newest = ihw_qemu_version_string (IHW_QEMU_NEWEST);
+      g_autofree char *note = g_strdup_printf ("QEMU %s is newer than the newest profile (%s); its rules are used", q,
+                                               newest);
+      add_note_once (ctx.res, "", note);
+    }
+  note_unused_request_keys (&ctx);
+
+  for (guint i = 0; i < n_rules; i++)
+    if (ihw_rule_applies (&rules[i], model, ctx.qemu) && ihw_rule_is_model_level (&rules[i]))
+      check_model_row (&ctx, &rules[i]);
 
   for (guint i = 0; i < n_devices; i++)
-    check_device (res, model, qemu, &devices[i]);
-  return res;
+    check_device (&ctx, &devices[i]);
+  return ctx.res;
+}
+
+IhwResult *
+ihw_check_nesting (IhwModel model, const IhwDeviceFacts *devices, guint n_devices, const IhwRequest *req)
+{
+  return ihw_check_nesting_full (model, devices, n_devices, req, 0);
+}
+
+IhwResult *
+ihw_check_host (IhwModel model, const IhwDeviceFacts *devices, guint n_devices)
+{
+  IhwRequest none = { 0 };
+  CheckCtx ctx = {
+    .res = ihw_result_new (),
+    .model = model,
+    .qemu = IHW_QEMU_NEWEST,
+    .req = &none,
+    .host_only = TRUE,
+  };
+
+  for (guint i = 0; i < n_devices; i++)
+    check_device (&ctx, &devices[i]);
+  return ctx.res;
 }

@@ -44,6 +44,27 @@ typedef enum {
 
 const char *ihw_nest_parent_name (IhwNestParent n);
 
+/* A yes/no fact that may not be known; zero is "unknown" so that a
+ * zero-initialised IhwDeviceFacts is always safe. */
+typedef enum {
+  IHW_TRISTATE_UNKNOWN = 0,
+  IHW_TRISTATE_YES,
+  IHW_TRISTATE_NO,
+} IhwTristate;
+
+const char *ihw_tristate_name (IhwTristate t);
+
+/* QEMU versions as major * 100 + minor. */
+#define IHW_QEMU(maj, min) ((maj) * 100 + (min))
+/* The newest QEMU the tables describe; the default profile. */
+#define IHW_QEMU_NEWEST IHW_QEMU (11, 0)
+
+/* The QEMU versions the requirement tables have a profile for, oldest
+ * first (9.1 ... 11.0).  Any other version gets the rows whose range holds it. */
+const guint *ihw_qemu_profiles (guint *n_profiles);
+/* "10.0" for IHW_QEMU (10, 0). */
+char *ihw_qemu_version_string (guint qemu);
+
 /* The optional keys of a CheckNesting/Negotiate request (SPEC §4). */
 typedef struct {
   gboolean has_qemu_version;
@@ -67,12 +88,50 @@ typedef struct {
 /* "10.0", "9.1", "11.0.50" -> major/minor.  Fails with IHW_ERROR_INVALID_ARGUMENT. */
 gboolean ihw_request_set_qemu_version (IhwRequest *req, const char *text, GError **error);
 
-/* What is known about one device when a verdict is asked for. */
+/* The request keys of SPEC §4 other than qemu-version, in SPEC order:
+ * "aw-bits", "fs1gp", "pasid-bits", "ssid-size", "oas", "ril", "ats". */
+const char *const *ihw_request_keys (void);
+/* 'u' or 'b' for a key of ihw_request_keys(), 0 for anything else. */
+char ihw_request_key_type (const char *key);
+/* Whether the request has `key`; its value (bools as 0/1) in *value. */
+gboolean ihw_request_get (const IhwRequest *req, const char *key, guint64 *value);
+/* Sets `key` (FALSE for an unknown key). */
+gboolean ihw_request_set (IhwRequest *req, const char *key, guint64 value);
+
+/* A D-Bus request a{sv} -> IhwRequest (reset first; NULL dict = empty).
+ * Unknown keys, wrong types and
+ * out-of-range values fail with IHW_ERROR_INVALID_ARGUMENT naming the key. */
+gboolean ihw_request_from_variant (IhwRequest *req, GVariant *dict, GError **error);
+/* IhwRequest -> a{sv} with exactly the keys the request has (SPEC types:
+ * qemu-version s, aw-bits u, fs1gp b, ...).  Returns a full reference. */
+GVariant *ihw_request_to_variant (const IhwRequest *req);
+
+/* The QEMU version a request selects: its qemu-version, else `fallback`
+ * (the daemon passes the host's installed QEMU from its config, 0 = the
+ * newest profile, IHW_QEMU_NEWEST). */
+guint ihw_request_qemu (const IhwRequest *req, guint fallback);
+
+/* What is known about one device when a verdict is asked for.
+ * Zero-initialise it: every field's zero value means "not known", which
+ * never makes a verdict better than the data allows. */
 typedef struct {
   const char *device;              /* "0000:3a:00.0"; "" when decoding bare registers */
   const IhwFeatures *features;     /* its IOMMU unit's registers; NULL if none */
   const char *no_features_reason;  /* when features is NULL: "no IOMMU", "hw_info type none", ... */
   IhwNestParent nest_parent;       /* the kernel's own answer, if probed */
+
+  /* Added for the per-QEMU-version rows; fill what is known. */
+  gboolean no_iommu;               /* the device has no IOMMU at all (no sysfs
+                                    * `iommu` link): a definite `unsupported` */
+  const char *unit;                /* its IOMMU unit ("dmar0"); NULL if unknown */
+  IhwTristate iommufd;             /* can the device be used through iommufd on
+                                    * this host: /dev/iommu opens and the device
+                                    * has a VFIO cdev (QEMU 11 needs both) */
+  IhwTristate behind_pci_bridge;   /* a conventional (non-Express) PCI bridge
+                                    * between the device and its root port, read
+                                    * from the sysfs topology (QEMU 11 intel) */
+  IhwTristate canwbs;              /* firmware marks the device coherent (ACPI
+                                    * IORT CANWBS); SMMUv3 without FWB needs it */
 } IhwDeviceFacts;
 
 typedef struct {
@@ -95,8 +154,20 @@ void ihw_result_add_reason (IhwResult *r, IhwVerdict severity, const char *devic
                             const char *needed, const char *found, const char *why);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwResult, ihw_result_free)
 
-/* The verdict for `model` over every device.  `req` may be NULL (defaults). */
+/* The verdict for `model` over every device.  `req` may be NULL (defaults).
+ * The QEMU profile is req's qemu-version, else the newest (IHW_QEMU_NEWEST).
+ * Reasons about the model or the QEMU version as a whole (virtio, amd, a
+ * QEMU that cannot nest, a request value QEMU never accepts) have device "". */
+/* Whether the host itself (IOMMU registers, the kernel's nest-parent
+ * rule) can nest for `model`'s vendor, whatever QEMU is used: the
+ * hardware/kernel half of ihw_check_nesting().  No request, no QEMU rows. */
+IhwResult *ihw_check_host (IhwModel model, const IhwDeviceFacts *devices, guint n_devices);
+
 IhwResult *ihw_check_nesting (IhwModel model, const IhwDeviceFacts *devices, guint n_devices,
                               const IhwRequest *req);
+/* The same with the QEMU version used when `req` names none (the daemon's
+ * configured host QEMU; 0 = newest profile). */
+IhwResult *ihw_check_nesting_full (IhwModel model, const IhwDeviceFacts *devices, guint n_devices,
+                                   const IhwRequest *req, guint default_qemu);
 
 G_END_DECLS

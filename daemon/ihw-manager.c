@@ -5,6 +5,7 @@
 
 #include "ihw-device.h"
 #include "ihw-error.h"
+#include "ihw-negotiate.h"
 #include "ihw-names.h"
 #include "ihw-unit.h"
 
@@ -323,19 +324,85 @@ handle_check_nesting (IhwCall *call, GError **error)
   return reply;
 }
 
+/* One basic value of the negotiated a{sv} (s, u, b: the request keys). */
+static void
+append_basic_variant (DBusMessageIter *iter, GVariant *v)
+{
+  DBusMessageIter var;
+  const char *sig = g_variant_get_type_string (v);
+
+  dbus_message_iter_open_container (iter, DBUS_TYPE_VARIANT, sig, &var);
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
+    {
+      const char *s = g_variant_get_string (v, NULL);
+      dbus_message_iter_append_basic (&var, DBUS_TYPE_STRING, &s);
+    }
+  else if (g_variant_is_of_type (v, G_VARIANT_TYPE_UINT32))
+    {
+      dbus_uint32_t u = g_variant_get_uint32 (v);
+      dbus_message_iter_append_basic (&var, DBUS_TYPE_UINT32, &u);
+    }
+  else if (g_variant_is_of_type (v, G_VARIANT_TYPE_BOOLEAN))
+    {
+      dbus_bool_t b = g_variant_get_boolean (v) ? TRUE : FALSE;
+      dbus_message_iter_append_basic (&var, DBUS_TYPE_BOOLEAN, &b);
+    }
+  dbus_message_iter_close_container (iter, &var);
+}
+
 static DBusMessage *
 handle_negotiate (IhwCall *call, GError **error)
 {
   IhwManager *mgr = call->user_data;
   g_auto(NestingArgs) a = { 0 };
+  g_autoptr(IhwNegotiation) n = NULL;
+  g_autoptr(GVariant) config = NULL;
+  g_autofree char *xml = NULL;
+  g_auto(GStrv) args = NULL;
+  DBusMessage *reply;
+  DBusMessageIter iter, dict, arr;
+  GVariantIter it;
+  const char *key, *verdict, *s;
+  GVariant *value;
 
-  /* Arguments are checked first, so callers get the same errors as from
-   * CheckNesting once negotiation exists. */
   if (!read_nesting_args (mgr, call->message, &a, error))
     return NULL;
-  g_set_error (error, IHW_ERROR, IHW_ERROR_NOT_SUPPORTED,
-               "Negotiate is not available yet: negotiation lands with the verdict tables; use CheckNesting");
-  return NULL;
+
+  /* The daemon's configured QEMU is already in the request (defaults). */
+  n = ihw_negotiate (a.model, a.facts, a.addresses->len, &a.req);
+  config = g_variant_ref_sink (ihw_negotiation_config (n));
+  xml = ihw_negotiation_libvirt_xml (n);
+  args = ihw_negotiation_qemu_args (n);
+  verdict = ihw_verdict_name (n->verdict);
+  g_debug ("Negotiate %s on %u device(s): %s", ihw_model_name (a.model), a.addresses->len, verdict);
+
+  reply = ihw_call_new_reply (call);
+  dbus_message_iter_init_append (reply, &iter);
+  dbus_message_iter_append_basic (&iter, DBUS_TYPE_STRING, &verdict);
+
+  dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
+  g_variant_iter_init (&it, config);
+  while (g_variant_iter_loop (&it, "{&sv}", &key, &value))
+    {
+      DBusMessageIter entry;
+      if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) && !g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32) &&
+          !g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+        continue; /* only the SPEC's request key types go out */
+      dbus_message_iter_open_container (&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+      dbus_message_iter_append_basic (&entry, DBUS_TYPE_STRING, &key);
+      append_basic_variant (&entry, value);
+      dbus_message_iter_close_container (&dict, &entry);
+    }
+  dbus_message_iter_close_container (&iter, &dict);
+
+  s = xml ? xml : "";
+  dbus_message_iter_append_basic (&iter, DBUS_TYPE_STRING, &s);
+  dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "s", &arr);
+  for (guint i = 0; args && args[i]; i++)
+    dbus_message_iter_append_basic (&arr, DBUS_TYPE_STRING, &args[i]);
+  dbus_message_iter_close_container (&iter, &arr);
+  append_reasons (&iter, n->result);
+  return reply;
 }
 
 static DBusMessage *

@@ -492,6 +492,35 @@ test_check_nesting (void)
 }
 
 static void
+test_negotiate (void)
+{
+  const char *vfio[] = { DEV_VFIO, NULL };
+  const char *qemu[] = { DEV_QEMU, NULL };
+  g_autoptr(GVariant) r = call_ok (IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Negotiate",
+                                   check_args ("intel", vfio, NULL));
+  g_autoptr(GVariant) r2 = NULL;
+  g_autoptr(GVariant) config = NULL, reasons = NULL;
+  g_autofree const char **args = NULL;
+  const char *verdict, *xml;
+
+  g_variant_get (r, "(&s@a{sv}&s^a&s@a(ssss))", &verdict, &config, &xml, &args, &reasons);
+  g_test_message ("Negotiate intel: %s, %s", verdict, xml);
+  g_assert_cmpstr (verdict, ==, "supported");
+  g_assert_true (g_variant_lookup (config, "qemu-version", "&s", NULL));
+  g_assert_nonnull (strstr (xml, "<iommu model=\"intel\""));
+  g_assert_cmpuint (g_strv_length ((char **) args), >, 0);
+  g_assert_cmpuint (g_variant_n_children (reasons), ==, 0);
+  g_clear_pointer (&config, g_variant_unref);
+  g_clear_pointer (&reasons, g_variant_unref);
+  g_clear_pointer (&args, g_free);
+
+  r2 = call_ok (IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Negotiate", check_args ("intel", qemu, NULL));
+  g_variant_get (r2, "(&s@a{sv}&s^a&s@a(ssss))", &verdict, &config, &xml, &args, &reasons);
+  g_assert_cmpstr (verdict, ==, "unsupported");
+  g_assert_cmpuint (g_variant_n_children (reasons), >, 0);
+}
+
+static void
 test_get_hw_info (void)
 {
   g_autoptr(GVariant) r = call_ok (IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "GetHwInfo",
@@ -570,8 +599,6 @@ test_errors (void)
                 "0000:99:00.0");
   EXPECT_ERROR (manager ("GetHwInfo", g_variant_new ("(u)", 1), error_), "org.freedesktop.DBus.Error.InvalidArgs",
                 "(s)");
-  EXPECT_ERROR (manager ("Negotiate", check_args ("intel", vfio, NULL), error_), MGR_ERR "NotSupported",
-                "negotiation lands with the verdict tables");
   EXPECT_ERROR (manager ("Negotiate", check_args ("sparc", vfio, NULL), error_), MGR_ERR "UnknownModel", "sparc");
   EXPECT_ERROR (manager ("Refresh", g_variant_new ("(^as)", bad), error_), MGR_ERR "InvalidArgument",
                 "0000:3a:00");
@@ -815,6 +842,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/properties-errors", test_properties_errors);
   g_test_add_func ("/dbus/peer-object-manager", test_peer_and_manager);
   g_test_add_func ("/dbus/check-nesting", test_check_nesting);
+  g_test_add_func ("/dbus/negotiate", test_negotiate);
   g_test_add_func ("/dbus/get-hw-info", test_get_hw_info);
   g_test_add_func ("/dbus/errors", test_errors);
   g_test_add_func ("/dbus/refresh-unprivileged", test_refresh_unprivileged);

@@ -4,6 +4,7 @@
 #   1. installs what is missing (tools/install-deps.sh; needs root only then)
 #   2. gcc build with -Werror: every suite but bench
 #   3. clang build with ASan+UBSan and libFuzzer: every suite but bench and vm
+#   3b. gcc build again under valgrind: the unit and cli suites
 #   4. prints one line: "N passed, N failed, N skipped"
 #
 # IHW_TEST_SANITIZE=0 skips step 3 (quick local runs); IHW_TEST_ARGS adds
@@ -45,9 +46,22 @@ run_build() { # name, dir, suites-to-skip...
   builds="$builds $name=$dir"
 }
 
+run_valgrind() { # name, dir: memcheck over the pure-code suites
+  name=$1; dir=$2
+  echo "== $name: testing under valgrind"
+  rm -f "$dir/meson-logs/valgrind-testlog-valgrind.json"
+  meson test -C "$dir" --setup valgrind --suite unit --suite cli --print-errorlogs --num-processes 2 \
+    --logbase valgrind-testlog ${IHW_TEST_ARGS:-} || true
+  rm -f "$dir/meson-logs/valgrind.json"; mv "$dir/meson-logs/valgrind-testlog-valgrind.json" "$dir/meson-logs/valgrind.json" 2>/dev/null || true
+  builds="$builds $name=$dir/meson-logs/valgrind.json"
+}
+
 mkdir -p _build
 if configure _build/ci-gcc --werror -Dbuildtype=debugoptimized -Dfuzz=disabled; then
   run_build gcc _build/ci-gcc bench
+  if [ "${IHW_TEST_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
+    run_valgrind valgrind _build/ci-gcc
+  fi
 else
   fail_setup=$((fail_setup + 1))
 fi
@@ -71,7 +85,7 @@ passed = failed = skipped = 0
 bad = []
 for arg in sys.argv[2:]:
     name, d = arg.split("=", 1)
-    log = os.path.join(d, "meson-logs", "testlog.json")
+    log = d if d.endswith(".json") else os.path.join(d, "meson-logs", "testlog.json")
     if not os.path.exists(log):
         failed += 1
         bad.append(f"{name}: no test log")

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "ihw-domain.h"
+
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "ihw-error.h"
+#include "ihw-names.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
+
+void
+ihw_domain_info_free (IhwDomainInfo *info)
+{
+  if (!info)
+    return;
+  g_free (info->name);
+  g_free (info->model);
+  g_ptr_array_unref (info->devices);
+  g_ptr_array_unref (info->ignored);
+  g_free (info);
+}
+
+static xmlNode *
+child (xmlNode *parent, const char *name)
+{
+  for (xmlNode *n = parent ? parent->children : NULL; n; n = n->next)
+    if (n->type == XML_ELEMENT_NODE && strcmp ((const char *) n->name, name) == 0)
+      return n;
+  return NULL;
+}
+
+static char *
+prop (xmlNode *n, const char *name)
+{
+  xmlChar *v = xmlGetProp (n, (const xmlChar *) name);
+  char *s = v ? g_strdup ((const char *) v) : NULL;
+  xmlFree (v);
+  return s;
+}
+
+/* libvirt writes PCI address parts as "0x3a" or "58". */
+static gboolean
+parse_addr_part (xmlNode *addr, const char *attr, guint64 max, guint64 *out, GError **error)
+{
+  g_autofree char *v = prop (addr, attr);
+  guint64 n;
+
+  if (!v || !*v)
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "<hostdev> <address> has no %s", attr);
+      return FALSE;
+    }
+  if (!g_ascii_string_to_unsigned (v, g_str_has_prefix (v, "0x") ? 16 : 10, 0, max, &n, NULL)
+      && !(g_str_has_prefix (v, "0x") && g_ascii_string_to_unsigned (v + 2, 16, 0, max, &n, NULL)))
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA,
+                   "<hostdev> <address %s='%.20s'>: not a number in 0..0x%" G_GINT64_MODIFIER "x", attr, v, max);
+      return FALSE;
+    }
+  *out = n;
+  return TRUE;
+}
+
+static gboolean
+on_off (const char *v, gboolean *out)
+{
+  if (g_strcmp0 (v, "on") == 0 || g_strcmp0 (v, "yes") == 0)
+    *out = TRUE;
+  else if (g_strcmp0 (v, "off") == 0 || g_strcmp0 (v, "no") == 0)
+    *out = FALSE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* libvirt <driver> attribute -> request key.  aw_bits since libvirt 6.5;
+ * ssidSize/oas/ril/ats for smmuv3 from the accel series (see FACTS.md). */
+typedef enum { MAP_UINT, MAP_BOOL } MapKind;
+static const struct {
+  const char *attr;
+  const char *key;
+  MapKind kind;
+  gsize has_off, val_off;
+} driver_map[] = {
+  { "aw_bits", "aw-bits", MAP_UINT, G_STRUCT_OFFSET (IhwRequest, has_aw_bits), G_STRUCT_OFFSET (IhwRequest, aw_bits) },
+  { "ssidSize", "ssid-size", MAP_UINT, G_STRUCT_OFFSET (IhwRequest, has_ssid_size), G_STRUCT_OFFSET (IhwRequest, ssid_size) },
+  { "oas", "oas", MAP_UINT, G_STRUCT_OFFSET (IhwRequest, has_oas), G_STRUCT_OFFSET (IhwRequest, oas) },
+  { "ril", "ril", MAP_BOOL, G_STRUCT_OFFSET (IhwRequest, has_ril), G_STRUCT_OFFSET (IhwRequest, ril) },
+  { "ats", "ats", MAP_BOOL, G_STRUCT_OFFSET (IhwRequest, has_ats), G_STRUCT_OFFSET (IhwRequest, ats) },
+};
+
+static gboolean
+parse_driver (xmlNode *driver, IhwDomainInfo *info, GError **error)
+{
+  for (xmlAttr *a = driver ? driver->properties : NULL; a; a = a->next)
+    {
+      const char *name = (const char *) a->name;
+      g_autofree char *v = prop (driver, name);
+      gboolean mapped = FALSE;
+
+      for (guint i = 0; i < G_N_ELEMENTS (driver_map); i++)
+        {
+          guint8 *base = (guint8 *) &info->request;
+          if (strcmp (driver_map[i].attr, name) != 0)
+            continue;
+          mapped = TRUE;
+          if (driver_map[i].kind == MAP_UINT)
+            {
+              guint64 n;
+              if (!g_ascii_string_to_unsigned (v, 10, 0, 1024, &n, NULL))
+                {
+                  g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA,
+                               "<iommu><driver %s='%.20s'>: not a number", name, v ? v : "");
+                  return FALSE;
+                }
+              *(guint *) (base + driver_map[i].val_off) = (guint) n;
+            }
+          else
+            {
+              gboolean b;
+              if (!on_off (v, &b))
+                {
+                  g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA,
+                               "<iommu><driver %s='%.20s'>: expected on or off", name, v ? v : "");
+                  return FALSE;
+                }
+              *(gboolean *) (base + driver_map[i].val_off) = b;
+            }
+          *(gboolean *) (base + driver_map[i].has_off) = TRUE;
+        }
+      if (!mapped)
+        g_ptr_array_add (info->ignored, g_strdup_printf ("<driver %s='%.40s'>", name, v ? v : ""));
+    }
+  return TRUE;
+}
+
+/* QEMU options a domain passes through <qemu:commandline> for intel-iommu
+ * (libvirt has no attribute for x-flts, fs1gp): "-global intel-iommu.fs1gp=off",
+ * "-set device.iommu.x-flts=on" and the like.  Best effort: only fs1gp and
+ * aw-bits change the request. */
+static void
+scan_qemu_args (xmlNode *root, IhwDomainInfo *info)
+{
+  xmlNode *cmd = child (root, "commandline");
+  for (xmlNode *n = cmd ? cmd->children : NULL; n; n = n->next)
+    {
+      g_autofree char *v = NULL;
+      const char *p;
+      if (n->type != XML_ELEMENT_NODE || strcmp ((const char *) n->name, "arg") != 0)
+        continue;
+      v = prop (n, "value");
+      if (!v)
+        continue;
+      if ((p = strstr (v, "fs1gp=")))
+        {
+          gboolean b;
+          if (on_off (p + 6, &b))
+            {
+              info->request.has_fs1gp = TRUE;
+              info->request.fs1gp = b;
+            }
+        }
+      if ((p = strstr (v, "aw-bits=")))
+        {
+          guint64 n64;
+          if (g_ascii_string_to_unsigned (p + 8, 10, 0, 1024, &n64, NULL))
+            {
+              info->request.has_aw_bits = TRUE;
+              info->request.aw_bits = (guint) n64;
+            }
+        }
+    }
+}
+
+IhwDomainInfo *
+ihw_domain_parse_xml (const char *xml, gsize len, GError **error)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (IhwDomainInfo) info = NULL;
+  xmlNode *root, *devices, *name;
+  guint n_iommu = 0;
+
+  if (!xml || len == 0)
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "domain XML is empty");
+      return NULL;
+    }
+  if (len > IHW_DOMAIN_XML_MAX)
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "domain XML is %zu bytes, more than the %d accepted", len,
+                   IHW_DOMAIN_XML_MAX);
+      return NULL;
+    }
+  /* No network, no entity substitution, no DTD loading, no huge-text mode. */
+  doc = xmlReadMemory (xml, (int) len, "domain.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  if (!doc)
+    {
+      const xmlError *e = xmlGetLastError ();
+      g_autofree char *why = e && e->message ? g_strstrip (g_strndup (e->message, 200)) : g_strdup ("parse error");
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "domain XML is not well-formed (line %d: %s)",
+                   e ? e->line : 0, why);
+      return NULL;
+    }
+  root = xmlDocGetRootElement (doc);
+  if (!root || strcmp ((const char *) root->name, "domain") != 0)
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "not a libvirt domain: the root element is <%s>",
+                   root ? (const char *) root->name : "");
+      return NULL;
+    }
+
+  info = g_new0 (IhwDomainInfo, 1);
+  info->devices = g_ptr_array_new_with_free_func (g_free);
+  info->ignored = g_ptr_array_new_with_free_func (g_free);
+  name = child (root, "name");
+  {
+    /* Text children only: entity references are never expanded (a hostile
+     * "billion laughs" <name> stays small). */
+    GString *s = g_string_new (NULL);
+    for (xmlNode *t = name ? name->children : NULL; t && s->len < 256; t = t->next)
+      if (t->type == XML_TEXT_NODE && t->content)
+        g_string_append_len (s, (const char *) t->content, MIN (strlen ((const char *) t->content), 256 - s->len));
+    info->name = g_string_free (s, FALSE);
+  }
+
+  devices = child (root, "devices");
+  for (xmlNode *n = devices ? devices->children : NULL; n; n = n->next)
+    {
+      if (n->type != XML_ELEMENT_NODE)
+        continue;
+      if (strcmp ((const char *) n->name, "iommu") == 0)
+        {
+          if (++n_iommu > 1)
+            {
+              g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "the domain has more than one <iommu>");
+              return NULL;
+            }
+          info->model = prop (n, "model");
+          if (!info->model || !*info->model)
+            {
+              g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "<iommu> has no model attribute");
+              return NULL;
+            }
+          if (!parse_driver (child (n, "driver"), info, error))
+            return NULL;
+        }
+      else if (strcmp ((const char *) n->name, "hostdev") == 0)
+        {
+          g_autofree char *type = prop (n, "type");
+          xmlNode *addr = child (child (n, "source"), "address");
+          guint64 dom, bus, slot, fn;
+
+          if (g_strcmp0 (type, "pci") != 0)
+            continue; /* USB, SCSI, mdev: not behind the vIOMMU as PCI functions */
+          if (!addr)
+            {
+              g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "<hostdev type='pci'> has no <source><address>");
+              return NULL;
+            }
+          if (!parse_addr_part (addr, "domain", 0xffff, &dom, error) || !parse_addr_part (addr, "bus", 0xff, &bus, error)
+              || !parse_addr_part (addr, "slot", 0x1f, &slot, error)
+              || !parse_addr_part (addr, "function", 0x7, &fn, error))
+            return NULL;
+          if (info->devices->len >= IHW_DOMAIN_MAX_HOSTDEVS)
+            {
+              g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "more than %d PCI hostdevs", IHW_DOMAIN_MAX_HOSTDEVS);
+              return NULL;
+            }
+          g_ptr_array_add (info->devices, g_strdup_printf ("%04x:%02x:%02x.%x", (guint) dom, (guint) bus,
+                                                           (guint) slot, (guint) fn));
+        }
+    }
+  scan_qemu_args (root, info);
+  return g_steal_pointer (&info);
+}

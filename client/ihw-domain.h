@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What a libvirt domain asks of the host IOMMU: the <iommu model=…> with its
+ * <driver …/> attributes, and the PCI <hostdev> sources.  Shared by the
+ * libvirt hook (domain XML on stdin) and `iommu-hwinfoctl domain-check`
+ * (XML from virDomainGetXMLDesc or a file).  Pure: parses a buffer.
+ * The XML is untrusted: bounded size, no network, no entity expansion.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "ihw-verdict.h"
+
+G_BEGIN_DECLS
+
+/* Larger than any sane domain definition; refuse beyond it. */
+#define IHW_DOMAIN_XML_MAX (8 * 1024 * 1024)
+#define IHW_DOMAIN_MAX_HOSTDEVS 1024
+
+typedef struct {
+  char *name;            /* <name>, "" if absent */
+  char *model;           /* <iommu model>, NULL when the domain has no vIOMMU */
+  IhwRequest request;    /* driver attributes mapped to CheckNesting request keys */
+  GPtrArray *devices;    /* char *: PCI addresses of <hostdev type='pci'>, "dddd:bb:dd.f" */
+  GPtrArray *ignored;    /* char *: attributes seen but not mapped (for --verbose) */
+} IhwDomainInfo;
+
+void ihw_domain_info_free (IhwDomainInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwDomainInfo, ihw_domain_info_free)
+
+/* Fails with IHW_ERROR_BAD_DATA and a message naming the element and
+ * attribute when the XML is malformed, too large, or has impossible values. */
+IhwDomainInfo *ihw_domain_parse_xml (const char *xml, gsize len, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Domain XML as libvirt hands it to the hook: what it asks of the IOMMU. */
+#include <string.h>
+
+#include "ihw-domain.h"
+#include "ihw-error.h"
+
+static IhwDomainInfo *
+parse_fixture (const char *name, GError **error)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("IHW_FIXTURES_DIR"), "domains", name, NULL);
+  g_autofree char *xml = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (path, &xml, &len, NULL));
+  return ihw_domain_parse_xml (xml, len, error);
+}
+
+static void
+test_intel (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IhwDomainInfo) d = parse_fixture ("intel-two-gpus.xml", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (d->name, ==, "gpu-vm");
+  g_assert_cmpstr (d->model, ==, "intel");
+  g_assert_true (d->request.has_aw_bits);
+  g_assert_cmpuint (d->request.aw_bits, ==, 48);
+  /* hex and decimal address forms; the USB hostdev is not a PCI device */
+  g_assert_cmpuint (d->devices->len, ==, 2);
+  g_assert_cmpstr (d->devices->pdata[0], ==, "0000:3a:00.0");
+  g_assert_cmpstr (d->devices->pdata[1], ==, "0000:3b:00.1");
+  /* intremap, caching_mode, eim are not nesting requests but are reported */
+  g_assert_cmpuint (d->ignored->len, ==, 3);
+}
+
+static void
+test_smmuv3 (void)
+{
+  g_autoptr (IhwDomainInfo) d = parse_fixture ("smmuv3-accel.xml", NULL);
+  g_assert_nonnull (d);
+  g_assert_cmpstr (d->model, ==, "smmuv3");
+  g_assert_true (d->request.has_ssid_size && d->request.ssid_size == 20);
+  g_assert_true (d->request.has_oas && d->request.oas == 48);
+  g_assert_true (d->request.has_ats && d->request.ats);
+  g_assert_true (d->request.has_ril && !d->request.ril);
+  g_assert_cmpstr (d->devices->pdata[0], ==, "0002:01:00.0");
+}
+
+static void
+test_commandline_and_plain (void)
+{
+  g_autoptr (IhwDomainInfo) d = parse_fixture ("intel-qemu-commandline.xml", NULL);
+  g_autoptr (IhwDomainInfo) p = parse_fixture ("no-iommu.xml", NULL);
+  g_assert_true (d->request.has_fs1gp);
+  g_assert_false (d->request.fs1gp);
+  g_assert_null (p->model); /* no vIOMMU: the hook lets it pass */
+  g_assert_cmpuint (p->devices->len, ==, 1);
+}
+
+static void
+test_hostile (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IhwDomainInfo) d = parse_fixture ("hostile-xxe.xml", &error);
+  /* entity amplification ("billion laughs") plus an external entity: refused
+   * with a clear error, quickly, without expanding or reading anything */
+  g_assert_null (d);
+  g_assert_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA);
+  g_assert_nonnull (strstr (error->message, "not well-formed"));
+  /* an external entity alone is never resolved: <name> keeps only its text */
+  {
+    static const char xxe[] = "<?xml version='1.0'?><!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
+                              "<domain><name>vm&x;</name><devices><iommu model='virtio'/></devices></domain>";
+    g_autoptr (GError) e2 = NULL;
+    g_autoptr (IhwDomainInfo) d2 = ihw_domain_parse_xml (xxe, strlen (xxe), &e2);
+    g_assert_no_error (e2);
+    g_assert_cmpstr (d2->name, ==, "vm");
+  }
+}
+
+static void
+test_bad (void)
+{
+  static const struct {
+    const char *xml;
+    const char *part;
+  } cases[] = {
+    { "", "empty" },
+    { "<domain><devices>", "not well-formed" },
+    { "<network/>", "root element is <network>" },
+    { "<domain><devices><iommu/></devices></domain>", "no model" },
+    { "<domain><devices><iommu model='intel'/><iommu model='smmuv3'/></devices></domain>", "more than one" },
+    { "<domain><devices><iommu model='intel'><driver aw_bits='lots'/></iommu></devices></domain>", "aw_bits='lots'" },
+    { "<domain><devices><iommu model='smmuv3'><driver ril='maybe'/></iommu></devices></domain>", "on or off" },
+    { "<domain><devices><hostdev type='pci'/></devices></domain>", "no <source><address>" },
+    { "<domain><devices><hostdev type='pci'><source><address domain='0' bus='0x100' slot='0' function='0'/></source></hostdev></devices></domain>",
+      "bus='0x100'" },
+    { "<domain><devices><hostdev type='pci'><source><address domain='0' bus='0' slot='0x20' function='0'/></source></hostdev></devices></domain>",
+      "slot='0x20'" },
+    { "<domain><devices><hostdev type='pci'><source><address domain='0' bus='0' slot='0' function='8'/></source></hostdev></devices></domain>",
+      "function='8'" },
+    { "<domain><devices><hostdev type='pci'><source><address bus='0' slot='0' function='0'/></source></hostdev></devices></domain>",
+      "has no domain" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (IhwDomainInfo) d = ihw_domain_parse_xml (cases[i].xml, strlen (cases[i].xml), &error);
+      g_assert_null (d);
+      g_assert_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA);
+      if (!strstr (error->message, cases[i].part))
+        g_error ("case %u: '%s' lacks '%s'", i, error->message, cases[i].part);
+    }
+  /* huge input is refused before parsing */
+  {
+    g_autoptr (GError) error = NULL;
+    gsize n = IHW_DOMAIN_XML_MAX + 1;
+    g_autofree char *big = g_malloc (n);
+    memset (big, ' ', n);
+    g_assert_null (ihw_domain_parse_xml (big, n, &error));
+    g_assert_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/domain/intel", test_intel);
+  g_test_add_func ("/domain/smmuv3", test_smmuv3);
+  g_test_add_func ("/domain/commandline-and-plain", test_commandline_and_plain);
+  g_test_add_func ("/domain/hostile", test_hostile);
+  g_test_add_func ("/domain/bad", test_bad);
+  return g_test_run ();
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The default (hardware and kernel) nesting rows per vendor, both ways. */
+#include <string.h>
+
+#include "ihw-verdict.h"
+
+static IhwResult *
+check (IhwModel model, IhwFeatures *f, IhwNestParent np)
+{
+  IhwDeviceFacts facts = { .device = "0000:3a:00.0", .features = f, .nest_parent = np };
+  return ihw_check_nesting (model, &facts, 1, NULL);
+}
+
+static const IhwReason *
+find_reason (const IhwResult *r, const char *requirement)
+{
+  for (guint i = 0; i < r->reasons->len; i++)
+    {
+      const IhwReason *x = r->reasons->pdata[i];
+      if (strcmp (x->requirement, requirement) == 0)
+        return x;
+    }
+  return NULL;
+}
+
+/* Each Intel requirement fails alone, with exactly its reason row. */
+static void
+test_intel_rows (void)
+{
+  static const struct {
+    const char *requirement;
+    guint reg;
+    guint bit;
+    gboolean set_fails; /* TRUE: setting the bit fails the row (cap.CM) */
+  } rows[] = {
+    { "ecap.SMTS", 1, 43, FALSE }, { "ecap.NEST", 1, 26, FALSE }, { "ecap.FLTS", 1, 47, FALSE },
+    { "ecap.SLTS", 1, 46, FALSE }, { "cap.CM", 0, 7, TRUE },
+  };
+  const guint64 good_ecap = (1ull << 43) | (1ull << 26) | (1ull << 47) | (1ull << 46);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      IhwFeatures f;
+      g_autoptr (IhwResult) ok = NULL, bad = NULL;
+      const IhwReason *r;
+
+      ihw_features_init (&f, IHW_VENDOR_INTEL_VTD);
+      ihw_features_set_reg (&f, "cap", 0);
+      ihw_features_set_reg (&f, "ecap", good_ecap);
+      ok = check (IHW_MODEL_INTEL, &f, IHW_NEST_PARENT_UNKNOWN);
+      g_assert_cmpint (ok->verdict, ==, IHW_VERDICT_SUPPORTED);
+      g_assert_cmpuint (ok->reasons->len, ==, 0);
+
+      f.regs[rows[i].reg] ^= 1ull << rows[i].bit;
+      bad = check (IHW_MODEL_INTEL, &f, IHW_NEST_PARENT_UNKNOWN);
+      g_assert_cmpint (bad->verdict, ==, IHW_VERDICT_UNSUPPORTED);
+      g_assert_cmpuint (bad->reasons->len, ==, 1);
+      r = find_reason (bad, rows[i].requirement);
+      g_assert_nonnull (r);
+      g_assert_cmpstr (r->device, ==, "0000:3a:00.0");
+      g_assert_cmpstr (r->needed, ==, rows[i].set_fails ? "0" : "1");
+      g_assert_cmpstr (r->found, ==, rows[i].set_fails ? "1" : "0");
+      g_assert_nonnull (r->why);
+    }
+}
+
+static void
+test_intel_kernel_and_erratum (void)
+{
+  IhwFeatures f;
+  g_autoptr (IhwResult) refused = NULL, noted = NULL;
+
+  ihw_features_init (&f, IHW_VENDOR_INTEL_VTD);
+  ihw_features_set_reg (&f, "cap", 0);
+  ihw_features_set_reg (&f, "ecap", (1ull << 43) | (1ull << 26) | (1ull << 47) | (1ull << 46));
+  /* registers say yes, the kernel said no: the kernel wins */
+  refused = check (IHW_MODEL_INTEL, &f, IHW_NEST_PARENT_NO);
+  g_assert_cmpint (refused->verdict, ==, IHW_VERDICT_UNSUPPORTED);
+  g_assert_nonnull (find_reason (refused, "kernel.NEST_PARENT"));
+  /* the SPR17 erratum flag is a note, not a failure */
+  f.has_hw_info_flags = TRUE;
+  f.hw_info_flags = 1;
+  noted = check (IHW_MODEL_INTEL, &f, IHW_NEST_PARENT_YES);
+  g_assert_cmpint (noted->verdict, ==, IHW_VERDICT_SUPPORTED);
+  g_assert_cmpuint (noted->notes->len, ==, 1);
+  g_assert_nonnull (strstr (noted->notes->pdata[0], "read-only"));
+}
+
+static void
+test_amd_rows (void)
+{
+  IhwFeatures f;
+  ihw_features_init (&f, IHW_VENDOR_AMD_VI);
+  ihw_features_set_reg (&f, "efr", (1ull << 4) | (1ull << 48));
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_AMD, &f, IHW_NEST_PARENT_UNKNOWN);
+    g_assert_cmpint (r->verdict, ==, IHW_VERDICT_SUPPORTED);
+  }
+  f.regs[0] = 1ull << 4; /* no GIOSup */
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_AMD, &f, IHW_NEST_PARENT_UNKNOWN);
+    g_assert_cmpint (r->verdict, ==, IHW_VERDICT_UNSUPPORTED);
+    g_assert_cmpuint (r->reasons->len, ==, 1);
+    g_assert_nonnull (find_reason (r, "efr.GIOSup"));
+  }
+}
+
+static void
+test_smmuv3_rows (void)
+{
+  IhwFeatures f;
+  ihw_features_init (&f, IHW_VENDOR_ARM_SMMUV3);
+  ihw_features_set_reg (&f, "idr0", 0x3);
+  ihw_features_set_reg (&f, "idr3", 0);
+  {
+    /* both stages, no FWB: supported, with the coherency note */
+    g_autoptr (IhwResult) r = check (IHW_MODEL_SMMUV3, &f, IHW_NEST_PARENT_UNKNOWN);
+    g_assert_cmpint (r->verdict, ==, IHW_VERDICT_SUPPORTED);
+    g_assert_cmpuint (r->notes->len, ==, 1);
+    g_assert_nonnull (strstr (r->notes->pdata[0], "CANWBS"));
+  }
+  f.regs[3] = 1u << 8; /* FWB: no note */
+  f.regs[0] = 0x2;     /* S1P only */
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_SMMUV3, &f, IHW_NEST_PARENT_UNKNOWN);
+    g_assert_cmpint (r->verdict, ==, IHW_VERDICT_UNSUPPORTED);
+    g_assert_nonnull (find_reason (r, "idr0.S2P"));
+    g_assert_cmpuint (r->notes->len, ==, 0);
+  }
+}
+
+/* Missing data is unknown, never supported; a wrong vendor is unsupported. */
+static void
+test_unknown_and_vendor (void)
+{
+  IhwFeatures f;
+  IhwDeviceFacts none = { .device = "0000:01:00.0", .features = NULL, .no_features_reason = "arm-smmuv3 (no registers in sysfs)" };
+  g_autoptr (IhwResult) r1 = ihw_check_nesting (IHW_MODEL_SMMUV3, &none, 1, NULL);
+  g_assert_cmpint (r1->verdict, ==, IHW_VERDICT_UNKNOWN);
+  g_assert_cmpuint (r1->reasons->len, ==, 1);
+
+  /* registers of a vendor without the field's register: unknown */
+  ihw_features_init (&f, IHW_VENDOR_INTEL_VTD);
+  ihw_features_set_reg (&f, "cap", 0);
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &f, IHW_NEST_PARENT_UNKNOWN);
+    const IhwReason *nest = find_reason (r, "ecap.NEST");
+    g_assert_cmpint (r->verdict, ==, IHW_VERDICT_UNKNOWN);
+    g_assert_nonnull (nest);
+    g_assert_cmpstr (nest->found, ==, "unknown");
+  }
+  ihw_features_set_reg (&f, "ecap", 0);
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_AMD, &f, IHW_NEST_PARENT_UNKNOWN);
+    const IhwReason *v = find_reason (r, "iommu.vendor");
+    g_assert_cmpint (r->verdict, ==, IHW_VERDICT_UNSUPPORTED);
+    g_assert_nonnull (v);
+    g_assert_cmpstr (v->needed, ==, "amd-vi");
+    g_assert_cmpstr (v->found, ==, "intel-vtd");
+  }
+  /* virtio never nests, whatever the host */
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_VIRTIO, &f, IHW_NEST_PARENT_YES);
+    g_assert_cmpint (r->verdict, ==, IHW_VERDICT_UNSUPPORTED);
+    g_assert_nonnull (find_reason (r, "model.virtio"));
+  }
+}
+
+static void
+test_names (void)
+{
+  IhwModel m;
+  IhwRequest req = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (ihw_model_from_name ("smmuv3", &m));
+  g_assert_cmpint (m, ==, IHW_MODEL_SMMUV3);
+  g_assert_false (ihw_model_from_name ("SMMUv3", &m));
+  g_assert_false (ihw_model_from_name (NULL, &m));
+  g_assert_cmpint (ihw_vendor_model (IHW_VENDOR_AMD_VI), ==, IHW_MODEL_AMD);
+  g_assert_cmpint (ihw_verdict_exit_code (IHW_VERDICT_UNKNOWN), ==, 2);
+  g_assert_true (ihw_request_set_qemu_version (&req, "10.0", NULL));
+  g_assert_cmpuint (req.qemu_major, ==, 10);
+  g_assert_true (ihw_request_set_qemu_version (&req, "9.1.2", NULL));
+  g_assert_cmpuint (req.qemu_minor, ==, 1);
+  g_assert_false (ihw_request_set_qemu_version (&req, "ten", &error));
+  g_assert_nonnull (strstr (error->message, "ten"));
+  g_assert_false (ihw_request_set_qemu_version (&req, "10.", NULL));
+  g_assert_false (ihw_request_set_qemu_version (&req, "", NULL));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/verdict/intel-rows", test_intel_rows);
+  g_test_add_func ("/verdict/intel-kernel-erratum", test_intel_kernel_and_erratum);
+  g_test_add_func ("/verdict/amd-rows", test_amd_rows);
+  g_test_add_func ("/verdict/smmuv3-rows", test_smmuv3_rows);
+  g_test_add_func ("/verdict/unknown-and-vendor", test_unknown_and_vendor);
+  g_test_add_func ("/verdict/names", test_names);
+  return g_test_run ();
+}

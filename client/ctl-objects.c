@@ -66,7 +66,6 @@ ctl_objects_load (IhwClient *client, GError **error)
   g_variant_iter_init (&it, all);
   while (g_variant_iter_next (&it, "{&o@a{sa{sv}}}", &path, &ifaces))
     {
-      g_autoptr (GVariant) owned = ifaces;
       g_autoptr (GVariant) props = NULL;
 
       if ((props = g_variant_lookup_value (ifaces, IHW_DBUS_DEVICE_IFACE, G_VARIANT_TYPE_VARDICT)))
@@ -75,6 +74,7 @@ ctl_objects_load (IhwClient *client, GError **error)
         g_ptr_array_add (o->units, object_new (path, props, "Name"));
       else if ((props = g_variant_lookup_value (ifaces, IHW_DBUS_MANAGER_IFACE, G_VARIANT_TYPE_VARDICT)))
         o->manager = g_steal_pointer (&props);
+      g_variant_unref (ifaces);
     }
   g_ptr_array_sort (o->units, compare_objects);
   g_ptr_array_sort (o->devices, compare_objects);

@@ -33,6 +33,9 @@ typedef struct {
   IhwSource source;
   guint64 updated_usec;    /* CLOCK_REALTIME, microseconds */
   GPtrArray *devices;      /* char * addresses of devices behind it */
+
+  /* Added by the registry work (additive): */
+  char *version;           /* VT-d "major:minor" from intel-iommu/version, NULL otherwise */
 } IhwUnit;
 
 typedef struct {
@@ -56,7 +59,21 @@ typedef struct {
 
   IhwSource source;        /* where the device's answer comes from */
   guint64 updated_usec;
+
+  /* Added by the registry work (additive): */
+  guint vfio_cdev_major;   /* from vfio-dev/vfioN/dev; 0 when vfio_cdev is "" */
+  guint vfio_cdev_minor;
 } IhwDevice;
+
+/* Constructors for the two records (used by the sysfs reader and tests).
+ * A new unit has no vendor, an empty `devices`; a new device has driver "",
+ * vfio_cdev "", iommu_group -1. */
+IhwUnit *ihw_unit_new (const char *name);
+void ihw_unit_free (IhwUnit *unit);
+IhwDevice *ihw_device_new (const char *address);
+void ihw_device_free (IhwDevice *dev);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwUnit, ihw_unit_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwDevice, ihw_device_free)
 
 typedef struct _IhwRegistry IhwRegistry;
 
@@ -97,10 +114,32 @@ gboolean ihw_registry_load (IhwRegistry *reg, GError **error);
  * Fails with IHW_ERROR_NO_SUCH_DEVICE naming an unknown address. */
 gboolean ihw_registry_refresh (IhwRegistry *reg, const char *const *addresses, GError **error);
 
-/* Whether /dev/iommu could be opened. */
+/* Hotplug entry points (ihw-hotplug.c calls them; tests may too): re-read
+ * one device / unit from sysfs, probe a device that newly has a VFIO cdev,
+ * and add, change or remove it, firing the listener.  Units and devices that
+ * depend on it follow (a unit's `devices` list, a device's `unit`), each with
+ * its own event.  Unlike refresh, a name not (or no longer) in sysfs is not
+ * an error: it is simply removed. */
+void ihw_registry_update_device (IhwRegistry *reg, const char *address);
+void ihw_registry_update_unit (IhwRegistry *reg, const char *name);
+
+/* Whether /dev/iommu could be opened.  With probe = FALSE it is never
+ * opened: then this says whether the node exists. */
 gboolean ihw_registry_iommufd_available (IhwRegistry *reg);
 
-/* Sorted by name / address.  Owned by the registry. */
+/* Sorted by name / address.  Owned by the registry.
+ *
+ * Lifetime and events (registry work): an IhwUnit / IhwDevice pointer stays
+ * the same from its ADDED event until its REMOVED event; a change updates it
+ * in place.  The arrays are rebuilt after a change, so do not keep them
+ * across one.  CHANGED fires when any field changed, including UpdatedUsec,
+ * which moves when the content changed or a probe returned a fresh answer.
+ * Listeners run after the registry is consistent again (after a whole
+ * load/refresh/update), in this order: devices REMOVED, units ADDED, devices
+ * ADDED, units CHANGED, devices CHANGED, units REMOVED; within each group
+ * sorted by name.  So a device is announced after its unit, and a unit goes
+ * after its devices stopped pointing at it.  Single-threaded: call
+ * everything from the thread running the GLib main loop. */
 GPtrArray *ihw_registry_get_units (IhwRegistry *reg);    /* IhwUnit * */
 GPtrArray *ihw_registry_get_devices (IhwRegistry *reg);  /* IhwDevice * */
 IhwUnit *ihw_registry_lookup_unit (IhwRegistry *reg, const char *name);

@@ -1,0 +1,984 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "ihw-exported.h"
+
+#include <string.h>
+
+#include "ihw-error.h"
+
+#define IFACE_PROPERTIES "org.freedesktop.DBus.Properties"
+#define IFACE_INTROSPECTABLE "org.freedesktop.DBus.Introspectable"
+#define IFACE_PEER "org.freedesktop.DBus.Peer"
+#define IFACE_OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
+
+/* The standard interfaces, as every object's introspection lists them. */
+static const char standard_xml[] =
+  "  <interface name=\"org.freedesktop.DBus.Peer\">\n"
+  "    <method name=\"Ping\"/>\n"
+  "    <method name=\"GetMachineId\">\n"
+  "      <arg name=\"machine_uuid\" type=\"s\" direction=\"out\"/>\n"
+  "    </method>\n"
+  "  </interface>\n"
+  "  <interface name=\"org.freedesktop.DBus.Introspectable\">\n"
+  "    <method name=\"Introspect\">\n"
+  "      <arg name=\"xml_data\" type=\"s\" direction=\"out\"/>\n"
+  "    </method>\n"
+  "  </interface>\n"
+  "  <interface name=\"org.freedesktop.DBus.Properties\">\n"
+  "    <method name=\"Get\">\n"
+  "      <arg name=\"interface_name\" type=\"s\" direction=\"in\"/>\n"
+  "      <arg name=\"property_name\" type=\"s\" direction=\"in\"/>\n"
+  "      <arg name=\"value\" type=\"v\" direction=\"out\"/>\n"
+  "    </method>\n"
+  "    <method name=\"GetAll\">\n"
+  "      <arg name=\"interface_name\" type=\"s\" direction=\"in\"/>\n"
+  "      <arg name=\"props\" type=\"a{sv}\" direction=\"out\"/>\n"
+  "    </method>\n"
+  "    <method name=\"Set\">\n"
+  "      <arg name=\"interface_name\" type=\"s\" direction=\"in\"/>\n"
+  "      <arg name=\"property_name\" type=\"s\" direction=\"in\"/>\n"
+  "      <arg name=\"value\" type=\"v\" direction=\"in\"/>\n"
+  "    </method>\n"
+  "    <signal name=\"PropertiesChanged\">\n"
+  "      <arg name=\"interface_name\" type=\"s\"/>\n"
+  "      <arg name=\"changed_properties\" type=\"a{sv}\"/>\n"
+  "      <arg name=\"invalidated_properties\" type=\"as\"/>\n"
+  "    </signal>\n"
+  "  </interface>\n";
+
+static const char object_manager_xml[] =
+  "  <interface name=\"org.freedesktop.DBus.ObjectManager\">\n"
+  "    <method name=\"GetManagedObjects\">\n"
+  "      <arg name=\"object_paths_interfaces_and_properties\" type=\"a{oa{sa{sv}}}\" direction=\"out\"/>\n"
+  "    </method>\n"
+  "    <signal name=\"InterfacesAdded\">\n"
+  "      <arg name=\"object_path\" type=\"o\"/>\n"
+  "      <arg name=\"interfaces_and_properties\" type=\"a{sa{sv}}\"/>\n"
+  "    </signal>\n"
+  "    <signal name=\"InterfacesRemoved\">\n"
+  "      <arg name=\"object_path\" type=\"o\"/>\n"
+  "      <arg name=\"interfaces\" type=\"as\"/>\n"
+  "    </signal>\n"
+  "  </interface>\n";
+
+/* ------------------------------------------------------------------ */
+/* What the introspection XML declares, to check the tables against.  */
+
+typedef struct {
+  char *name;
+  GString *in_sig;
+  GString *out_sig;
+} XmlMethod;
+
+typedef struct {
+  char *name;
+  GHashTable *methods;     /* name -> XmlMethod */
+  GHashTable *properties;  /* name -> signature */
+  char *text;              /* the <interface> element, verbatim */
+} XmlInterface;
+
+static void
+xml_method_free (gpointer p)
+{
+  XmlMethod *m = p;
+  g_free (m->name);
+  g_string_free (m->in_sig, TRUE);
+  g_string_free (m->out_sig, TRUE);
+  g_free (m);
+}
+
+static void
+xml_interface_free (gpointer p)
+{
+  XmlInterface *i = p;
+  g_free (i->name);
+  g_hash_table_unref (i->methods);
+  g_hash_table_unref (i->properties);
+  g_free (i->text);
+  g_free (i);
+}
+
+typedef struct {
+  GHashTable *interfaces;  /* name -> XmlInterface */
+  XmlInterface *iface;     /* being parsed */
+  XmlMethod *method;       /* being parsed */
+} XmlParse;
+
+static const char *
+attr (const char **names, const char **values, const char *want)
+{
+  for (guint i = 0; names[i]; i++)
+    if (strcmp (names[i], want) == 0)
+      return values[i];
+  return NULL;
+}
+
+static void
+xml_start (GMarkupParseContext *ctx, const char *element, const char **names, const char **values,
+           gpointer user_data, GError **error)
+{
+  XmlParse *p = user_data;
+  const char *name = attr (names, values, "name");
+
+  if (strcmp (element, "interface") == 0 && name)
+    {
+      p->iface = g_new0 (XmlInterface, 1);
+      p->iface->name = g_strdup (name);
+      p->iface->methods = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, xml_method_free);
+      p->iface->properties = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_replace (p->interfaces, p->iface->name, p->iface);
+    }
+  else if (strcmp (element, "method") == 0 && name && p->iface)
+    {
+      p->method = g_new0 (XmlMethod, 1);
+      p->method->name = g_strdup (name);
+      p->method->in_sig = g_string_new (NULL);
+      p->method->out_sig = g_string_new (NULL);
+      g_hash_table_replace (p->iface->methods, p->method->name, p->method);
+    }
+  else if (strcmp (element, "arg") == 0 && p->method)
+    {
+      const char *type = attr (names, values, "type");
+      const char *dir = attr (names, values, "direction");
+      if (type)
+        g_string_append (g_strcmp0 (dir, "out") == 0 ? p->method->out_sig : p->method->in_sig, type);
+    }
+  else if (strcmp (element, "property") == 0 && name && p->iface)
+    {
+      const char *type = attr (names, values, "type");
+      g_hash_table_replace (p->iface->properties, g_strdup (name), g_strdup (type ? type : ""));
+    }
+}
+
+static void
+xml_end (GMarkupParseContext *ctx, const char *element, gpointer user_data, GError **error)
+{
+  XmlParse *p = user_data;
+  if (strcmp (element, "interface") == 0)
+    p->iface = NULL;
+  else if (strcmp (element, "method") == 0)
+    p->method = NULL;
+}
+
+/* The <interface name="..."> ... </interface> text of `name`, verbatim. */
+static char *
+xml_interface_text (const char *xml, const char *name)
+{
+  g_autofree char *open = g_strdup_printf ("<interface name=\"%s\"", name);
+  const char *start = strstr (xml, open);
+  const char *end;
+
+  if (!start)
+    return NULL;
+  end = strstr (start, "</interface>");
+  if (!end)
+    return NULL;
+  end += strlen ("</interface>");
+  return g_strndup (start, end - start);
+}
+
+static GHashTable *
+xml_parse (const char *xml, GError **error)
+{
+  static const GMarkupParser parser = { .start_element = xml_start, .end_element = xml_end };
+  XmlParse p = { 0 };
+  g_autoptr(GMarkupParseContext) ctx = NULL;
+  GHashTableIter it;
+  XmlInterface *iface;
+
+  p.interfaces = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, xml_interface_free);
+  ctx = g_markup_parse_context_new (&parser, 0, &p, NULL);
+  if (!g_markup_parse_context_parse (ctx, xml, -1, error) || !g_markup_parse_context_end_parse (ctx, error))
+    {
+      g_prefix_error (error, "introspection XML: ");
+      g_hash_table_unref (p.interfaces);
+      return NULL;
+    }
+
+  g_hash_table_iter_init (&it, p.interfaces);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &iface))
+    {
+      iface->text = xml_interface_text (xml, iface->name);
+      if (!iface->text)
+        {
+          g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "introspection XML: cannot cut out interface %s",
+                       iface->name);
+          g_hash_table_unref (p.interfaces);
+          return NULL;
+        }
+    }
+  return p.interfaces;
+}
+
+/* Every method and property of the table is in the XML with the same
+ * signatures, and the other way round. */
+static gboolean
+check_against_xml (const IhwInterfaceDef *def, const XmlInterface *x, GError **error)
+{
+  guint n_methods = 0;
+
+  for (guint i = 0; i < def->n_methods; i++)
+    {
+      const IhwMethodDef *m = &def->methods[i];
+      XmlMethod *xm = g_hash_table_lookup (x->methods, m->name);
+      if (!xm || strcmp (xm->in_sig->str, m->in_sig) != 0 || strcmp (xm->out_sig->str, m->out_sig) != 0)
+        {
+          g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED,
+                       "%s.%s (%s) -> (%s) does not match the introspection XML (%s)", def->name, m->name,
+                       m->in_sig, m->out_sig, xm ? "other signature" : "no such method");
+          return FALSE;
+        }
+      n_methods++;
+    }
+  if (n_methods != g_hash_table_size (x->methods))
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "%s: the introspection XML has %u methods, the table %u",
+                   def->name, g_hash_table_size (x->methods), n_methods);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < def->n_properties; i++)
+    {
+      const IhwPropertyDef *p = &def->properties[i];
+      const char *sig = g_hash_table_lookup (x->properties, p->name);
+      if (!sig || strcmp (sig, p->sig) != 0)
+        {
+          g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED,
+                       "property %s.%s (%s) does not match the introspection XML (%s)", def->name, p->name, p->sig,
+                       sig ? sig : "no such property");
+          return FALSE;
+        }
+    }
+  if (def->n_properties != g_hash_table_size (x->properties))
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "%s: the introspection XML has %u properties, the table %u",
+                   def->name, g_hash_table_size (x->properties), def->n_properties);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+  const IhwInterfaceDef *def;
+  const XmlInterface *xml;
+  gpointer user_data;
+  GDestroyNotify destroy;
+} Export;
+
+typedef struct {
+  IhwBus *bus;
+  char *path;
+  GPtrArray *exports;  /* Export * */
+} Object;
+
+struct _IhwBus {
+  DBusConnection *conn;
+  char *manager_path;
+  GHashTable *xml;      /* name -> XmlInterface */
+  GHashTable *objects;  /* path -> Object */
+};
+
+static void
+export_free (gpointer p)
+{
+  Export *e = p;
+  if (e->destroy)
+    e->destroy (e->user_data);
+  g_free (e);
+}
+
+static void
+object_free (gpointer p)
+{
+  Object *o = p;
+  g_ptr_array_unref (o->exports);
+  g_free (o->path);
+  g_free (o);
+}
+
+static void
+oom (void)
+{
+  g_error ("out of memory in libdbus");
+}
+
+#define CHECK(expr) \
+  G_STMT_START { if (!(expr)) oom (); } G_STMT_END
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+
+static DBusMessage *
+error_reply (DBusMessage *msg, const char *name, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static DBusMessage *
+error_reply (DBusMessage *msg, const char *name, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *text = NULL;
+  DBusMessage *reply;
+
+  va_start (ap, fmt);
+  text = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  reply = dbus_message_new_error (msg, name, text);
+  if (!reply)
+    oom ();
+  return reply;
+}
+
+DBusMessage *
+ihw_error_reply (DBusMessage *in_reply_to, const GError *error)
+{
+  const char *name = ihw_error_dbus_name (error->domain == IHW_ERROR ? error->code : IHW_ERROR_FAILED);
+  return error_reply (in_reply_to, name, "%s", error->message);
+}
+
+/* ------------------------------------------------------------------ */
+/* Properties                                                          */
+
+static const IhwPropertyDef *
+find_property (const IhwInterfaceDef *def, const char *name)
+{
+  for (guint i = 0; i < def->n_properties; i++)
+    if (strcmp (def->properties[i].name, name) == 0)
+      return &def->properties[i];
+  return NULL;
+}
+
+static Export *
+find_export (Object *o, const char *iface)
+{
+  for (guint i = 0; i < o->exports->len; i++)
+    {
+      Export *e = o->exports->pdata[i];
+      if (strcmp (e->def->name, iface) == 0)
+        return e;
+    }
+  return NULL;
+}
+
+/* Appends the property as a variant. */
+static gboolean
+append_property (Export *e, const IhwPropertyDef *p, DBusMessageIter *iter, GError **error)
+{
+  DBusMessageIter var;
+  CHECK (dbus_message_iter_open_container (iter, DBUS_TYPE_VARIANT, p->sig, &var));
+  if (!p->get (e->user_data, p->name, &var, error))
+    {
+      dbus_message_iter_abandon_container (iter, &var);
+      g_prefix_error (error, "%s.%s: ", e->def->name, p->name);
+      return FALSE;
+    }
+  CHECK (dbus_message_iter_close_container (iter, &var));
+  return TRUE;
+}
+
+/* a{sv} of the properties `names` (NULL: all; skip_const: leave out const ones). */
+static gboolean
+append_properties (Export *e, const char *const *names, gboolean skip_const, DBusMessageIter *iter,
+                   GError **error)
+{
+  DBusMessageIter dict;
+
+  CHECK (dbus_message_iter_open_container (iter, DBUS_TYPE_ARRAY, "{sv}", &dict));
+  for (guint i = 0; i < e->def->n_properties; i++)
+    {
+      const IhwPropertyDef *p = &e->def->properties[i];
+      DBusMessageIter entry;
+
+      if (names && !g_strv_contains (names, p->name))
+        continue;
+      if (skip_const && p->is_const)
+        continue;
+      CHECK (dbus_message_iter_open_container (&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry));
+      CHECK (dbus_message_iter_append_basic (&entry, DBUS_TYPE_STRING, &p->name));
+      if (!append_property (e, p, &entry, error))
+        {
+          dbus_message_iter_abandon_container (&dict, &entry);
+          dbus_message_iter_abandon_container (iter, &dict);
+          return FALSE;
+        }
+      CHECK (dbus_message_iter_close_container (&dict, &entry));
+    }
+  CHECK (dbus_message_iter_close_container (iter, &dict));
+  return TRUE;
+}
+
+/* a{sa{sv}}: every interface of the object with all its properties. */
+static gboolean
+append_interfaces (Object *o, DBusMessageIter *iter, GError **error)
+{
+  DBusMessageIter dict;
+
+  CHECK (dbus_message_iter_open_container (iter, DBUS_TYPE_ARRAY, "{sa{sv}}", &dict));
+  for (guint i = 0; i < o->exports->len; i++)
+    {
+      Export *e = o->exports->pdata[i];
+      DBusMessageIter entry;
+      CHECK (dbus_message_iter_open_container (&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry));
+      CHECK (dbus_message_iter_append_basic (&entry, DBUS_TYPE_STRING, &e->def->name));
+      if (!append_properties (e, NULL, FALSE, &entry, error))
+        {
+          dbus_message_iter_abandon_container (&dict, &entry);
+          dbus_message_iter_abandon_container (iter, &dict);
+          return FALSE;
+        }
+      CHECK (dbus_message_iter_close_container (&dict, &entry));
+    }
+  CHECK (dbus_message_iter_close_container (iter, &dict));
+  return TRUE;
+}
+
+static DBusMessage *
+handle_properties (Object *o, DBusMessage *msg, const char *member)
+{
+  const char *iface = NULL, *prop = NULL;
+  g_autoptr(GError) error = NULL;
+  DBusMessage *reply;
+  DBusMessageIter iter;
+  Export *e;
+  const char *sig = dbus_message_get_signature (msg);
+
+  if (strcmp (member, "Get") == 0 || strcmp (member, "Set") == 0)
+    {
+      const char *want = member[0] == 'G' ? "ss" : "ssv";
+      if (strcmp (sig, want) != 0)
+        return error_reply (msg, DBUS_ERROR_INVALID_ARGS, "%s.%s takes arguments (%s), not (%s)", IFACE_PROPERTIES,
+                            member, want, sig);
+      dbus_message_iter_init (msg, &iter);
+      dbus_message_iter_get_basic (&iter, &iface);
+      dbus_message_iter_next (&iter);
+      dbus_message_iter_get_basic (&iter, &prop);
+    }
+  else if (strcmp (member, "GetAll") == 0)
+    {
+      if (strcmp (sig, "s") != 0)
+        return error_reply (msg, DBUS_ERROR_INVALID_ARGS, "%s.GetAll takes arguments (s), not (%s)",
+                            IFACE_PROPERTIES, sig);
+      dbus_message_iter_init (msg, &iter);
+      dbus_message_iter_get_basic (&iter, &iface);
+    }
+  else
+    return error_reply (msg, DBUS_ERROR_UNKNOWN_METHOD, "No method %s in interface %s", member, IFACE_PROPERTIES);
+
+  e = find_export (o, iface);
+  if (!e)
+    {
+      /* The standard interfaces have no properties. */
+      if (strcmp (member, "GetAll") == 0 && (strcmp (iface, IFACE_PROPERTIES) == 0 ||
+                                             strcmp (iface, IFACE_INTROSPECTABLE) == 0 ||
+                                             strcmp (iface, IFACE_PEER) == 0))
+        {
+          reply = dbus_message_new_method_return (msg);
+          if (!reply)
+            oom ();
+          dbus_message_iter_init_append (reply, &iter);
+          DBusMessageIter dict;
+          CHECK (dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "{sv}", &dict));
+          CHECK (dbus_message_iter_close_container (&iter, &dict));
+          return reply;
+        }
+      return error_reply (msg, DBUS_ERROR_UNKNOWN_INTERFACE, "Object %s has no interface '%s'", o->path, iface);
+    }
+
+  if (strcmp (member, "GetAll") == 0)
+    {
+      reply = dbus_message_new_method_return (msg);
+      if (!reply)
+        oom ();
+      dbus_message_iter_init_append (reply, &iter);
+      if (!append_properties (e, NULL, FALSE, &iter, &error))
+        {
+          dbus_message_unref (reply);
+          return ihw_error_reply (msg, error);
+        }
+      return reply;
+    }
+
+  const IhwPropertyDef *p = find_property (e->def, prop);
+  if (!p)
+    return error_reply (msg, DBUS_ERROR_UNKNOWN_PROPERTY, "Interface %s has no property '%s'", iface, prop);
+
+  if (member[0] == 'S')
+    return error_reply (msg, DBUS_ERROR_PROPERTY_READ_ONLY, "Property %s.%s is read-only", iface, prop);
+
+  reply = dbus_message_new_method_return (msg);
+  if (!reply)
+    oom ();
+  dbus_message_iter_init_append (reply, &iter);
+  if (!append_property (e, p, &iter, &error))
+    {
+      dbus_message_unref (reply);
+      return ihw_error_reply (msg, error);
+    }
+  return reply;
+}
+
+/* ------------------------------------------------------------------ */
+/* Introspectable, ObjectManager                                       */
+
+static DBusMessage *
+handle_introspect (Object *o, DBusMessage *msg)
+{
+  g_autoptr(GString) xml = g_string_new (DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE "<node>\n");
+  char **children = NULL;
+  const char *text;
+  DBusMessage *reply;
+
+  if (strcmp (dbus_message_get_signature (msg), "") != 0)
+    return error_reply (msg, DBUS_ERROR_INVALID_ARGS, "%s.Introspect takes no arguments, not (%s)",
+                        IFACE_INTROSPECTABLE, dbus_message_get_signature (msg));
+
+  g_string_append (xml, standard_xml);
+  if (strcmp (o->path, o->bus->manager_path) == 0)
+    g_string_append (xml, object_manager_xml);
+  for (guint i = 0; i < o->exports->len; i++)
+    {
+      Export *e = o->exports->pdata[i];
+      g_string_append_printf (xml, "  %s\n", e->xml->text);
+    }
+  if (dbus_connection_list_registered (o->bus->conn, o->path, &children))
+    {
+      for (guint i = 0; children[i]; i++)
+        g_string_append_printf (xml, "  <node name=\"%s\"/>\n", children[i]);
+      dbus_free_string_array (children);
+    }
+  g_string_append (xml, "</node>\n");
+
+  reply = dbus_message_new_method_return (msg);
+  if (!reply)
+    oom ();
+  text = xml->str;
+  CHECK (dbus_message_append_args (reply, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID));
+  return reply;
+}
+
+static gboolean
+is_managed (IhwBus *bus, const char *path)
+{
+  gsize n = strlen (bus->manager_path);
+  return strncmp (path, bus->manager_path, n) == 0 && path[n] == '/';
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+GPtrArray *
+ihw_bus_list_paths (IhwBus *bus, const char *prefix)
+{
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter it;
+  const char *path;
+
+  g_hash_table_iter_init (&it, bus->objects);
+  while (g_hash_table_iter_next (&it, (gpointer *) &path, NULL))
+    if (g_str_has_prefix (path, prefix))
+      g_ptr_array_add (paths, g_strdup (path));
+  g_ptr_array_sort (paths, compare_strings);
+  return paths;
+}
+
+static DBusMessage *
+handle_get_managed_objects (Object *o, DBusMessage *msg)
+{
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autoptr(GError) error = NULL;
+  DBusMessageIter iter, dict;
+  DBusMessage *reply;
+
+  if (strcmp (dbus_message_get_signature (msg), "") != 0)
+    return error_reply (msg, DBUS_ERROR_INVALID_ARGS, "%s.GetManagedObjects takes no arguments, not (%s)",
+                        IFACE_OBJECT_MANAGER, dbus_message_get_signature (msg));
+
+  reply = dbus_message_new_method_return (msg);
+  if (!reply)
+    oom ();
+  dbus_message_iter_init_append (reply, &iter);
+  CHECK (dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "{oa{sa{sv}}}", &dict));
+
+  paths = ihw_bus_list_paths (o->bus, o->bus->manager_path);
+  for (guint i = 0; i < paths->len; i++)
+    {
+      const char *path = paths->pdata[i];
+      Object *child = g_hash_table_lookup (o->bus->objects, path);
+      DBusMessageIter entry;
+
+      if (!is_managed (o->bus, path))
+        continue;
+      CHECK (dbus_message_iter_open_container (&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry));
+      CHECK (dbus_message_iter_append_basic (&entry, DBUS_TYPE_OBJECT_PATH, &path));
+      if (!append_interfaces (child, &entry, &error))
+        {
+          dbus_message_iter_abandon_container (&dict, &entry);
+          dbus_message_iter_abandon_container (&iter, &dict);
+          dbus_message_unref (reply);
+          return ihw_error_reply (msg, error);
+        }
+      CHECK (dbus_message_iter_close_container (&dict, &entry));
+    }
+  CHECK (dbus_message_iter_close_container (&iter, &dict));
+  return reply;
+}
+
+/* ------------------------------------------------------------------ */
+/* Method calls                                                        */
+
+static DBusMessage *
+handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+  const char *sig = dbus_message_get_signature (msg);
+  IhwCall call = {
+    .bus = o->bus,
+    .conn = o->bus->conn,
+    .message = msg,
+    .sender = dbus_message_get_sender (msg),
+    .path = o->path,
+    .interface = e->def->name,
+    .member = m->name,
+    .user_data = e->user_data,
+  };
+  DBusMessage *reply;
+
+  /* Checked at the door: handlers read their arguments without looking. */
+  if (strcmp (sig, m->in_sig) != 0)
+    return error_reply (msg, DBUS_ERROR_INVALID_ARGS, "%s.%s takes arguments (%s), not (%s)", e->def->name, m->name,
+                        m->in_sig, sig);
+
+  reply = m->handler (&call, &error);
+  if (!reply)
+    {
+      if (!error)
+        g_set_error (&error, IHW_ERROR, IHW_ERROR_FAILED, "%s.%s failed", e->def->name, m->name);
+      g_debug ("%s.%s from %s: %s", e->def->name, m->name, call.sender ? call.sender : "(peer)", error->message);
+      return ihw_error_reply (msg, error);
+    }
+  if (strcmp (dbus_message_get_signature (reply), m->out_sig) != 0)
+    {
+      /* A bug in a handler: never send the caller something the XML does not promise. */
+      g_critical ("%s.%s replied (%s) instead of (%s)", e->def->name, m->name, dbus_message_get_signature (reply),
+                  m->out_sig);
+      dbus_message_unref (reply);
+      return error_reply (msg, ihw_error_dbus_name (IHW_ERROR_FAILED), "%s.%s: internal error", e->def->name,
+                          m->name);
+    }
+  return reply;
+}
+
+static DBusHandlerResult
+object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
+{
+  Object *o = user_data;
+  const char *iface = dbus_message_get_interface (msg);
+  const char *member = dbus_message_get_member (msg);
+  DBusMessage *reply = NULL;
+
+  if (dbus_message_get_type (msg) != DBUS_MESSAGE_TYPE_METHOD_CALL || !member)
+    return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+
+  if (iface && strcmp (iface, IFACE_PEER) == 0)
+    return DBUS_HANDLER_RESULT_NOT_YET_HANDLED; /* libdbus answers Peer itself */
+  else if (iface && strcmp (iface, IFACE_PROPERTIES) == 0)
+    reply = handle_properties (o, msg, member);
+  else if ((!iface || strcmp (iface, IFACE_INTROSPECTABLE) == 0) && strcmp (member, "Introspect") == 0)
+    reply = handle_introspect (o, msg);
+  else if ((!iface || strcmp (iface, IFACE_OBJECT_MANAGER) == 0) && strcmp (member, "GetManagedObjects") == 0 &&
+           strcmp (o->path, o->bus->manager_path) == 0)
+    reply = handle_get_managed_objects (o, msg);
+  else
+    {
+      /* The interface is optional in a method call: then the member
+       * is looked up in every interface of the object. */
+      for (guint i = 0; i < o->exports->len && !reply; i++)
+        {
+          Export *e = o->exports->pdata[i];
+          if (iface && strcmp (iface, e->def->name) != 0)
+            continue;
+          for (guint j = 0; j < e->def->n_methods; j++)
+            if (strcmp (e->def->methods[j].name, member) == 0)
+              {
+                reply = handle_method (o, e, &e->def->methods[j], msg);
+                break;
+              }
+        }
+      if (!reply)
+        {
+          if (iface && !find_export (o, iface) && strcmp (iface, IFACE_INTROSPECTABLE) != 0 &&
+              strcmp (iface, IFACE_OBJECT_MANAGER) != 0)
+            reply = error_reply (msg, DBUS_ERROR_UNKNOWN_INTERFACE, "Object %s has no interface '%s'", o->path,
+                                 iface);
+          else
+            reply = error_reply (msg, DBUS_ERROR_UNKNOWN_METHOD, "No method '%s' in %s on %s", member,
+                                 iface ? iface : "any interface", o->path);
+        }
+    }
+
+  if (!dbus_message_get_no_reply (msg))
+    CHECK (dbus_connection_send (conn, reply, NULL));
+  dbus_message_unref (reply);
+  return DBUS_HANDLER_RESULT_HANDLED;
+}
+
+static void
+object_unregistered (DBusConnection *conn, void *user_data)
+{
+  /* Objects are freed by the bus's table, not here. */
+}
+
+static const DBusObjectPathVTable object_vtable = {
+  .unregister_function = object_unregistered,
+  .message_function = object_message,
+};
+
+/* ------------------------------------------------------------------ */
+/* Signals                                                             */
+
+static void
+send_signal (IhwBus *bus, DBusMessage *sig)
+{
+  CHECK (dbus_connection_send (bus->conn, sig, NULL));
+  dbus_message_unref (sig);
+}
+
+static DBusMessage *
+new_signal (const char *path, const char *iface, const char *name)
+{
+  DBusMessage *sig = dbus_message_new_signal (path, iface, name);
+  if (!sig)
+    oom ();
+  return sig;
+}
+
+void
+ihw_bus_emit_properties_changed (IhwBus *bus, const char *path, const char *iface, const char *const *names)
+{
+  Object *o = g_hash_table_lookup (bus->objects, path);
+  Export *e = o ? find_export (o, iface) : NULL;
+  g_autoptr(GError) error = NULL;
+  DBusMessage *sig;
+  DBusMessageIter iter, inval;
+
+  if (!e)
+    return;
+  sig = new_signal (path, IFACE_PROPERTIES, "PropertiesChanged");
+  dbus_message_iter_init_append (sig, &iter);
+  CHECK (dbus_message_iter_append_basic (&iter, DBUS_TYPE_STRING, &e->def->name));
+  if (!append_properties (e, names, names == NULL, &iter, &error))
+    {
+      g_warning ("Not sending PropertiesChanged for %s: %s", path, error->message);
+      dbus_message_unref (sig);
+      return;
+    }
+  CHECK (dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "s", &inval));
+  CHECK (dbus_message_iter_close_container (&iter, &inval));
+  send_signal (bus, sig);
+}
+
+static void
+emit_interfaces_added (IhwBus *bus, Object *o, Export *only)
+{
+  g_autoptr(GError) error = NULL;
+  DBusMessage *sig = new_signal (bus->manager_path, IFACE_OBJECT_MANAGER, "InterfacesAdded");
+  DBusMessageIter iter, dict, entry;
+
+  dbus_message_iter_init_append (sig, &iter);
+  CHECK (dbus_message_iter_append_basic (&iter, DBUS_TYPE_OBJECT_PATH, &o->path));
+  CHECK (dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "{sa{sv}}", &dict));
+  CHECK (dbus_message_iter_open_container (&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry));
+  CHECK (dbus_message_iter_append_basic (&entry, DBUS_TYPE_STRING, &only->def->name));
+  if (!append_properties (only, NULL, FALSE, &entry, &error))
+    {
+      g_warning ("Not sending InterfacesAdded for %s: %s", o->path, error->message);
+      dbus_message_iter_abandon_container (&dict, &entry);
+      dbus_message_iter_abandon_container (&iter, &dict);
+      dbus_message_unref (sig);
+      return;
+    }
+  CHECK (dbus_message_iter_close_container (&dict, &entry));
+  CHECK (dbus_message_iter_close_container (&iter, &dict));
+  send_signal (bus, sig);
+}
+
+static void
+emit_interfaces_removed (IhwBus *bus, Object *o)
+{
+  DBusMessage *sig = new_signal (bus->manager_path, IFACE_OBJECT_MANAGER, "InterfacesRemoved");
+  DBusMessageIter iter, arr;
+
+  dbus_message_iter_init_append (sig, &iter);
+  CHECK (dbus_message_iter_append_basic (&iter, DBUS_TYPE_OBJECT_PATH, &o->path));
+  CHECK (dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "s", &arr));
+  for (guint i = 0; i < o->exports->len; i++)
+    {
+      Export *e = o->exports->pdata[i];
+      CHECK (dbus_message_iter_append_basic (&arr, DBUS_TYPE_STRING, &e->def->name));
+    }
+  CHECK (dbus_message_iter_close_container (&iter, &arr));
+  send_signal (bus, sig);
+}
+
+/* ------------------------------------------------------------------ */
+/* Objects                                                             */
+
+IhwBus *
+ihw_bus_new (DBusConnection *conn, const char *introspection_xml, const char *manager_path, GError **error)
+{
+  g_autoptr(IhwBus) bus = g_new0 (IhwBus, 1);
+
+  bus->conn = dbus_connection_ref (conn);
+  bus->manager_path = g_strdup (manager_path);
+  bus->objects = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, object_free);
+  bus->xml = xml_parse (introspection_xml, error);
+  if (!bus->xml)
+    return NULL;
+  return g_steal_pointer (&bus);
+}
+
+void
+ihw_bus_free (IhwBus *bus)
+{
+  GHashTableIter it;
+  Object *o;
+
+  if (!bus)
+    return;
+  g_hash_table_iter_init (&it, bus->objects);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &o))
+    dbus_connection_unregister_object_path (bus->conn, o->path);
+  g_hash_table_unref (bus->objects);
+  if (bus->xml)
+    g_hash_table_unref (bus->xml);
+  g_free (bus->manager_path);
+  dbus_connection_unref (bus->conn);
+  g_free (bus);
+}
+
+DBusConnection *
+ihw_bus_get_connection (IhwBus *bus)
+{
+  return bus->conn;
+}
+
+gboolean
+ihw_bus_is_exported (IhwBus *bus, const char *path)
+{
+  return g_hash_table_contains (bus->objects, path);
+}
+
+gboolean
+ihw_bus_export (IhwBus *bus, const char *path, const IhwInterfaceDef *iface, gpointer user_data,
+                GDestroyNotify destroy, GError **error)
+{
+  const XmlInterface *x = g_hash_table_lookup (bus->xml, iface->name);
+  Object *o;
+  Export *e;
+
+  if (!x)
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "interface %s is not in the introspection XML", iface->name);
+      goto fail;
+    }
+  if (!check_against_xml (iface, x, error))
+    goto fail;
+  if (!dbus_validate_path (path, NULL))
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "'%s' is not a valid D-Bus object path", path);
+      goto fail;
+    }
+
+  o = g_hash_table_lookup (bus->objects, path);
+  if (!o)
+    {
+      DBusError derr = DBUS_ERROR_INIT;
+      o = g_new0 (Object, 1);
+      o->bus = bus;
+      o->path = g_strdup (path);
+      o->exports = g_ptr_array_new_with_free_func (export_free);
+      if (!dbus_connection_try_register_object_path (bus->conn, path, &object_vtable, o, &derr))
+        {
+          g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "cannot export %s: %s", path, derr.message);
+          dbus_error_free (&derr);
+          object_free (o);
+          goto fail;
+        }
+      g_hash_table_insert (bus->objects, o->path, o);
+    }
+  else if (find_export (o, iface->name))
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "%s already has interface %s", path, iface->name);
+      goto fail;
+    }
+
+  e = g_new0 (Export, 1);
+  e->def = iface;
+  e->xml = x;
+  e->user_data = user_data;
+  e->destroy = destroy;
+  g_ptr_array_add (o->exports, e);
+
+  if (is_managed (bus, path))
+    emit_interfaces_added (bus, o, e);
+  return TRUE;
+
+fail:
+  if (destroy)
+    destroy (user_data);
+  return FALSE;
+}
+
+void
+ihw_bus_unexport (IhwBus *bus, const char *path)
+{
+  Object *o = g_hash_table_lookup (bus->objects, path);
+
+  if (!o)
+    return;
+  if (is_managed (bus, path))
+    emit_interfaces_removed (bus, o);
+  dbus_connection_unregister_object_path (bus->conn, path);
+  g_hash_table_remove (bus->objects, path);
+}
+
+/* ------------------------------------------------------------------ */
+/* Handler helpers                                                     */
+
+DBusMessage *
+ihw_call_new_reply (IhwCall *call)
+{
+  DBusMessage *reply = dbus_message_new_method_return (call->message);
+  if (!reply)
+    oom ();
+  return reply;
+}
+
+gboolean
+ihw_call_get_unix_user (IhwCall *call, uid_t *uid_out, GError **error)
+{
+  DBusError derr = DBUS_ERROR_INIT;
+  unsigned long uid;
+
+  if (!call->sender)
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_ACCESS_DENIED,
+                   "%s.%s: the caller has no bus name, so its credentials are unknown", call->interface,
+                   call->member);
+      return FALSE;
+    }
+  /* Asks the bus (GetConnectionUnixUser): the bus saw the caller's
+   * SO_PEERCRED, nothing the caller put in the message is trusted. */
+  uid = dbus_bus_get_unix_user (call->conn, call->sender, &derr);
+  if (dbus_error_is_set (&derr))
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_ACCESS_DENIED, "%s.%s: cannot get the credentials of %s: %s",
+                   call->interface, call->member, call->sender, derr.message);
+      dbus_error_free (&derr);
+      return FALSE;
+    }
+  *uid_out = (uid_t) uid;
+  return TRUE;
+}

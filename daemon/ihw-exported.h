@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A small exported-object layer over libdbus (after bolt's bolt-exported.c).
+ * An object file (ihw-manager.c, ihw-unit.c, ihw-device.c) declares one
+ * interface as a method table and a property table; this layer does the
+ * rest for every object:
+ *
+ *  - routes method calls, checks the argument signature at the door
+ *    (org.freedesktop.DBus.Error.InvalidArgs naming the expected one),
+ *    and turns a handler's GError into io.iommuhwinfo1.Error.* (IHW_ERROR);
+ *  - org.freedesktop.DBus.Properties: Get, GetAll, Set (every property is
+ *    read-only: PropertyReadOnly), PropertiesChanged;
+ *  - org.freedesktop.DBus.Introspectable, serving each interface's element
+ *    verbatim from dbus/io.iommuhwinfo1.xml (compiled in), and refusing to
+ *    export a table that disagrees with that file;
+ *  - org.freedesktop.DBus.ObjectManager on one root: GetManagedObjects,
+ *    InterfacesAdded, InterfacesRemoved;
+ *  - org.freedesktop.DBus.Peer (Ping, GetMachineId) is answered by libdbus
+ *    itself before messages reach object handlers.
+ */
+#pragma once
+
+#include <dbus/dbus.h>
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+typedef struct _IhwBus IhwBus;
+
+/* One method call, as a handler sees it. */
+typedef struct {
+  IhwBus *bus;
+  DBusConnection *conn;
+  DBusMessage *message;
+  const char *sender;     /* unique name; NULL on a peer-to-peer connection */
+  const char *path;
+  const char *interface;
+  const char *member;
+  gpointer user_data;     /* what the interface was exported with */
+} IhwCall;
+
+/* Returns the reply (ihw_call_new_reply, then append the out arguments), or
+ * NULL with `error` set.  The in arguments already match the signature. */
+typedef DBusMessage *(*IhwMethodHandler) (IhwCall *call, GError **error);
+
+/* Appends exactly one value of the property's signature to `iter`. */
+typedef gboolean (*IhwPropertyGetter) (gpointer user_data, const char *property, DBusMessageIter *iter,
+                                       GError **error);
+
+typedef struct {
+  const char *name;
+  const char *in_sig;
+  const char *out_sig;
+  IhwMethodHandler handler;
+} IhwMethodDef;
+
+typedef struct {
+  const char *name;
+  const char *sig;
+  IhwPropertyGetter get;
+  gboolean is_const;      /* never changes: not sent in PropertiesChanged */
+} IhwPropertyDef;
+
+typedef struct {
+  const char *name;
+  const IhwMethodDef *methods;
+  guint n_methods;
+  const IhwPropertyDef *properties;
+  guint n_properties;
+} IhwInterfaceDef;
+
+/* `introspection_xml`: the whole <node> document holding every interface
+ * that will be exported.  `manager_path`: where ObjectManager lives; the
+ * objects below it are its managed objects. */
+IhwBus *ihw_bus_new (DBusConnection *conn, const char *introspection_xml, const char *manager_path,
+                     GError **error);
+void ihw_bus_free (IhwBus *bus);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwBus, ihw_bus_free)
+
+DBusConnection *ihw_bus_get_connection (IhwBus *bus);
+
+/* Adds `iface` to the object at `path` (created on first use) and announces
+ * it with InterfacesAdded when the path is below the manager.  `destroy`
+ * frees `user_data` when the object goes.  Fails when the table disagrees
+ * with the introspection XML, or the path is already taken. */
+gboolean ihw_bus_export (IhwBus *bus, const char *path, const IhwInterfaceDef *iface, gpointer user_data,
+                         GDestroyNotify destroy, GError **error);
+
+/* Removes the object and every interface on it, with InterfacesRemoved. */
+void ihw_bus_unexport (IhwBus *bus, const char *path);
+gboolean ihw_bus_is_exported (IhwBus *bus, const char *path);
+
+/* Paths of the exported objects starting with `prefix`, sorted. */
+GPtrArray *ihw_bus_list_paths (IhwBus *bus, const char *prefix);
+
+/* PropertiesChanged with the current values of `names` (NULL: every
+ * property of the interface that is not const). */
+void ihw_bus_emit_properties_changed (IhwBus *bus, const char *path, const char *iface, const char *const *names);
+
+/* For handlers. */
+DBusMessage *ihw_call_new_reply (IhwCall *call);
+/* The caller's uid, from the bus's credentials of the sender. */
+gboolean ihw_call_get_unix_user (IhwCall *call, uid_t *uid_out, GError **error);
+
+/* The D-Bus error reply for a GError: IHW_ERROR codes map to
+ * io.iommuhwinfo1.Error.*, anything else to ...Error.Failed. */
+DBusMessage *ihw_error_reply (DBusMessage *in_reply_to, const GError *error);
+
+G_END_DECLS

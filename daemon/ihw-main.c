@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * iommu-hwinfod: options, config, bus name, readiness, signals.  Everything
+ * else lives in the static library so tests link the same code.
+ */
+#include <dbus/dbus.h>
+#include <glib-unix.h>
+#include <glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <systemd/sd-daemon.h>
+
+#include "ihw-dbus-loop.h"
+#include "ihw-error.h"
+#include "ihw-exported.h"
+#include "ihw-log.h"
+#include "ihw-manager.h"
+#include "ihw-names.h"
+#include "ihw-registry.h"
+#include "io.iommuhwinfo1.xml.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/iommu-hwinfod/iommu-hwinfod.conf"
+
+typedef struct {
+  char *sysfs_root;
+  char *dev_root;
+  gboolean no_probe;
+  char *config;
+  gboolean verbose;
+  gboolean version;
+  char *qemu_version;
+} Options;
+
+typedef struct {
+  GMainLoop *loop;
+  int exit_code;
+} Daemon;
+
+static void
+options_clear (Options *o)
+{
+  g_free (o->sysfs_root);
+  g_free (o->dev_root);
+  g_free (o->config);
+  g_free (o->qemu_version);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+/* [daemon] sysfs-root=, dev-root=, probe=, qemu-version=, verbose=.  The
+ * command line wins over the file.  A missing default file is fine; a
+ * missing --config FILE is not. */
+static gboolean
+load_config (Options *o, gboolean explicit_file, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) local = NULL;
+  g_auto(GStrv) keys = NULL;
+  const char *path = o->config ? o->config : DEFAULT_CONFIG;
+  static const char *const known[] = { "sysfs-root", "dev-root", "probe", "qemu-version", "verbose", NULL };
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
+    {
+      if (!explicit_file && g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT, "config %s: %s", path, local->message);
+      return FALSE;
+    }
+
+  keys = g_key_file_get_keys (kf, "daemon", NULL, NULL);
+  for (guint i = 0; keys && keys[i]; i++)
+    if (!g_strv_contains (known, keys[i]))
+      g_warning ("config %s: unknown key [daemon] %s ignored", path, keys[i]);
+
+#define STR_KEY(key, field)                                                                                 \
+  if (!o->field && g_key_file_has_key (kf, "daemon", key, NULL))                                             \
+    o->field = g_key_file_get_string (kf, "daemon", key, NULL);
+  STR_KEY ("sysfs-root", sysfs_root)
+  STR_KEY ("dev-root", dev_root)
+  STR_KEY ("qemu-version", qemu_version)
+#undef STR_KEY
+
+  if (g_key_file_has_key (kf, "daemon", "probe", NULL))
+    {
+      gboolean probe = g_key_file_get_boolean (kf, "daemon", "probe", &local);
+      if (local)
+        {
+          g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT, "config %s: [daemon] probe: %s", path,
+                       local->message);
+          return FALSE;
+        }
+      if (!probe)
+        o->no_probe = TRUE;
+    }
+  if (g_key_file_get_boolean (kf, "daemon", "verbose", NULL))
+    o->verbose = TRUE;
+  return TRUE;
+}
+
+static gboolean
+on_signal (gpointer data)
+{
+  Daemon *d = data;
+  g_message ("Signal received, shutting down");
+  g_main_loop_quit (d->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static DBusHandlerResult
+on_disconnected (DBusConnection *conn, DBusMessage *msg, void *data)
+{
+  Daemon *d = data;
+  if (dbus_message_is_signal (msg, DBUS_INTERFACE_LOCAL, "Disconnected"))
+    {
+      g_warning ("Lost the connection to the system bus, exiting");
+      d->exit_code = EXIT_FAILURE;
+      g_main_loop_quit (d->loop);
+      return DBUS_HANDLER_RESULT_HANDLED;
+    }
+  return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+}
+
+static gboolean
+request_name (DBusConnection *conn, GError **error)
+{
+  DBusError derr = DBUS_ERROR_INIT;
+  int r = dbus_bus_request_name (conn, IHW_DBUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &derr);
+
+  if (dbus_error_is_set (&derr))
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "cannot own %s on the system bus: %s (%s)", IHW_DBUS_NAME,
+                   derr.message, derr.name);
+      dbus_error_free (&derr);
+      return FALSE;
+    }
+  if (r != DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER)
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BUSY,
+                   "%s is already owned on the system bus: is another iommu-hwinfod running?", IHW_DBUS_NAME);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+run (Options *o)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(IhwRegistry) reg = NULL;
+  g_autoptr(IhwBus) bus = NULL;
+  g_autoptr(IhwManager) mgr = NULL;
+  DBusConnection *conn;
+  DBusError derr = DBUS_ERROR_INIT;
+  IhwRequest defaults = { 0 };
+  IhwRegistryOptions ropts = {
+    .sysfs_root = o->sysfs_root ? o->sysfs_root : "/sys",
+    .dev_root = o->dev_root ? o->dev_root : "/dev",
+    .probe = !o->no_probe,
+  };
+  Daemon d = { .exit_code = EXIT_SUCCESS };
+
+  if (o->qemu_version && !ihw_request_set_qemu_version (&defaults, o->qemu_version, &error))
+    {
+      g_printerr ("iommu-hwinfod: config: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+
+  reg = ihw_registry_new (&ropts);
+  if (!ihw_registry_load (reg, &error))
+    {
+      g_critical ("Cannot read the host's IOMMUs under %s: %s", ropts.sysfs_root, error->message);
+      return EXIT_FAILURE;
+    }
+
+  /* DBUS_SYSTEM_BUS_ADDRESS is honoured by libdbus: tests use a private bus. */
+  conn = dbus_bus_get_private (DBUS_BUS_SYSTEM, &derr);
+  if (!conn)
+    {
+      g_critical ("Cannot connect to the system bus: %s", derr.message);
+      dbus_error_free (&derr);
+      return EXIT_FAILURE;
+    }
+  dbus_connection_set_exit_on_disconnect (conn, FALSE);
+  d.loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, on_signal, &d);
+  g_unix_signal_add (SIGINT, on_signal, &d);
+  if (!ihw_dbus_loop_attach (conn, NULL) || !dbus_connection_add_filter (conn, on_disconnected, &d, NULL))
+    g_error ("out of memory attaching to the bus");
+
+  bus = ihw_bus_new (conn, ihw_introspection_xml, IHW_DBUS_PATH, &error);
+  if (bus)
+    mgr = ihw_manager_new (bus, reg, &defaults, &error);
+  if (!mgr || !request_name (conn, &error))
+    {
+      g_critical ("%s", error->message);
+      d.exit_code = EXIT_FAILURE;
+      goto out;
+    }
+
+  g_message ("Ready on the system bus as %s (sysfs %s, %s)", IHW_DBUS_NAME, ropts.sysfs_root,
+             ropts.probe ? "probing through iommufd" : "no probing");
+  sd_notify (0, "READY=1\nSTATUS=Answering on the system bus");
+
+  g_main_loop_run (d.loop);
+
+  sd_notify (0, "STOPPING=1");
+
+out:
+  g_clear_pointer (&mgr, ihw_manager_free);
+  g_clear_pointer (&bus, ihw_bus_free);
+  dbus_connection_remove_filter (conn, on_disconnected, &d);
+  ihw_dbus_loop_detach (conn);
+  dbus_connection_close (conn);
+  dbus_connection_unref (conn);
+  g_main_loop_unref (d.loop);
+  return d.exit_code;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_auto(Options) o = { 0 };
+  g_autoptr(GOptionContext) ctx = NULL;
+  g_autoptr(GError) error = NULL;
+  GOptionEntry entries[] = {
+    { "sysfs-root", 0, 0, G_OPTION_ARG_FILENAME, &o.sysfs_root, "Where sysfs is (default /sys)", "DIR" },
+    { "dev-root", 0, 0, G_OPTION_ARG_FILENAME, &o.dev_root, "Where /dev is (default /dev)", "DIR" },
+    { "no-probe", 0, 0, G_OPTION_ARG_NONE, &o.no_probe, "Never open a device: sysfs only", NULL },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &o.config, "Configuration file (default " DEFAULT_CONFIG ")",
+      "FILE" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "Log debug messages", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  ctx = g_option_context_new ("- IOMMU nesting facts on the system bus");
+  g_option_context_set_summary (ctx, "Tells libvirt and admins whether a vIOMMU model can use nested\n"
+                                     "translation with assigned PCI devices (D-Bus " IHW_DBUS_NAME ").");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("iommu-hwinfod: %s\nTry --help.\n", error->message);
+      return 64; /* EX_USAGE */
+    }
+  if (argc > 1)
+    {
+      g_printerr ("iommu-hwinfod: unexpected argument '%s'\nTry --help.\n", argv[1]);
+      return 64;
+    }
+  if (o.version)
+    {
+      printf ("iommu-hwinfod %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+  if (!load_config (&o, o.config != NULL, &error))
+    {
+      g_printerr ("iommu-hwinfod: %s\n", error->message);
+      return 78; /* EX_CONFIG */
+    }
+
+  ihw_log_setup (o.verbose);
+  return run (&o);
+}

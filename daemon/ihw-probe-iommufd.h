@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The iommufd probe (SPEC §3.1): ask the kernel itself what IOMMU a
+ * vfio-pci device sits behind.  One long-lived /dev/iommu fd; per device the
+ * VFIO cdev is opened, bound, asked (IOMMU_GET_HW_INFO, then a NEST_PARENT
+ * HWPT on a fresh IOAS) and closed again before the function returns, which
+ * unbinds it and releases DMA ownership: the daemon never holds a device
+ * open longer than one probe.
+ *
+ * Synchronous: every step is one ioctl that the kernel answers at once.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "ihw-hwinfo.h"
+#include "ihw-verdict.h"
+
+G_BEGIN_DECLS
+
+typedef struct _IhwIommufd IhwIommufd;
+
+/* Opens <dev_root>/iommu.  Fails (IHW_ERROR_NOT_SUPPORTED when the node is
+ * missing, i.e. a kernel without CONFIG_IOMMUFD) with a message naming the
+ * path, the call and errno. */
+IhwIommufd *ihw_iommufd_open (const char *dev_root, GError **error);
+void ihw_iommufd_close (IhwIommufd *fd);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwIommufd, ihw_iommufd_close)
+
+typedef enum {
+  IHW_PROBE_OK = 0,       /* GET_HW_INFO answered (nest_parent may still be unknown) */
+  IHW_PROBE_BUSY,         /* EBUSY on open or bind: a VMM holds the device */
+  IHW_PROBE_UNSUPPORTED,  /* the kernel lacks the call (ENOTTY, ENOENT, EOPNOTSUPP): too old */
+  IHW_PROBE_FAILED,       /* anything else */
+} IhwProbeStatus;
+
+typedef struct {
+  IhwProbeStatus status;
+  char *error;              /* "0000:3a:00.0: VFIO_DEVICE_BIND_IOMMUFD: Device or resource busy"; NULL on full success */
+
+  /* IHW_PROBE_OK only: */
+  guint32 hw_info_type;     /* out_data_type */
+  guint32 data_len;         /* the length the kernel wrote back (may exceed the bytes kept) */
+  GBytes *data;             /* the bytes the kernel copied: MIN (data_len, IHW_HW_INFO_BUF_SIZE) */
+  guint64 capabilities;     /* out_capabilities (0 on kernels before 6.7) */
+  guint8 max_pasid_log2;    /* out_max_pasid_log2 (0 on kernels before 6.11) */
+  gboolean parsed;          /* ihw_hw_info_parse() accepted `data` */
+  IhwHwInfo info;           /* when parsed */
+  IhwNestParent nest_parent;
+} IhwProbeResult;
+
+void ihw_probe_result_free (IhwProbeResult *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwProbeResult, ihw_probe_result_free)
+
+/* Probe one device through its VFIO cdev.  Never fails as a call: the
+ * outcome and any error text are in the result. */
+IhwProbeResult *ihw_probe_device (IhwIommufd *fd, const char *address, const char *cdev_path);
+
+G_END_DECLS

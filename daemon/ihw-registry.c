@@ -1,0 +1,811 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The registry: sysfs snapshot + iommufd answers + caches, and the events
+ * that tell the D-Bus objects what changed.
+ *
+ * Every mutation (load, refresh, update) works the same way: apply the new
+ * facts, re-derive what depends on them (unit <-> device links, sources,
+ * the per-unit iommufd cache), then compare each object's content signature
+ * with the one stored after the previous mutation and fire ADDED / CHANGED /
+ * REMOVED from that difference.  Deriving events from state rather than from
+ * code paths keeps them exact however a change came about.
+ */
+#include "ihw-registry.h"
+
+#include <string.h>
+
+#include "ihw-error.h"
+#include "ihw-hwinfo.h"
+#include "ihw-names.h"
+#include "ihw-probe-iommufd.h"
+#include "ihw-sysfs.h"
+
+struct _IhwRegistry {
+  char *sysfs_root;
+  char *dev_root;
+  gboolean probe;
+
+  IhwIommufd *iommufd;         /* long-lived /dev/iommu; NULL when unavailable or --no-probe */
+  gboolean iommufd_reported;   /* "not available" logged once */
+
+  GHashTable *units;           /* name -> IhwUnit * (owned) */
+  GHashTable *devices;         /* address -> IhwDevice * (owned) */
+  GHashTable *unit_hw;         /* name -> IhwFeatures *: registers the kernel reported via iommufd */
+
+  GHashTable *unit_sigs;       /* name -> content signature after the last mutation */
+  GHashTable *device_sigs;     /* address -> content signature */
+  GHashTable *fresh_probe;     /* addresses probed successfully during this mutation */
+
+  GPtrArray *unit_list;        /* sorted views, NULL when stale */
+  GPtrArray *device_list;
+
+  IhwRegistryListener listener;
+  gpointer listener_data;
+};
+
+const char *
+ihw_source_name (IhwSource s)
+{
+  switch (s)
+    {
+    case IHW_SOURCE_SYSFS:
+      return "sysfs";
+    case IHW_SOURCE_IOMMUFD:
+      return "iommufd";
+    case IHW_SOURCE_CACHE:
+      return "cache";
+    case IHW_SOURCE_NONE:
+    default:
+      return "none";
+    }
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+IhwUnit *
+ihw_unit_new (const char *name)
+{
+  IhwUnit *u = g_new0 (IhwUnit, 1);
+  u->name = g_strdup (name);
+  ihw_features_init (&u->features, IHW_VENDOR_UNKNOWN);
+  u->devices = g_ptr_array_new_with_free_func (g_free);
+  return u;
+}
+
+void
+ihw_unit_free (IhwUnit *u)
+{
+  if (!u)
+    return;
+  g_free (u->name);
+  g_free (u->version);
+  g_clear_pointer (&u->devices, g_ptr_array_unref);
+  g_free (u);
+}
+
+IhwDevice *
+ihw_device_new (const char *address)
+{
+  IhwDevice *d = g_new0 (IhwDevice, 1);
+  d->address = g_strdup (address);
+  d->driver = g_strdup ("");
+  d->vfio_cdev = g_strdup ("");
+  d->iommu_group = -1;
+  d->nest_parent = IHW_NEST_PARENT_UNKNOWN;
+  return d;
+}
+
+void
+ihw_device_free (IhwDevice *d)
+{
+  if (!d)
+    return;
+  g_free (d->address);
+  g_free (d->unit);
+  g_free (d->driver);
+  g_free (d->vfio_cdev);
+  g_clear_pointer (&d->hw_info_data, g_bytes_unref);
+  g_free (d->probe_error);
+  g_free (d);
+}
+
+/* ---- construction -------------------------------------------------------- */
+
+IhwRegistry *
+ihw_registry_new (const IhwRegistryOptions *opts)
+{
+  IhwRegistry *reg = g_new0 (IhwRegistry, 1);
+
+  reg->sysfs_root = g_strdup (opts && opts->sysfs_root ? opts->sysfs_root : "/sys");
+  reg->dev_root = g_strdup (opts && opts->dev_root ? opts->dev_root : "/dev");
+  reg->probe = opts ? opts->probe : TRUE;
+  reg->units = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ihw_unit_free);
+  reg->devices = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ihw_device_free);
+  reg->unit_hw = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  reg->unit_sigs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  reg->device_sigs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  reg->fresh_probe = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return reg;
+}
+
+void
+ihw_registry_free (IhwRegistry *reg)
+{
+  if (!reg)
+    return;
+  ihw_iommufd_close (reg->iommufd);
+  g_clear_pointer (&reg->unit_list, g_ptr_array_unref);
+  g_clear_pointer (&reg->device_list, g_ptr_array_unref);
+  g_hash_table_unref (reg->fresh_probe);
+  g_hash_table_unref (reg->device_sigs);
+  g_hash_table_unref (reg->unit_sigs);
+  g_hash_table_unref (reg->unit_hw);
+  g_hash_table_unref (reg->devices);
+  g_hash_table_unref (reg->units);
+  g_free (reg->sysfs_root);
+  g_free (reg->dev_root);
+  g_free (reg);
+}
+
+void
+ihw_registry_set_listener (IhwRegistry *reg, IhwRegistryListener fn, gpointer user_data)
+{
+  reg->listener = fn;
+  reg->listener_data = user_data;
+}
+
+gboolean
+ihw_registry_iommufd_available (IhwRegistry *reg)
+{
+  if (!reg->probe)
+    {
+      g_autofree char *path = g_build_filename (reg->dev_root, "iommu", NULL);
+      return g_file_test (path, G_FILE_TEST_EXISTS);
+    }
+  return reg->iommufd != NULL;
+}
+
+/* Opened lazily and retried on every mutation until it works: the iommufd
+ * module may be loaded after the daemon started. */
+static void
+ensure_iommufd (IhwRegistry *reg)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!reg->probe || reg->iommufd)
+    return;
+  reg->iommufd = ihw_iommufd_open (reg->dev_root, &error);
+  if (!reg->iommufd && !reg->iommufd_reported)
+    {
+      g_message ("iommufd not available, answers come from sysfs only: %s", error->message);
+      reg->iommufd_reported = TRUE;
+    }
+  else if (reg->iommufd)
+    reg->iommufd_reported = FALSE;
+}
+
+/* ---- hw_info ------------------------------------------------------------- */
+
+/* The device's own hw_info decoded into registers, if it decodes to a
+ * vendor we know (type NONE, unknown types and truncated data do not). */
+static gboolean
+device_hw_features (const IhwDevice *d, IhwFeatures *out)
+{
+  IhwHwInfo info;
+  gsize len = 0;
+  const guint8 *data;
+
+  if (!d->has_hw_info || !d->hw_info_data)
+    return FALSE;
+  data = g_bytes_get_data (d->hw_info_data, &len);
+  if (!ihw_hw_info_parse (d->hw_info_type, data, len, (guint32) len, &info, NULL))
+    return FALSE;
+  if (!info.features.desc)
+    return FALSE;
+  *out = info.features;
+  return TRUE;
+}
+
+static gboolean
+features_equal (const IhwFeatures *a, const IhwFeatures *b)
+{
+  if (a->desc != b->desc || a->present != b->present)
+    return FALSE;
+  for (guint i = 0; i < IHW_MAX_REGS; i++)
+    if ((a->present & (1u << i)) && a->regs[i] != b->regs[i])
+      return FALSE;
+  return TRUE;
+}
+
+/* Record what the kernel reported for a unit (per-unit cache, SPEC §3.1). */
+static void
+remember_unit_hw (IhwRegistry *reg, const char *unit, const IhwFeatures *hw)
+{
+  IhwUnit *u = g_hash_table_lookup (reg->units, unit);
+
+  /* sysfs and GET_HW_INFO read the same registers; a difference means one
+   * of them is not what we think it is, worth a line in the log. */
+  if (u && u->source == IHW_SOURCE_SYSFS && u->features.present && !features_equal (&u->features, hw))
+    g_message ("%s: registers from IOMMU_GET_HW_INFO differ from sysfs; using the kernel's", unit);
+  g_hash_table_replace (reg->unit_hw, g_strdup (unit), g_memdup2 (hw, sizeof *hw));
+}
+
+/* ---- probing ------------------------------------------------------------- */
+
+/* Moves an earlier iommufd answer into `d` as a cached one. */
+static void
+carry_probe_cache (IhwDevice *d, const IhwDevice *old)
+{
+  if (!old || !old->has_hw_info)
+    return;
+  d->has_hw_info = TRUE;
+  d->hw_info_type = old->hw_info_type;
+  d->hw_info_data = old->hw_info_data ? g_bytes_ref (old->hw_info_data) : NULL;
+  d->capabilities = old->capabilities;
+  d->max_pasid_log2 = old->max_pasid_log2;
+  d->nest_parent = old->nest_parent;
+  /* The earlier answer is now a cached one, whatever it was then. */
+  d->source = old->source == IHW_SOURCE_IOMMUFD || old->source == IHW_SOURCE_CACHE ? IHW_SOURCE_CACHE
+                                                                                   : IHW_SOURCE_NONE;
+}
+
+static void
+probe_into (IhwRegistry *reg, IhwDevice *d, const IhwDevice *old)
+{
+  g_autoptr (IhwProbeResult) r = ihw_probe_device (reg->iommufd, d->address, d->vfio_cdev);
+
+  g_free (d->probe_error);
+  d->probe_error = g_strdup (r->error);
+  if (r->status != IHW_PROBE_OK)
+    {
+      /* Busy (a VM has it), an older kernel, or a failure: keep what the
+       * kernel told us before, if anything; else sysfs speaks. */
+      if (r->status == IHW_PROBE_BUSY)
+        g_message ("%s", r->error);
+      else
+        g_warning ("%s", r->error);
+      carry_probe_cache (d, old);
+      return;
+    }
+
+  d->has_hw_info = TRUE;
+  d->hw_info_type = r->hw_info_type;
+  d->hw_info_data = g_bytes_ref (r->data);
+  d->capabilities = r->capabilities;
+  d->max_pasid_log2 = r->max_pasid_log2;
+  d->nest_parent = r->nest_parent;
+  d->source = r->parsed && r->info.features.desc ? IHW_SOURCE_IOMMUFD : IHW_SOURCE_NONE;
+  if (r->error)
+    g_warning ("%s", r->error); /* parse failure: raw bytes kept, sysfs registers used */
+  if (d->source == IHW_SOURCE_IOMMUFD && d->unit)
+    remember_unit_hw (reg, d->unit, &r->info.features);
+  g_hash_table_add (reg->fresh_probe, g_strdup (d->address));
+}
+
+/* ---- applying sysfs state ------------------------------------------------ */
+
+static void
+invalidate_lists (IhwRegistry *reg)
+{
+  g_clear_pointer (&reg->unit_list, g_ptr_array_unref);
+  g_clear_pointer (&reg->device_list, g_ptr_array_unref);
+}
+
+/* Swap the content of `fresh` into the record the registry already has, so
+ * pointers handed out earlier stay valid. */
+static void
+store_unit (IhwRegistry *reg, IhwUnit *fresh)
+{
+  IhwUnit *old = g_hash_table_lookup (reg->units, fresh->name);
+  if (old)
+    {
+      IhwUnit tmp = *old;
+      char *key = tmp.name;
+      *old = *fresh;
+      *fresh = tmp;
+      /* The hash table is keyed by the old record's name string. */
+      fresh->name = old->name;
+      old->name = key;
+      old->updated_usec = fresh->updated_usec;
+      ihw_unit_free (fresh);
+    }
+  else
+    g_hash_table_insert (reg->units, fresh->name, fresh);
+  invalidate_lists (reg);
+}
+
+static void
+sync_unit (IhwRegistry *reg, const char *name)
+{
+  IhwUnit *fresh = ihw_sysfs_read_unit (reg->sysfs_root, name);
+  if (!fresh)
+    {
+      g_hash_table_remove (reg->units, name);
+      g_hash_table_remove (reg->unit_hw, name);
+      invalidate_lists (reg);
+      return;
+    }
+  store_unit (reg, fresh);
+}
+
+/* `force_probe`: Refresh asked for it.  Otherwise only a device whose VFIO
+ * cdev is new (hotplug bind, first scan) is probed: a uevent is no reason to
+ * take a device away from whoever may be about to open it. */
+static void
+sync_device (IhwRegistry *reg, const char *address, gboolean force_probe)
+{
+  IhwDevice *old = g_hash_table_lookup (reg->devices, address);
+  IhwDevice *fresh = ihw_sysfs_read_device (reg->sysfs_root, reg->dev_root, address);
+  gboolean want_probe;
+
+  if (!fresh)
+    {
+      g_hash_table_remove (reg->devices, address);
+      invalidate_lists (reg);
+      return;
+    }
+
+  /* Any device with a VFIO cdev is bound to a VFIO driver (vfio-pci or a
+   * variant driver such as mlx5_vfio_pci): all can be bound to iommufd. */
+  want_probe = reg->probe && *fresh->vfio_cdev &&
+               (force_probe || !old || !old->has_hw_info || g_strcmp0 (old->vfio_cdev, fresh->vfio_cdev) != 0);
+  if (want_probe)
+    ensure_iommufd (reg);
+
+  if (want_probe && reg->iommufd)
+    probe_into (reg, fresh, old);
+  else
+    {
+      carry_probe_cache (fresh, old);
+      /* Keep the last probe's complaint next to the cached answer. */
+      if (old && old->probe_error && fresh->has_hw_info)
+        fresh->probe_error = g_strdup (old->probe_error);
+    }
+
+  if (old)
+    {
+      IhwDevice tmp = *old;
+      char *key = tmp.address;
+      *old = *fresh;
+      *fresh = tmp;
+      /* The hash table is keyed by the old record's address string. */
+      fresh->address = old->address;
+      old->address = key;
+      old->updated_usec = fresh->updated_usec;
+      ihw_device_free (fresh);
+    }
+  else
+    g_hash_table_insert (reg->devices, fresh->address, fresh);
+  invalidate_lists (reg);
+}
+
+static int
+cmp_string_ptrs (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Re-derive everything that depends on more than one record. */
+static void
+derive (IhwRegistry *reg)
+{
+  GHashTableIter it;
+  gpointer value;
+  g_autoptr (GPtrArray) missing = g_ptr_array_new_with_free_func (g_free);
+
+  /* A device's `iommu` link may name a unit we have not read (hotplug
+   * ordering); read it now, and drop the link if it is not there at all. */
+  g_hash_table_iter_init (&it, reg->devices);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      IhwDevice *d = value;
+      if (d->unit && !g_hash_table_contains (reg->units, d->unit))
+        g_ptr_array_add (missing, g_strdup (d->unit));
+    }
+  for (guint i = 0; i < missing->len; i++)
+    if (!g_hash_table_contains (reg->units, missing->pdata[i]))
+      sync_unit (reg, missing->pdata[i]);
+
+  g_hash_table_iter_init (&it, reg->units);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      IhwUnit *u = value;
+      const IhwFeatures *hw = g_hash_table_lookup (reg->unit_hw, u->name);
+      g_ptr_array_set_size (u->devices, 0);
+      if (hw)
+        {
+          u->features = *hw;
+          u->source = IHW_SOURCE_IOMMUFD;
+        }
+    }
+
+  g_hash_table_iter_init (&it, reg->devices);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      IhwDevice *d = value;
+      IhwUnit *u = d->unit ? g_hash_table_lookup (reg->units, d->unit) : NULL;
+      IhwFeatures own;
+
+      if (d->unit && !u)
+        {
+          g_warning ("%s: IOMMU unit %s is not in %s/class/iommu; device treated as without IOMMU", d->address,
+                     d->unit, reg->sysfs_root);
+          g_clear_pointer (&d->unit, g_free);
+        }
+      if (u)
+        g_ptr_array_add (u->devices, g_strdup (d->address));
+
+      /* The device's own kernel answer wins; else its unit's registers. */
+      if ((d->source == IHW_SOURCE_IOMMUFD || d->source == IHW_SOURCE_CACHE) && device_hw_features (d, &own))
+        continue;
+      d->source = u && u->features.desc && u->features.present ? u->source : IHW_SOURCE_NONE;
+    }
+
+  g_hash_table_iter_init (&it, reg->units);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    g_ptr_array_sort (((IhwUnit *) value)->devices, cmp_string_ptrs);
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+static char *
+unit_signature (const IhwUnit *u)
+{
+  GString *s = g_string_new (u->name);
+  g_string_append_printf (s, "|%s|%u|%d|%s|", u->features.desc ? u->features.desc->name : "-", u->features.present,
+                          u->source, u->version ? u->version : "-");
+  for (guint i = 0; i < IHW_MAX_REGS; i++)
+    g_string_append_printf (s, "%" G_GINT64_MODIFIER "x,", u->features.regs[i]);
+  g_string_append_printf (s, "|%u:%d|", u->features.hw_info_flags, u->features.has_hw_info_flags);
+  for (guint i = 0; i < u->devices->len; i++)
+    g_string_append_printf (s, "%s,", (const char *) u->devices->pdata[i]);
+  return g_string_free (s, FALSE);
+}
+
+static char *
+device_signature (const IhwDevice *d)
+{
+  GString *s = g_string_new (d->address);
+  g_string_append_printf (s, "|%s|%s|%d|%s|%u:%u|%04x:%04x:%06x|%d|%u|%" G_GINT64_MODIFIER "x|%u|%d|%s|%d|",
+                          d->unit ? d->unit : "-", d->driver, d->iommu_group, d->vfio_cdev, d->vfio_cdev_major,
+                          d->vfio_cdev_minor, d->vendor_id, d->device_id, d->class_code, d->has_hw_info,
+                          d->hw_info_type, d->capabilities, d->max_pasid_log2, d->nest_parent,
+                          d->probe_error ? d->probe_error : "-", d->source);
+  if (d->hw_info_data)
+    {
+      gsize len;
+      const guint8 *p = g_bytes_get_data (d->hw_info_data, &len);
+      for (gsize i = 0; i < len; i++)
+        g_string_append_printf (s, "%02x", p[i]);
+    }
+  return g_string_free (s, FALSE);
+}
+
+typedef struct {
+  IhwRegistryEvent ev;
+  IhwObjectKind kind;
+  char *name;
+} PendingEvent;
+
+static void
+pending_event_free (PendingEvent *e)
+{
+  g_free (e->name);
+  g_free (e);
+}
+
+static void
+queue (GPtrArray *q, IhwRegistryEvent ev, IhwObjectKind kind, const char *name)
+{
+  PendingEvent *e = g_new0 (PendingEvent, 1);
+  e->ev = ev;
+  e->kind = kind;
+  e->name = g_strdup (name);
+  g_ptr_array_add (q, e);
+}
+
+static GPtrArray *
+sorted_keys (GHashTable *table)
+{
+  GPtrArray *keys = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init (&it, table);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    g_ptr_array_add (keys, key);
+  g_ptr_array_sort (keys, cmp_string_ptrs);
+  return keys;
+}
+
+/* Compare signatures of one kind; queue the events, bump timestamps. */
+static void
+diff_kind (IhwRegistry *reg, IhwObjectKind kind, guint64 now, GPtrArray *added, GPtrArray *changed,
+           GPtrArray *removed)
+{
+  GHashTable *objects = kind == IHW_OBJECT_UNIT ? reg->units : reg->devices;
+  GHashTable *sigs = kind == IHW_OBJECT_UNIT ? reg->unit_sigs : reg->device_sigs;
+  g_autoptr (GPtrArray) names = sorted_keys (objects);
+  g_autoptr (GPtrArray) old_names = sorted_keys (sigs);
+
+  for (guint i = 0; i < old_names->len; i++)
+    if (!g_hash_table_contains (objects, old_names->pdata[i]))
+      {
+        queue (removed, IHW_REGISTRY_REMOVED, kind, old_names->pdata[i]);
+        g_hash_table_remove (sigs, old_names->pdata[i]);
+      }
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = names->pdata[i];
+      gpointer obj = g_hash_table_lookup (objects, name);
+      g_autofree char *sig = kind == IHW_OBJECT_UNIT ? unit_signature (obj) : device_signature (obj);
+      const char *old = g_hash_table_lookup (sigs, name);
+      gboolean probed = kind == IHW_OBJECT_DEVICE && g_hash_table_contains (reg->fresh_probe, name);
+
+      if (old && strcmp (old, sig) == 0 && !probed)
+        continue;
+      if (kind == IHW_OBJECT_UNIT)
+        ((IhwUnit *) obj)->updated_usec = now;
+      else
+        ((IhwDevice *) obj)->updated_usec = now;
+      if (old)
+        queue (changed, IHW_REGISTRY_CHANGED, kind, name);
+      else
+        queue (added, IHW_REGISTRY_ADDED, kind, name);
+      g_hash_table_replace (sigs, g_strdup (name), g_steal_pointer (&sig));
+    }
+}
+
+/* End of every mutation: derive, diff, fire. */
+static void
+commit (IhwRegistry *reg)
+{
+#define NEW_QUEUE g_ptr_array_new_with_free_func ((GDestroyNotify) pending_event_free)
+  g_autoptr (GPtrArray) unit_added = NEW_QUEUE;
+  g_autoptr (GPtrArray) unit_changed = NEW_QUEUE;
+  g_autoptr (GPtrArray) unit_rm = NEW_QUEUE;
+  g_autoptr (GPtrArray) dev_added = NEW_QUEUE;
+  g_autoptr (GPtrArray) dev_changed = NEW_QUEUE;
+  g_autoptr (GPtrArray) dev_rm = NEW_QUEUE;
+#undef NEW_QUEUE
+  guint64 now = (guint64) g_get_real_time ();
+  GPtrArray *order[6];
+
+  derive (reg);
+  diff_kind (reg, IHW_OBJECT_UNIT, now, unit_added, unit_changed, unit_rm);
+  diff_kind (reg, IHW_OBJECT_DEVICE, now, dev_added, dev_changed, dev_rm);
+  g_hash_table_remove_all (reg->fresh_probe);
+  invalidate_lists (reg);
+
+  if (!reg->listener)
+    return;
+  /* An object is announced after what it points to and before what it
+   * stops pointing to goes away: a device's Unit, a unit's Devices. */
+  order[0] = dev_rm;
+  order[1] = unit_added;
+  order[2] = dev_added;
+  order[3] = unit_changed;
+  order[4] = dev_changed;
+  order[5] = unit_rm;
+  for (guint k = 0; k < G_N_ELEMENTS (order); k++)
+    for (guint i = 0; i < order[k]->len; i++)
+      {
+        PendingEvent *e = order[k]->pdata[i];
+        reg->listener (reg, e->ev, e->kind, e->name, reg->listener_data);
+      }
+}
+
+/* ---- public mutations ---------------------------------------------------- */
+
+static void
+sync_all (IhwRegistry *reg, gboolean force_probe)
+{
+  g_autoptr (GPtrArray) units = ihw_sysfs_list_units (reg->sysfs_root);
+  g_autoptr (GPtrArray) devices = ihw_sysfs_list_devices (reg->sysfs_root);
+  g_autoptr (GPtrArray) known = NULL;
+
+  /* Drop what sysfs no longer lists. */
+  known = sorted_keys (reg->devices);
+  for (guint i = 0; i < known->len; i++)
+    if (!g_ptr_array_find_with_equal_func (devices, known->pdata[i], g_str_equal, NULL))
+      g_hash_table_remove (reg->devices, known->pdata[i]);
+  g_clear_pointer (&known, g_ptr_array_unref);
+  known = sorted_keys (reg->units);
+  for (guint i = 0; i < known->len; i++)
+    if (!g_ptr_array_find_with_equal_func (units, known->pdata[i], g_str_equal, NULL))
+      {
+        g_hash_table_remove (reg->unit_hw, known->pdata[i]);
+        g_hash_table_remove (reg->units, known->pdata[i]);
+      }
+
+  for (guint i = 0; i < units->len; i++)
+    sync_unit (reg, units->pdata[i]);
+  for (guint i = 0; i < devices->len; i++)
+    sync_device (reg, devices->pdata[i], force_probe);
+  invalidate_lists (reg);
+}
+
+gboolean
+ihw_registry_load (IhwRegistry *reg, GError **error)
+{
+  if (!g_file_test (reg->sysfs_root, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "sysfs root %s: not a directory", reg->sysfs_root);
+      return FALSE;
+    }
+  ensure_iommufd (reg);
+  sync_all (reg, FALSE);
+  commit (reg);
+  return TRUE;
+}
+
+gboolean
+ihw_registry_refresh (IhwRegistry *reg, const char *const *addresses, GError **error)
+{
+  g_autoptr (GPtrArray) norm = g_ptr_array_new_with_free_func (g_free);
+
+  if (!addresses || !addresses[0])
+    {
+      if (!g_file_test (reg->sysfs_root, G_FILE_TEST_IS_DIR))
+        {
+          g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "sysfs root %s: not a directory", reg->sysfs_root);
+          return FALSE;
+        }
+      ensure_iommufd (reg);
+      sync_all (reg, TRUE);
+      commit (reg);
+      return TRUE;
+    }
+
+  /* Validate everything before touching anything: all or nothing. */
+  for (guint i = 0; addresses[i]; i++)
+    {
+      char *a = ihw_pci_address_normalize (addresses[i]);
+      if (!a)
+        {
+          g_autofree char *shown = g_strescape (addresses[i], NULL);
+          g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
+                       "'%.64s' is not a PCI address (expected DDDD:BB:DD.F)", shown);
+          return FALSE;
+        }
+      if (!g_hash_table_contains (reg->devices, a))
+        {
+          g_set_error (error, IHW_ERROR, IHW_ERROR_NO_SUCH_DEVICE, "no PCI device %s on this host", a);
+          g_free (a);
+          return FALSE;
+        }
+      g_ptr_array_add (norm, a);
+    }
+  ensure_iommufd (reg);
+  for (guint i = 0; i < norm->len; i++)
+    {
+      const IhwDevice *d = g_hash_table_lookup (reg->devices, norm->pdata[i]);
+      /* The unit too: its registers are part of the device's answer. */
+      if (d && d->unit)
+        {
+          g_autofree char *unit = g_strdup (d->unit);
+          sync_unit (reg, unit);
+        }
+      sync_device (reg, norm->pdata[i], TRUE);
+    }
+  commit (reg);
+  return TRUE;
+}
+
+void
+ihw_registry_update_device (IhwRegistry *reg, const char *address)
+{
+  g_autofree char *a = ihw_pci_address_normalize (address);
+  if (!a)
+    return;
+  sync_device (reg, a, FALSE);
+  commit (reg);
+}
+
+void
+ihw_registry_update_unit (IhwRegistry *reg, const char *name)
+{
+  g_autoptr (GPtrArray) devices = NULL;
+
+  sync_unit (reg, name);
+  /* Devices re-link to a unit through their own `iommu` links; re-read the
+   * devices sysfs now lists so a new unit gets its devices (and a device's
+   * cdev or driver may have moved with it). */
+  devices = ihw_sysfs_list_devices (reg->sysfs_root);
+  for (guint i = 0; i < devices->len; i++)
+    {
+      IhwDevice *d = g_hash_table_lookup (reg->devices, devices->pdata[i]);
+      if (!d || !d->unit || g_strcmp0 (d->unit, name) == 0)
+        sync_device (reg, devices->pdata[i], FALSE);
+    }
+  commit (reg);
+}
+
+/* ---- lookups ------------------------------------------------------------- */
+
+static int
+cmp_units (gconstpointer a, gconstpointer b)
+{
+  return strcmp ((*(IhwUnit *const *) a)->name, (*(IhwUnit *const *) b)->name);
+}
+
+static int
+cmp_devices (gconstpointer a, gconstpointer b)
+{
+  return strcmp ((*(IhwDevice *const *) a)->address, (*(IhwDevice *const *) b)->address);
+}
+
+GPtrArray *
+ihw_registry_get_units (IhwRegistry *reg)
+{
+  if (!reg->unit_list)
+    {
+      GHashTableIter it;
+      gpointer value;
+      reg->unit_list = g_ptr_array_new ();
+      g_hash_table_iter_init (&it, reg->units);
+      while (g_hash_table_iter_next (&it, NULL, &value))
+        g_ptr_array_add (reg->unit_list, value);
+      g_ptr_array_sort (reg->unit_list, cmp_units);
+    }
+  return reg->unit_list;
+}
+
+GPtrArray *
+ihw_registry_get_devices (IhwRegistry *reg)
+{
+  if (!reg->device_list)
+    {
+      GHashTableIter it;
+      gpointer value;
+      reg->device_list = g_ptr_array_new ();
+      g_hash_table_iter_init (&it, reg->devices);
+      while (g_hash_table_iter_next (&it, NULL, &value))
+        g_ptr_array_add (reg->device_list, value);
+      g_ptr_array_sort (reg->device_list, cmp_devices);
+    }
+  return reg->device_list;
+}
+
+IhwUnit *
+ihw_registry_lookup_unit (IhwRegistry *reg, const char *name)
+{
+  return name ? g_hash_table_lookup (reg->units, name) : NULL;
+}
+
+IhwDevice *
+ihw_registry_lookup_device (IhwRegistry *reg, const char *address)
+{
+  g_autofree char *a = address ? ihw_pci_address_normalize (address) : NULL;
+  return a ? g_hash_table_lookup (reg->devices, a) : NULL;
+}
+
+void
+ihw_registry_device_facts (IhwRegistry *reg, const IhwDevice *dev, IhwFeatures *features_out,
+                           IhwDeviceFacts *facts_out)
+{
+  const IhwUnit *u = dev->unit ? g_hash_table_lookup (reg->units, dev->unit) : NULL;
+
+  memset (facts_out, 0, sizeof *facts_out);
+  facts_out->device = dev->address;
+  facts_out->nest_parent = dev->nest_parent;
+
+  if (device_hw_features (dev, features_out))
+    {
+      facts_out->features = features_out;
+      return;
+    }
+  if (!u)
+    facts_out->no_features_reason = "no IOMMU";
+  else if (!u->features.desc)
+    facts_out->no_features_reason = "unknown IOMMU vendor";
+  else if (!u->features.present)
+    facts_out->no_features_reason = u->features.desc->vendor == IHW_VENDOR_ARM_SMMUV3
+                                      ? "no registers (SMMUv3 has none in sysfs; needs iommufd)"
+                                      : "no readable registers";
+  else
+    {
+      *features_out = u->features;
+      facts_out->features = features_out;
+    }
+}

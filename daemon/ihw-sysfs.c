@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "ihw-sysfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ihw-error.h"
+#include "ihw-names.h"
+#include "ihw-parse.h"
+
+/* ---- bounded primitives ---------------------------------------------- */
+
+gboolean
+ihw_sysfs_read_attr (const char *path, char **out, GError **error)
+{
+  /* One byte more than allowed, so "exactly at the limit" and "larger" differ. */
+  g_autofree char *buf = g_malloc (IHW_SYSFS_MAX_FILE + 2);
+  gsize len = 0;
+  struct stat st;
+  int fd;
+
+  /* O_NONBLOCK: a FIFO planted in the tree must not hang the daemon; it is
+   * rejected by the S_ISREG check right after. */
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
+    {
+      int e = errno;
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "%s: open: %s", path, g_strerror (e));
+      return FALSE;
+    }
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "%s: not a regular file", path);
+      close (fd);
+      return FALSE;
+    }
+  while (len <= IHW_SYSFS_MAX_FILE)
+    {
+      ssize_t n = read (fd, buf + len, IHW_SYSFS_MAX_FILE + 1 - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int e = errno;
+          g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "%s: read: %s", path, g_strerror (e));
+          close (fd);
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      len += (gsize) n;
+    }
+  close (fd);
+  if (len > IHW_SYSFS_MAX_FILE)
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "%s: larger than %d bytes, not a sysfs attribute", path,
+                   IHW_SYSFS_MAX_FILE);
+      return FALSE;
+    }
+  if (memchr (buf, '\0', len))
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "%s: contains NUL bytes", path);
+      return FALSE;
+    }
+  if (len > 0 && buf[len - 1] == '\n')
+    len--;
+  buf[len] = '\0';
+  *out = g_steal_pointer (&buf);
+  return TRUE;
+}
+
+/* Names we accept from link targets and directory entries: what the kernel
+ * uses for units, drivers and groups.  Keeps control characters and paths
+ * out of D-Bus strings and log lines. */
+static gboolean
+name_is_sane (const char *name)
+{
+  gsize n = strlen (name);
+  if (n == 0 || n > IHW_MAX_NAME_LEN || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && !strchr ("._-:+", *p))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+ihw_sysfs_read_link_name (const char *path, char **out, GError **error)
+{
+  char target[PATH_MAX];
+  ssize_t n = readlink (path, target, sizeof target - 1);
+  const char *base;
+
+  if (n < 0)
+    {
+      int e = errno;
+      g_set_error (error, IHW_ERROR, e == ENOENT ? IHW_ERROR_NOT_SUPPORTED : IHW_ERROR_FAILED, "%s: readlink: %s",
+                   path, g_strerror (e));
+      return FALSE;
+    }
+  target[n] = '\0';
+  while (n > 1 && target[n - 1] == '/')
+    target[--n] = '\0';
+  base = strrchr (target, '/');
+  base = base ? base + 1 : target;
+  if (!name_is_sane (base))
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "%s: link target '%.64s' does not end in a usable name",
+                   path, target);
+      return FALSE;
+    }
+  *out = g_strdup (base);
+  return TRUE;
+}
+
+/* Logs the problem and returns NULL; used where a missing value is normal
+ * (`quiet_missing`: absent file is not worth a warning). */
+static char *
+read_attr_logged (const char *path, gboolean quiet_missing)
+{
+  g_autoptr (GError) error = NULL;
+  char *value = NULL;
+
+  if (quiet_missing && access (path, F_OK) < 0 && errno == ENOENT)
+    return NULL;
+  if (!ihw_sysfs_read_attr (path, &value, &error))
+    {
+      g_warning ("%s", error->message);
+      return NULL;
+    }
+  return value;
+}
+
+/* Hex attribute of at most `bits` bits; FALSE (logged) when absent or bad. */
+static gboolean
+read_hex_logged (const char *path, guint bits, guint64 *out)
+{
+  g_autofree char *text = read_attr_logged (path, FALSE);
+  g_autoptr (GError) error = NULL;
+
+  if (!text)
+    return FALSE;
+  if (!ihw_parse_hex (text, bits, path, out, &error))
+    {
+      g_warning ("%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+cmp_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Entries of a directory, sorted, filtered by `accept` (rejects are logged). */
+static GPtrArray *
+list_dir (const char *dir, gboolean (*accept) (const char *), const char *what)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
+  const char *name;
+
+  if (!d)
+    {
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_warning ("%s: cannot list: %s", dir, error->message);
+      return names;
+    }
+  while ((name = g_dir_read_name (d)))
+    {
+      if (names->len >= IHW_SYSFS_MAX_ENTRIES)
+        {
+          g_warning ("%s: more than %d entries, ignoring the rest", dir, IHW_SYSFS_MAX_ENTRIES);
+          break;
+        }
+      if (!accept (name))
+        {
+          g_autofree char *shown = g_strescape (name, NULL);
+          g_warning ("%s: ignoring entry '%.80s': not a valid %s", dir, shown, what);
+          continue;
+        }
+      g_ptr_array_add (names, g_strdup (name));
+    }
+  g_ptr_array_sort (names, cmp_strings);
+  return names;
+}
+
+static gboolean
+accept_pci_address (const char *name)
+{
+  return ihw_pci_address_valid (name);
+}
+
+GPtrArray *
+ihw_sysfs_list_units (const char *sysfs_root)
+{
+  g_autofree char *dir = g_build_filename (sysfs_root, "class", "iommu", NULL);
+  return list_dir (dir, name_is_sane, "IOMMU unit");
+}
+
+GPtrArray *
+ihw_sysfs_list_devices (const char *sysfs_root)
+{
+  g_autofree char *dir = g_build_filename (sysfs_root, "bus", "pci", "devices", NULL);
+  return list_dir (dir, accept_pci_address, "PCI address");
+}
+
+static gboolean
+entry_exists (const char *path)
+{
+  struct stat st;
+  return lstat (path, &st) == 0;
+}
+
+gboolean
+ihw_sysfs_unit_exists (const char *sysfs_root, const char *name)
+{
+  g_autofree char *path = NULL;
+  if (!name_is_sane (name))
+    return FALSE;
+  path = g_build_filename (sysfs_root, "class", "iommu", name, NULL);
+  return entry_exists (path);
+}
+
+gboolean
+ihw_sysfs_device_exists (const char *sysfs_root, const char *address)
+{
+  g_autofree char *path = NULL;
+  if (!ihw_pci_address_valid (address))
+    return FALSE;
+  path = g_build_filename (sysfs_root, "bus", "pci", "devices", address, NULL);
+  return entry_exists (path);
+}
+
+/* A directory entry we are about to read below: follows the links, and says
+ * (once, naming the path) when they dangle or loop. */
+static gboolean
+dir_usable (const char *path)
+{
+  struct stat st;
+  if (stat (path, &st) < 0)
+    {
+      int e = errno;
+      g_warning ("%s: %s%s", path, g_strerror (e),
+                 e == ELOOP ? " (symlink loop)" : e == ENOENT ? " (dangling symlink)" : "");
+      return FALSE;
+    }
+  if (!S_ISDIR (st.st_mode))
+    {
+      g_warning ("%s: not a directory", path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- units ------------------------------------------------------------ */
+
+static void
+read_vtd_registers (IhwUnit *u, const char *regdir)
+{
+  static const char *const regs[] = { "cap", "ecap" };
+  g_autofree char *vpath = g_build_filename (regdir, "version", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (regs); i++)
+    {
+      g_autofree char *path = g_build_filename (regdir, regs[i], NULL);
+      guint64 v;
+      if (read_hex_logged (path, 64, &v))
+        ihw_features_set_reg (&u->features, regs[i], v);
+    }
+
+  /* "major:minor" as the kernel prints it (DMAR_VER_REG); informational. */
+  u->version = read_attr_logged (vpath, TRUE);
+  if (u->version && !g_regex_match_simple ("^[0-9]{1,3}:[0-9]{1,3}$", u->version, 0, 0))
+    {
+      g_autofree char *shown = g_strescape (u->version, NULL);
+      g_warning ("%s: '%.40s' is not a 'major:minor' version", vpath, shown);
+      g_clear_pointer (&u->version, g_free);
+    }
+}
+
+static void
+read_amd_registers (IhwUnit *u, const char *regdir)
+{
+  g_autofree char *fpath = g_build_filename (regdir, "features", NULL);
+  g_autofree char *cpath = g_build_filename (regdir, "cap", NULL);
+  g_autofree char *text = read_attr_logged (fpath, FALSE);
+  guint64 cap;
+
+  /* `cap` is the IOMMU's PCI capability header: nothing we decode, but a
+   * garbage value still deserves a line in the log. */
+  if (entry_exists (cpath))
+    (void) read_hex_logged (cpath, 32, &cap);
+
+  if (!text)
+    return;
+
+  /* "efr:efr2" since 6.9ish; older kernels print only efr. */
+  {
+    g_auto (GStrv) parts = g_strsplit (text, ":", 3);
+    static const char *const regs[] = { "efr", "efr2" };
+    guint n = g_strv_length (parts);
+
+    if (n > 2)
+      {
+        g_autofree char *shown = g_strescape (text, NULL);
+        g_warning ("%s: '%.60s' is neither 'efr' nor 'efr:efr2'", fpath, shown);
+        return;
+      }
+    for (guint i = 0; i < n; i++)
+      {
+        g_autofree char *what = g_strdup_printf ("%s (%s)", fpath, regs[i]);
+        g_autoptr (GError) error = NULL;
+        guint64 v;
+        if (!ihw_parse_hex (parts[i], 64, what, &v, &error))
+          {
+            g_warning ("%s", error->message);
+            continue;
+          }
+        ihw_features_set_reg (&u->features, regs[i], v);
+      }
+  }
+}
+
+IhwUnit *
+ihw_sysfs_read_unit (const char *sysfs_root, const char *name)
+{
+  g_autofree char *base = NULL;
+  g_autofree char *vtd = NULL;
+  g_autofree char *amd = NULL;
+  g_autofree char *devdir = NULL;
+  IhwUnit *u;
+
+  if (!ihw_sysfs_unit_exists (sysfs_root, name))
+    return NULL;
+
+  base = g_build_filename (sysfs_root, "class", "iommu", name, NULL);
+  u = ihw_unit_new (name);
+  if (!dir_usable (base))
+    return u; /* kept: the name is all we know */
+
+  vtd = g_build_filename (base, "intel-iommu", NULL);
+  amd = g_build_filename (base, "amd-iommu", NULL);
+  if (g_file_test (vtd, G_FILE_TEST_IS_DIR))
+    {
+      ihw_features_init (&u->features, IHW_VENDOR_INTEL_VTD);
+      read_vtd_registers (u, vtd);
+    }
+  else if (g_file_test (amd, G_FILE_TEST_IS_DIR))
+    {
+      ihw_features_init (&u->features, IHW_VENDOR_AMD_VI);
+      read_amd_registers (u, amd);
+    }
+  else if (g_str_has_prefix (name, "smmu3."))
+    {
+      /* The SMMUv3 driver exports no register files: only iommufd can tell. */
+      ihw_features_init (&u->features, IHW_VENDOR_ARM_SMMUV3);
+    }
+  else
+    {
+      g_message ("%s: no intel-iommu/ or amd-iommu/ register directory; vendor unknown", base);
+    }
+  u->source = u->features.present ? IHW_SOURCE_SYSFS : IHW_SOURCE_NONE;
+
+  devdir = g_build_filename (base, "devices", NULL);
+  {
+    g_autoptr (GPtrArray) devs = list_dir (devdir, accept_pci_address, "PCI address");
+    for (guint i = 0; i < devs->len; i++)
+      g_ptr_array_add (u->devices, g_strdup (devs->pdata[i]));
+  }
+  return u;
+}
+
+/* ---- devices ---------------------------------------------------------- */
+
+static gboolean
+read_id (const char *dir, const char *attr, guint bits, guint64 *out)
+{
+  g_autofree char *path = g_build_filename (dir, attr, NULL);
+  return read_hex_logged (path, bits, out);
+}
+
+/* `what` link of a device -> name, logging anything but "absent". */
+static char *
+read_device_link (const char *dir, const char *what)
+{
+  g_autofree char *path = g_build_filename (dir, what, NULL);
+  g_autoptr (GError) error = NULL;
+  char *name = NULL;
+
+  if (!ihw_sysfs_read_link_name (path, &name, &error))
+    {
+      if (!g_error_matches (error, IHW_ERROR, IHW_ERROR_NOT_SUPPORTED))
+        g_warning ("%s", error->message);
+      return NULL;
+    }
+  return name;
+}
+
+static void
+read_vfio_cdev (IhwDevice *d, const char *dir, const char *dev_root)
+{
+  g_autofree char *vdir = g_build_filename (dir, "vfio-dev", NULL);
+  g_autoptr (GDir) dd = NULL;
+  const char *name;
+
+  if (!g_file_test (vdir, G_FILE_TEST_IS_DIR))
+    return;
+  dd = g_dir_open (vdir, 0, NULL);
+  if (!dd)
+    {
+      g_warning ("%s: cannot list", vdir);
+      return;
+    }
+  while ((name = g_dir_read_name (dd)))
+    {
+      g_autofree char *devpath = NULL;
+      g_autofree char *text = NULL;
+      guint major, minor;
+      char tail;
+
+      /* The kernel names the cdev node after this directory: vfio<N>. */
+      if (!g_str_has_prefix (name, "vfio") || name[4] == '\0' || strlen (name) > 14 ||
+          strspn (name + 4, "0123456789") != strlen (name + 4))
+        {
+          g_autofree char *shown = g_strescape (name, NULL);
+          g_warning ("%s: ignoring '%.40s': not a vfio<N> cdev", vdir, shown);
+          continue;
+        }
+      devpath = g_build_filename (vdir, name, "dev", NULL);
+      text = read_attr_logged (devpath, FALSE);
+      if (!text)
+        continue;
+      if (sscanf (text, "%u:%u%c", &major, &minor, &tail) != 2)
+        {
+          g_autofree char *shown = g_strescape (text, NULL);
+          g_warning ("%s: '%.40s' is not 'major:minor'", devpath, shown);
+          continue;
+        }
+      g_free (d->vfio_cdev);
+      d->vfio_cdev = g_build_filename (dev_root, "vfio", "devices", name, NULL);
+      d->vfio_cdev_major = major;
+      d->vfio_cdev_minor = minor;
+      break; /* one cdev per device */
+    }
+}
+
+IhwDevice *
+ihw_sysfs_read_device (const char *sysfs_root, const char *dev_root, const char *address)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *group = NULL;
+  IhwDevice *d;
+  guint64 v;
+
+  if (!ihw_sysfs_device_exists (sysfs_root, address))
+    return NULL;
+
+  dir = g_build_filename (sysfs_root, "bus", "pci", "devices", address, NULL);
+  d = ihw_device_new (address);
+  if (!dir_usable (dir))
+    return d; /* kept: the address is all we know */
+
+  if (read_id (dir, "vendor", 16, &v))
+    d->vendor_id = (guint16) v;
+  if (read_id (dir, "device", 16, &v))
+    d->device_id = (guint16) v;
+  if (read_id (dir, "class", 24, &v))
+    d->class_code = (guint32) v;
+
+  /* `iommu` must lead to a unit that exists; a dangling link names a unit
+   * the registry does not have. */
+  d->unit = read_device_link (dir, "iommu");
+  if (d->unit)
+    {
+      g_autofree char *path = g_build_filename (dir, "iommu", NULL);
+      if (!dir_usable (path))
+        g_clear_pointer (&d->unit, g_free);
+    }
+
+  {
+    g_autofree char *drv = read_device_link (dir, "driver");
+    g_free (d->driver);
+    d->driver = drv ? g_steal_pointer (&drv) : g_strdup ("");
+  }
+
+  group = read_device_link (dir, "iommu_group");
+  if (group)
+    {
+      guint64 n;
+      if (g_ascii_string_to_unsigned (group, 10, 0, G_MAXINT, &n, NULL))
+        d->iommu_group = (int) n;
+      else
+        g_warning ("%s/iommu_group: '%s' is not a group number", dir, group);
+    }
+
+  read_vfio_cdev (d, dir, dev_root);
+  return d;
+}

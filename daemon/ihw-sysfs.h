@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The sysfs reader (SPEC §3.2): IOMMU units and PCI devices as the kernel
+ * shows them under a sysfs root (`--sysfs-root`, "/sys" by default).
+ *
+ * Everything under the root is untrusted: files are read with a hard size
+ * bound, symlinks may dangle or loop, values may be garbage.  Nothing here
+ * fails as a whole because of one bad entry: each problem is logged with
+ * g_warning() naming the path, and the entry is returned with what could be
+ * read.  Pure reading: no probing, no caching.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "ihw-registry.h"
+
+G_BEGIN_DECLS
+
+/* No sysfs attribute the daemon reads is longer than a line; a file larger
+ * than this is treated as garbage rather than read further. */
+#define IHW_SYSFS_MAX_FILE 4096
+/* Upper bound on entries read from one directory (units, PCI devices). */
+#define IHW_SYSFS_MAX_ENTRIES 65536
+
+/* Read one attribute file: at most IHW_SYSFS_MAX_FILE bytes, regular files
+ * only, no NUL bytes; one trailing newline is stripped.  Errors
+ * (IHW_ERROR_BAD_DATA, or IHW_ERROR_FAILED with errno text) name the path. */
+gboolean ihw_sysfs_read_attr (const char *path, char **out, GError **error);
+
+/* The basename of a symlink's target ("../../virtual/iommu/dmar0" -> "dmar0").
+ * Does not require the target to exist (sysfs `driver` and `iommu_group`
+ * links may point outside a recorded tree).  Errors name the path. */
+gboolean ihw_sysfs_read_link_name (const char *path, char **out, GError **error);
+
+/* Names under <root>/class/iommu and <root>/bus/pci/devices, sorted.  A
+ * missing directory is an empty list (a host without an IOMMU has no
+ * class/iommu); names that cannot be a unit or a PCI address are skipped with
+ * a warning. */
+GPtrArray *ihw_sysfs_list_units (const char *sysfs_root);
+GPtrArray *ihw_sysfs_list_devices (const char *sysfs_root);
+
+/* Whether <root>/class/iommu/<name> or <root>/bus/pci/devices/<address>
+ * exists as a directory entry at all (even as a dangling link). */
+gboolean ihw_sysfs_unit_exists (const char *sysfs_root, const char *name);
+gboolean ihw_sysfs_device_exists (const char *sysfs_root, const char *address);
+
+/* One unit, read fresh: vendor from which register directory exists
+ * (intel-iommu/, amd-iommu/; "smmu3.*" names are SMMUv3 without register
+ * files), registers parsed from hex, `devices` from the unit's devices/
+ * directory.  Source is SYSFS when at least one register was read, else NONE.
+ * Returns NULL only when the unit does not exist. */
+IhwUnit *ihw_sysfs_read_unit (const char *sysfs_root, const char *name);
+
+/* One PCI device, read fresh: ids, class, iommu/iommu_group/driver links,
+ * and the VFIO cdev (`vfio-dev/vfioN/dev`) mapped to <dev_root>/vfio/devices/vfioN.
+ * Probe fields are left empty; source is NONE.  Returns NULL only when the
+ * device does not exist. */
+IhwDevice *ihw_sysfs_read_device (const char *sysfs_root, const char *dev_root, const char *address);
+
+G_END_DECLS

@@ -76,6 +76,10 @@ ctl_objects_load (IhwClient *client, GError **error)
         o->manager = g_steal_pointer (&props);
       g_variant_unref (ifaces);
     }
+  /* An ObjectManager does not list itself: the Manager's properties come
+   * from the root object.  Optional: older daemons may lack some. */
+  if (!o->manager)
+    o->manager = ihw_client_get_all_properties (client, IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, NULL);
   g_ptr_array_sort (o->units, compare_objects);
   g_ptr_array_sort (o->devices, compare_objects);
   return g_steal_pointer (&o);

@@ -43,41 +43,8 @@ print_human (const IhwFeatures *f, IhwModel model, const IhwResult *host, const 
 {
   g_autofree char *qemu = ihw_qemu_version_string (IHW_QEMU_NEWEST);
   g_autofree char *title = NULL;
-  const IhwVendorDesc *d = f->desc;
-  guint64 unknown_total = 0;
 
-  printf ("%s registers\n", d->title);
-  for (guint i = 0; i < d->n_regs; i++)
-    if (ihw_features_has_reg (f, i))
-      printf ("  %-5s 0x%0*" G_GINT64_MODIFIER "x\n", d->regs[i].name, d->regs[i].bits / 4, f->regs[i]);
-
-  printf ("\n  %-16s %-20s %-10s %s\n", "KEY", "FIELD", "VALUE", "MEANING");
-  for (guint i = 0; i < d->n_fields; i++)
-    {
-      const IhwFieldDef *def = &d->fields[i];
-      IhwValue v = ihw_field_value (f, def);
-      g_autofree char *val = NULL;
-      g_autofree char *field = NULL;
-
-      if (v.type == IHW_VALUE_ABSENT)
-        continue;
-      val = ihw_value_to_string (&v);
-      field = g_strdup_printf ("%s.%s", d->regs[def->reg].name, def->mnemonic);
-      printf ("  %-16s %-20s %-10s %s\n", def->key, field, val, def->description);
-    }
-
-  for (guint i = 0; i < d->n_regs; i++)
-    unknown_total |= ihw_features_unknown_bits (f, i);
-  if (unknown_total)
-    {
-      printf ("\n  Bits not described by the tables (shown raw):\n");
-      for (guint i = 0; i < d->n_regs; i++)
-        {
-          guint64 u = ihw_features_unknown_bits (f, i);
-          if (u)
-            printf ("    %-5s 0x%" G_GINT64_MODIFIER "x\n", d->regs[i].name, u);
-        }
-    }
+  ctl_print_features (f);
 
   print_result ("Host IOMMU and kernel can be a nest parent", host);
   title = g_strdup_printf ("Nested translation with <iommu model='%s'> (QEMU %s, default settings)",

@@ -2,8 +2,14 @@
 /* iommu-hwinfoctl: one file per command, declared here. */
 #pragma once
 
+#include <stdio.h>
+
 #include <glib.h>
 #include <json-glib/json-glib.h>
+
+#include "ihw-client.h"
+#include "ihw-features.h"
+#include "ihw-verdict.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +29,12 @@ typedef struct {
 } CtlCommand;
 
 int ctl_decode (CtlGlobal *g, int argc, char **argv);
+int ctl_list (CtlGlobal *g, int argc, char **argv);
+int ctl_show (CtlGlobal *g, int argc, char **argv);
+int ctl_check (CtlGlobal *g, int argc, char **argv);
+int ctl_negotiate (CtlGlobal *g, int argc, char **argv);
+int ctl_refresh (CtlGlobal *g, int argc, char **argv);
+int ctl_monitor (CtlGlobal *g, int argc, char **argv);
 
 /* Shared helpers. */
 int ctl_fail (const GError *error);                  /* prints, returns exit code */
@@ -32,5 +44,92 @@ void ctl_print_json (JsonNode *node);
  * sets *exit_code on a usage error or after --help. */
 gboolean ctl_parse_options (CtlGlobal *g, const char *cmd, const char *args, const char *summary,
                             GOptionEntry *extra, int *argc, char ***argv, int *exit_code);
+
+/* --- ctl-util.c ----------------------------------------------------------- */
+
+/* Connects to the daemon's bus ($DBUS_SYSTEM_BUS_ADDRESS or the system bus). */
+IhwClient *ctl_connect (GError **error);
+
+/* Client-side argument checks; on failure they print and set *exit_code. */
+gboolean ctl_check_model (const char *cmd, const char *word, IhwModel *model, int *exit_code);
+gboolean ctl_check_devices (const char *cmd, char **devices, int *exit_code);
+
+/* The request options shared by check and negotiate (SPEC §4 keys). */
+typedef struct {
+  char *qemu_version, *aw_bits, *pasid_bits, *ssid_size, *oas;
+  gboolean fs1gp, no_fs1gp, ril, no_ril, ats, no_ats;
+} CtlRequestOptions;
+
+GOptionEntry *ctl_request_option_entries (CtlRequestOptions *o); /* g_free() the array */
+void ctl_request_options_clear (CtlRequestOptions *o);
+gboolean ctl_request_from_options (const char *cmd, const CtlRequestOptions *o, IhwRequest *req, int *exit_code);
+
+/* The sentence the rule tables give for a requirement ("ecap.NEST"), or NULL. */
+const char *ctl_reason_why (IhwModel model, const char *requirement);
+
+/* Columns padded to the widest cell; the last column is not padded. */
+typedef struct _CtlTable CtlTable;
+CtlTable *ctl_table_new (guint n_columns, ...);      /* header cells */
+void ctl_table_add (CtlTable *t, ...);               /* n_columns cells; NULL or "" prints "-" */
+void ctl_table_print (CtlTable *t, const char *indent);
+void ctl_table_print_to (CtlTable *t, const char *indent, FILE *out);
+void ctl_table_free (CtlTable *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtlTable, ctl_table_free)
+
+/* The registers, the field table and the undescribed bits, as decode prints them. */
+void ctl_print_features (const IhwFeatures *f);
+
+/* "0x1f" style hex of bytes ("" for none). */
+char *ctl_bytes_hex (GVariant *ay);
+/* A property value as short text: strings as is, numbers in decimal,
+ * arrays comma-separated, byte arrays in hex, object paths by name. */
+char *ctl_variant_to_text (GVariant *v);
+/* "io.iommuhwinfo1.Device" properties etc. to JSON members with the stable
+ * snake_case keys of the man page ("NestParent" -> "nest_parent"). */
+void ctl_json_add_properties (JsonBuilder *b, GVariant *props, const char *const *skip);
+/* GCompareFunc for a GPtrArray of strings. */
+int ctl_compare_strv_items (gconstpointer a, gconstpointer b);
+/* One line of compact JSON, newline-terminated. */
+char *ctl_json_line (JsonNode *node);
+/* Object path -> the unit name or device address it stands for. */
+char *ctl_path_to_name (const char *path);
+
+/* --- ctl-check.c: shared with negotiate ---------------------------------- */
+
+gboolean ctl_parse_check_args (CtlGlobal *g, const char *cmd, const char *args, const char *summary,
+                               GOptionEntry *more, int *argc, char ***argv, IhwModel *model, IhwRequest *req,
+                               int *exit_code);
+void ctl_json_add_check_head (JsonBuilder *b, IhwModel model, char **devices, const IhwRequest *req,
+                              IhwVerdict verdict);
+void ctl_json_add_reasons (JsonBuilder *b, IhwModel model, GPtrArray *reasons);
+void ctl_print_verdict (IhwModel model, char **devices, IhwVerdict verdict, GPtrArray *reasons, FILE *out);
+
+/* --- ctl-objects.c: the daemon's objects, sorted ---------------------------- */
+
+typedef struct {
+  char *path;
+  char *name;          /* unit Name / device Address */
+  GVariant *props;     /* a{sv} of the Unit or Device interface */
+} CtlObject;
+
+typedef struct {
+  GVariant *manager;   /* a{sv}, or NULL when the daemon did not list itself */
+  GPtrArray *units;    /* CtlObject * */
+  GPtrArray *devices;  /* CtlObject * */
+} CtlObjects;
+
+CtlObjects *ctl_objects_load (IhwClient *client, GError **error);
+void ctl_objects_free (CtlObjects *o);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtlObjects, ctl_objects_free)
+const CtlObject *ctl_objects_find (const CtlObjects *o, const char *name_or_path);
+
+/* Property helpers: "" / 0 when absent or of another type. */
+const char *ctl_prop_str (GVariant *props, const char *key);
+guint64 ctl_prop_uint (GVariant *props, const char *key);
+gint64 ctl_prop_int (GVariant *props, const char *key);
+gboolean ctl_prop_bool (GVariant *props, const char *key);
+
+/* The features a unit's Registers property describes (desc NULL if none). */
+void ctl_unit_features (GVariant *unit_props, IhwFeatures *f);
 
 G_END_DECLS

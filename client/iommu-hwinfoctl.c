@@ -12,6 +12,13 @@
 #include "ihw-json.h"
 
 static const CtlCommand commands[] = {
+  { "list", "", "list IOMMU units and PCI devices, one line each", ctl_list },
+  { "show", "DEVICE|UNIT", "show every property of a device or unit, registers decoded", ctl_show },
+  { "check", "MODEL DEVICE... [request options]", "can MODEL nest with these devices? (exit 0/1/2)", ctl_check },
+  { "negotiate", "MODEL DEVICE... [--format libvirt|qemu|json]",
+    "the largest nesting configuration all devices honour", ctl_negotiate },
+  { "refresh", "[DEVICE...]", "re-read and re-probe devices (root)", ctl_refresh },
+  { "monitor", "", "follow devices and units as they change", ctl_monitor },
   { "decode", "intel CAP ECAP | amd EFR [EFR2] | smmuv3 IDR0 IDR1 IDR3 IDR5",
     "decode IOMMU registers offline and judge nesting", ctl_decode },
 };

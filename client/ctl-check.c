@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * iommu-hwinfoctl check MODEL DEVICE...: the daemon's verdict on nesting.
+ * Exit code is the verdict (0 supported, 1 unsupported, 2 unknown), like
+ * decode, so scripts and the hook can branch on it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ihw-error.h"
+
+static const char check_args[] = "MODEL DEVICE... [--qemu-version V] [--aw-bits N] [--[no-]fs1gp] [--pasid-bits N] "
+                                 "[--ssid-size N] [--oas N] [--[no-]ril] [--[no-]ats]";
+
+void
+ctl_json_add_reasons (JsonBuilder *b, IhwModel model, GPtrArray *reasons)
+{
+  json_builder_set_member_name (b, "reasons");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < reasons->len; i++)
+    {
+      const IhwClientReason *r = reasons->pdata[i];
+      const char *why = ctl_reason_why (model, r->requirement);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "device");
+      json_builder_add_string_value (b, r->device);
+      json_builder_set_member_name (b, "requirement");
+      json_builder_add_string_value (b, r->requirement);
+      json_builder_set_member_name (b, "needed");
+      json_builder_add_string_value (b, r->needed);
+      json_builder_set_member_name (b, "found");
+      json_builder_add_string_value (b, r->found);
+      if (why)
+        {
+          json_builder_set_member_name (b, "why");
+          json_builder_add_string_value (b, why);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+void
+ctl_json_add_check_head (JsonBuilder *b, IhwModel model, char **devices, const IhwRequest *req, IhwVerdict verdict)
+{
+  g_autoptr (GVariant) request = ihw_request_to_variant (req);
+
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, ihw_model_name (model));
+  json_builder_set_member_name (b, "devices");
+  json_builder_begin_array (b);
+  for (guint i = 0; devices[i]; i++)
+    json_builder_add_string_value (b, devices[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "request");
+  json_builder_begin_object (b);
+  ctl_json_add_properties (b, request, NULL);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "verdict");
+  json_builder_add_string_value (b, ihw_verdict_name (verdict));
+}
+
+void
+ctl_print_verdict (IhwModel model, char **devices, IhwVerdict verdict, GPtrArray *reasons, FILE *out)
+{
+  g_autofree char *list = g_strjoinv (", ", devices);
+
+  fprintf (out, "Nested translation with <iommu model='%s'> for %s: %s\n", ihw_model_name (model), list,
+           ihw_verdict_name (verdict));
+  if (reasons->len)
+    {
+      g_autoptr (CtlTable) t = ctl_table_new (5, "DEVICE", "REQUIREMENT", "NEEDED", "FOUND", "WHY");
+
+      for (guint i = 0; i < reasons->len; i++)
+        {
+          const IhwClientReason *r = reasons->pdata[i];
+          ctl_table_add (t, r->device, r->requirement, r->needed, r->found, ctl_reason_why (model, r->requirement));
+        }
+      fflush (stdout);
+      ctl_table_print_to (t, "  ", out);
+    }
+}
+
+/* MODEL DEVICE... and the request options, checked here before the daemon. */
+gboolean
+ctl_parse_check_args (CtlGlobal *g, const char *cmd, const char *args, const char *summary, GOptionEntry *more,
+                      int *argc, char ***argv, IhwModel *model, IhwRequest *req, int *exit_code)
+{
+  CtlRequestOptions o = { 0 };
+  g_autofree GOptionEntry *entries = ctl_request_option_entries (&o);
+  g_autofree GOptionEntry *all = NULL;
+  guint n = 0, m = 0;
+  gboolean ok = FALSE;
+
+  while (entries[n].long_name)
+    n++;
+  while (more && more[m].long_name)
+    m++;
+  all = g_new0 (GOptionEntry, n + m + 1);
+  memcpy (all, entries, n * sizeof *all);
+  if (m)
+    memcpy (all + n, more, m * sizeof *all);
+
+  if (!ctl_parse_options (g, cmd, args, summary, all, argc, argv, exit_code))
+    goto out;
+  if (*argc < 2)
+    {
+      *exit_code = ctl_usage_error (cmd, "which vIOMMU model? one of intel, smmuv3, amd, virtio");
+      goto out;
+    }
+  if (!ctl_check_model (cmd, (*argv)[1], model, exit_code))
+    goto out;
+  if (*argc < 3)
+    {
+      *exit_code = ctl_usage_error (cmd, "which devices? give the PCI addresses (DDDD:BB:DD.F) to assign");
+      goto out;
+    }
+  if (!ctl_check_devices (cmd, *argv + 2, exit_code))
+    goto out;
+  ok = ctl_request_from_options (cmd, &o, req, exit_code);
+out:
+  ctl_request_options_clear (&o);
+  return ok;
+}
+
+int
+ctl_check (CtlGlobal *g, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IhwClient) client = NULL;
+  g_autoptr (IhwCheckResult) res = NULL;
+  IhwModel model;
+  IhwRequest req;
+  char **devices;
+  int code;
+
+  if (!ctl_parse_check_args (g, "check", check_args,
+                             "Can vIOMMU MODEL (intel, smmuv3, amd, virtio) use nested translation with these\n"
+                             "assigned devices?  Exit status 0 supported, 1 unsupported, 2 unknown.",
+                             NULL, &argc, &argv, &model, &req, &code))
+    return code;
+  devices = argv + 2;
+
+  if (!(client = ctl_connect (&error)) ||
+      !(res = ihw_client_check_nesting (client, ihw_model_name (model), (const char *const *) devices, &req, &error)))
+    return ctl_fail (error);
+
+  if (g->json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+
+      json_builder_begin_object (b);
+      ctl_json_add_check_head (b, model, devices, &req, res->verdict);
+      ctl_json_add_reasons (b, model, res->reasons);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      ctl_print_json (root);
+    }
+  else
+    ctl_print_verdict (model, devices, res->verdict, res->reasons, stdout);
+  return ihw_verdict_exit_code (res->verdict);
+}

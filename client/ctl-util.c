@@ -1,0 +1,557 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Helpers shared by the iommu-hwinfoctl commands. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ihw-error.h"
+#include "ihw-json.h"
+#include "ihw-names.h"
+#include "ihw-rules.h"
+
+IhwClient *
+ctl_connect (GError **error)
+{
+  return ihw_client_new (NULL, 0, error);
+}
+
+gboolean
+ctl_check_model (const char *cmd, const char *word, IhwModel *model, int *exit_code)
+{
+  g_autoptr (GString) names = g_string_new (NULL);
+
+  if (ihw_model_from_name (word, model))
+    return TRUE;
+  for (IhwModel m = 0; m < IHW_MODEL_LAST; m++)
+    g_string_append_printf (names, "%s%s", m ? ", " : "", ihw_model_name (m));
+  *exit_code = ctl_usage_error (cmd, "unknown vIOMMU model '%s': expected one of %s (libvirt's <iommu model=...>)",
+                                word, names->str);
+  return FALSE;
+}
+
+gboolean
+ctl_check_devices (const char *cmd, char **devices, int *exit_code)
+{
+  guint n = 0;
+
+  for (; devices[n]; n++)
+    if (!ihw_pci_address_valid (devices[n]))
+      {
+        g_printerr ("iommu-hwinfoctl %s: '%s' is not a PCI address: expected DDDD:BB:DD.F, e.g. 0000:3a:00.0\n",
+                    cmd, devices[n]);
+        *exit_code = IHW_EXIT_DATAERR;
+        return FALSE;
+      }
+  if (n > IHW_MAX_DEVICES_PER_REQUEST)
+    {
+      g_printerr ("iommu-hwinfoctl %s: %u devices given, at most %d per request\n", cmd, n,
+                  IHW_MAX_DEVICES_PER_REQUEST);
+      *exit_code = IHW_EXIT_DATAERR;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* --- request options ------------------------------------------------------ */
+
+GOptionEntry *
+ctl_request_option_entries (CtlRequestOptions *o)
+{
+  const GOptionEntry entries[] = {
+    { "qemu-version", 0, 0, G_OPTION_ARG_STRING, &o->qemu_version, "QEMU version to judge for (default: newest known)",
+      "V" },
+    { "aw-bits", 0, 0, G_OPTION_ARG_STRING, &o->aw_bits, "Guest address width the vIOMMU is to have", "N" },
+    { "fs1gp", 0, 0, G_OPTION_ARG_NONE, &o->fs1gp, "Require first-stage 1 GiB pages (intel)", NULL },
+    { "no-fs1gp", 0, 0, G_OPTION_ARG_NONE, &o->no_fs1gp, "Do not require first-stage 1 GiB pages", NULL },
+    { "pasid-bits", 0, 0, G_OPTION_ARG_STRING, &o->pasid_bits, "PASID width the guest is to have", "N" },
+    { "ssid-size", 0, 0, G_OPTION_ARG_STRING, &o->ssid_size, "SMMUv3 substream ID bits (ssidsize)", "N" },
+    { "oas", 0, 0, G_OPTION_ARG_STRING, &o->oas, "SMMUv3 output address size in bits", "N" },
+    { "ril", 0, 0, G_OPTION_ARG_NONE, &o->ril, "Require range invalidation (smmuv3)", NULL },
+    { "no-ril", 0, 0, G_OPTION_ARG_NONE, &o->no_ril, "Do not require range invalidation", NULL },
+    { "ats", 0, 0, G_OPTION_ARG_NONE, &o->ats, "Require ATS (smmuv3)", NULL },
+    { "no-ats", 0, 0, G_OPTION_ARG_NONE, &o->no_ats, "Do not require ATS", NULL },
+    { NULL },
+  };
+  return g_memdup2 (entries, sizeof entries);
+}
+
+void
+ctl_request_options_clear (CtlRequestOptions *o)
+{
+  g_clear_pointer (&o->qemu_version, g_free);
+  g_clear_pointer (&o->aw_bits, g_free);
+  g_clear_pointer (&o->pasid_bits, g_free);
+  g_clear_pointer (&o->ssid_size, g_free);
+  g_clear_pointer (&o->oas, g_free);
+}
+
+static gboolean
+parse_bits_option (const char *cmd, const char *name, const char *text, gboolean *has, guint *out, int *exit_code)
+{
+  guint64 v;
+  g_autoptr (GError) error = NULL;
+
+  if (!text)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text, 10, 0, 64, &v, &error))
+    {
+      *exit_code = ctl_usage_error (cmd, "--%s '%s': expected a number of bits from 0 to 64", name, text);
+      return FALSE;
+    }
+  *has = TRUE;
+  *out = (guint) v;
+  return TRUE;
+}
+
+static gboolean
+parse_flag_pair (const char *cmd, const char *name, gboolean yes, gboolean no, gboolean *has, gboolean *out,
+                 int *exit_code)
+{
+  if (yes && no)
+    {
+      *exit_code = ctl_usage_error (cmd, "--%s and --no-%s contradict each other", name, name);
+      return FALSE;
+    }
+  if (yes || no)
+    {
+      *has = TRUE;
+      *out = yes;
+    }
+  return TRUE;
+}
+
+gboolean
+ctl_request_from_options (const char *cmd, const CtlRequestOptions *o, IhwRequest *req, int *exit_code)
+{
+  memset (req, 0, sizeof *req);
+  if (o->qemu_version)
+    {
+      g_autoptr (GError) error = NULL;
+      if (!ihw_request_set_qemu_version (req, o->qemu_version, &error))
+        {
+          *exit_code = ctl_usage_error (cmd, "--%s", error->message);
+          return FALSE;
+        }
+    }
+  return parse_bits_option (cmd, "aw-bits", o->aw_bits, &req->has_aw_bits, &req->aw_bits, exit_code) &&
+         parse_bits_option (cmd, "pasid-bits", o->pasid_bits, &req->has_pasid_bits, &req->pasid_bits, exit_code) &&
+         parse_bits_option (cmd, "ssid-size", o->ssid_size, &req->has_ssid_size, &req->ssid_size, exit_code) &&
+         parse_bits_option (cmd, "oas", o->oas, &req->has_oas, &req->oas, exit_code) &&
+         parse_flag_pair (cmd, "fs1gp", o->fs1gp, o->no_fs1gp, &req->has_fs1gp, &req->fs1gp, exit_code) &&
+         parse_flag_pair (cmd, "ril", o->ril, o->no_ril, &req->has_ril, &req->ril, exit_code) &&
+         parse_flag_pair (cmd, "ats", o->ats, o->no_ats, &req->has_ats, &req->ats, exit_code);
+}
+
+const char *
+ctl_reason_why (IhwModel model, const char *requirement)
+{
+  const IhwVendorDesc *desc = ihw_vendor_desc (ihw_model_vendor (model));
+  guint n;
+  const IhwRule *rules = ihw_rules (&n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const IhwRule *r = &rules[i];
+
+      if (r->model != model)
+        continue;
+      if (r->requirement && strcmp (r->requirement, requirement) == 0)
+        return r->why;
+      if (!r->requirement && r->field && desc)
+        for (guint j = 0; j < desc->n_fields; j++)
+          if (strcmp (desc->fields[j].key, r->field) == 0)
+            {
+              g_autofree char *name =
+                g_strdup_printf ("%s.%s", desc->regs[desc->fields[j].reg].name, desc->fields[j].mnemonic);
+              if (strcmp (name, requirement) == 0)
+                return r->why;
+            }
+    }
+  return NULL;
+}
+
+/* --- tables ----------------------------------------------------------------- */
+
+struct _CtlTable {
+  guint n_columns;
+  GPtrArray *rows;  /* char ** of n_columns */
+};
+
+static void
+table_add_va (CtlTable *t, va_list ap)
+{
+  char **row = g_new0 (char *, t->n_columns + 1);
+
+  for (guint i = 0; i < t->n_columns; i++)
+    {
+      const char *cell = va_arg (ap, const char *);
+      row[i] = g_strdup (cell && *cell ? cell : "-");
+    }
+  g_ptr_array_add (t->rows, row);
+}
+
+CtlTable *
+ctl_table_new (guint n_columns, ...)
+{
+  CtlTable *t = g_new0 (CtlTable, 1);
+  va_list ap;
+
+  t->n_columns = n_columns;
+  t->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  va_start (ap, n_columns);
+  table_add_va (t, ap);
+  va_end (ap);
+  return t;
+}
+
+void
+ctl_table_add (CtlTable *t, ...)
+{
+  va_list ap;
+
+  va_start (ap, t);
+  table_add_va (t, ap);
+  va_end (ap);
+}
+
+void
+ctl_table_print (CtlTable *t, const char *indent)
+{
+  ctl_table_print_to (t, indent, stdout);
+}
+
+void
+ctl_table_print_to (CtlTable *t, const char *indent, FILE *out)
+{
+  g_autofree guint *width = g_new0 (guint, t->n_columns);
+
+  for (guint r = 0; r < t->rows->len; r++)
+    for (guint c = 0; c < t->n_columns; c++)
+      width[c] = MAX (width[c], g_utf8_strlen (((char **) t->rows->pdata[r])[c], -1));
+  for (guint r = 0; r < t->rows->len; r++)
+    {
+      char **row = t->rows->pdata[r];
+      g_autoptr (GString) line = g_string_new (indent);
+
+      for (guint c = 0; c < t->n_columns; c++)
+        {
+          g_string_append (line, row[c]);
+          if (c + 1 < t->n_columns)
+            for (guint pad = g_utf8_strlen (row[c], -1); pad < width[c] + 2; pad++)
+              g_string_append_c (line, ' ');
+        }
+      g_string_append_c (line, '\n');
+      fputs (line->str, out);
+    }
+}
+
+void
+ctl_table_free (CtlTable *t)
+{
+  if (!t)
+    return;
+  g_ptr_array_unref (t->rows);
+  g_free (t);
+}
+
+/* --- features ------------------------------------------------------------- */
+
+void
+ctl_print_features (const IhwFeatures *f)
+{
+  const IhwVendorDesc *d = f->desc;
+  guint64 unknown_total = 0;
+
+  printf ("%s registers\n", d->title);
+  for (guint i = 0; i < d->n_regs; i++)
+    if (ihw_features_has_reg (f, i))
+      printf ("  %-5s 0x%0*" G_GINT64_MODIFIER "x\n", d->regs[i].name, d->regs[i].bits / 4, f->regs[i]);
+
+  printf ("\n  %-16s %-20s %-10s %s\n", "KEY", "FIELD", "VALUE", "MEANING");
+  for (guint i = 0; i < d->n_fields; i++)
+    {
+      const IhwFieldDef *def = &d->fields[i];
+      IhwValue v = ihw_field_value (f, def);
+      g_autofree char *val = NULL;
+      g_autofree char *field = NULL;
+
+      if (v.type == IHW_VALUE_ABSENT)
+        continue;
+      val = ihw_value_to_string (&v);
+      field = g_strdup_printf ("%s.%s", d->regs[def->reg].name, def->mnemonic);
+      printf ("  %-16s %-20s %-10s %s\n", def->key, field, val, def->description);
+    }
+
+  for (guint i = 0; i < d->n_regs; i++)
+    unknown_total |= ihw_features_unknown_bits (f, i);
+  if (unknown_total)
+    {
+      printf ("\n  Bits not described by the tables (shown raw):\n");
+      for (guint i = 0; i < d->n_regs; i++)
+        {
+          guint64 u = ihw_features_unknown_bits (f, i);
+          if (u)
+            printf ("    %-5s 0x%" G_GINT64_MODIFIER "x\n", d->regs[i].name, u);
+        }
+    }
+}
+
+/* --- property values -------------------------------------------------------- */
+
+char *
+ctl_bytes_hex (GVariant *ay)
+{
+  gsize n = 0;
+  const guint8 *data = g_variant_get_fixed_array (ay, &n, 1);
+  GString *s = g_string_sized_new (2 * n + 1);
+
+  for (gsize i = 0; i < n; i++)
+    g_string_append_printf (s, "%02x", data[i]);
+  return g_string_free (s, FALSE);
+}
+
+char *
+ctl_path_to_name (const char *path)
+{
+  const char *tail;
+
+  if (g_str_has_prefix (path, IHW_DBUS_DEVICE_PATH_PREFIX))
+    {
+      /* "0000_3a_00_0" -> "0000:3a:00.0": the escaping is reversible for
+       * PCI addresses, the only device names there are. */
+      tail = path + strlen (IHW_DBUS_DEVICE_PATH_PREFIX);
+      if (strlen (tail) == 12 && tail[4] == '_' && tail[7] == '_' && tail[10] == '_')
+        return g_strdup_printf ("%.4s:%.2s:%.2s.%c", tail, tail + 5, tail + 8, tail[11]);
+      return g_strdup (tail);
+    }
+  if (g_str_has_prefix (path, IHW_DBUS_UNIT_PATH_PREFIX))
+    return g_strdup (path + strlen (IHW_DBUS_UNIT_PATH_PREFIX));
+  return g_strdup (path);
+}
+
+char *
+ctl_variant_to_text (GVariant *v)
+{
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_VARIANT))
+    {
+      g_autoptr (GVariant) inner = g_variant_get_variant (v);
+      return ctl_variant_to_text (inner);
+    }
+  switch (g_variant_classify (v))
+    {
+    case G_VARIANT_CLASS_STRING:
+      return g_variant_dup_string (v, NULL);
+    case G_VARIANT_CLASS_OBJECT_PATH:
+      return ctl_path_to_name (g_variant_get_string (v, NULL));
+    case G_VARIANT_CLASS_BOOLEAN:
+      return g_strdup (g_variant_get_boolean (v) ? "true" : "false");
+    case G_VARIANT_CLASS_BYTE:
+      return g_strdup_printf ("%u", g_variant_get_byte (v));
+    case G_VARIANT_CLASS_INT32:
+      return g_strdup_printf ("%d", g_variant_get_int32 (v));
+    case G_VARIANT_CLASS_UINT32:
+      return g_strdup_printf ("%u", g_variant_get_uint32 (v));
+    case G_VARIANT_CLASS_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, g_variant_get_int64 (v));
+    case G_VARIANT_CLASS_UINT64:
+      return g_strdup_printf ("%" G_GUINT64_FORMAT, g_variant_get_uint64 (v));
+    case G_VARIANT_CLASS_ARRAY:
+      if (g_variant_is_of_type (v, G_VARIANT_TYPE_BYTESTRING))
+        return ctl_bytes_hex (v);
+      if (g_variant_is_of_type (v, G_VARIANT_TYPE ("a{st}")))
+        {
+          GString *s = g_string_new (NULL);
+          GVariantIter it;
+          const char *k;
+          guint64 val;
+
+          g_variant_iter_init (&it, v);
+          while (g_variant_iter_next (&it, "{&st}", &k, &val))
+            g_string_append_printf (s, "%s%s=0x%" G_GINT64_MODIFIER "x", s->len ? "," : "", k, val);
+          return g_string_free (s, FALSE);
+        }
+      if (!g_variant_type_is_dict_entry (g_variant_type_element (g_variant_get_type (v))))
+        {
+          GString *s = g_string_new (NULL);
+          for (gsize i = 0; i < g_variant_n_children (v); i++)
+            {
+              g_autoptr (GVariant) child = g_variant_get_child_value (v, i);
+              g_autofree char *t = ctl_variant_to_text (child);
+              g_string_append_printf (s, "%s%s", i ? "," : "", t);
+            }
+          return g_string_free (s, FALSE);
+        }
+      break;
+    default:
+      break;
+    }
+  return g_variant_print (v, FALSE);
+}
+
+/* D-Bus property name -> stable JSON key (the man page lists them). */
+static const struct {
+  const char *property;
+  const char *key;
+} json_keys[] = {
+  { "Features", "feature_names" },  /* "features" is the decoded object, as in decode */
+  { "HwInfoTypeName", "hw_info_type_name" },
+  { "HwInfoType", "hw_info_type" },
+  { "HwInfoData", "hw_info_data" },
+  { "VfioCdev", "vfio_cdev" },
+  { "IommuGroup", "iommu_group" },
+  { "MaxPasidLog2", "max_pasid_log2" },
+  { "NestParent", "nest_parent" },
+  { "UpdatedUsec", "updated_usec" },
+  { "IommufdAvailable", "iommufd_available" },
+  { "NestingModels", "nesting_models" },
+};
+
+static char *
+json_key_for (const char *property)
+{
+  GString *s;
+
+  for (guint i = 0; i < G_N_ELEMENTS (json_keys); i++)
+    if (strcmp (json_keys[i].property, property) == 0)
+      return g_strdup (json_keys[i].key);
+  /* CamelCase -> snake_case for everything else ("Address" -> "address"). */
+  s = g_string_new (NULL);
+  for (const char *p = property; *p; p++)
+    {
+      if (g_ascii_isupper (*p) && p != property)
+        g_string_append_c (s, '_');
+      g_string_append_c (s, g_ascii_tolower (*p));
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+json_add_value (JsonBuilder *b, GVariant *v)
+{
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_VARIANT))
+    {
+      g_autoptr (GVariant) inner = g_variant_get_variant (v);
+      json_add_value (b, inner);
+      return;
+    }
+  switch (g_variant_classify (v))
+    {
+    case G_VARIANT_CLASS_STRING:
+      json_builder_add_string_value (b, g_variant_get_string (v, NULL));
+      return;
+    case G_VARIANT_CLASS_OBJECT_PATH:
+      {
+        g_autofree char *name = ctl_path_to_name (g_variant_get_string (v, NULL));
+        if (strcmp (g_variant_get_string (v, NULL), "/") == 0)
+          json_builder_add_null_value (b);  /* "no unit" */
+        else
+          json_builder_add_string_value (b, name);
+        return;
+      }
+    case G_VARIANT_CLASS_BOOLEAN:
+      json_builder_add_boolean_value (b, g_variant_get_boolean (v));
+      return;
+    case G_VARIANT_CLASS_BYTE:
+      json_builder_add_int_value (b, g_variant_get_byte (v));
+      return;
+    case G_VARIANT_CLASS_INT32:
+      json_builder_add_int_value (b, g_variant_get_int32 (v));
+      return;
+    case G_VARIANT_CLASS_UINT32:
+      json_builder_add_int_value (b, g_variant_get_uint32 (v));
+      return;
+    case G_VARIANT_CLASS_INT64:
+      json_builder_add_int_value (b, g_variant_get_int64 (v));
+      return;
+    case G_VARIANT_CLASS_UINT64:
+      /* JSON readers lose precision above 2^53: beyond it, a hex string. */
+      if (g_variant_get_uint64 (v) > (G_GUINT64_CONSTANT (1) << 53))
+        {
+          g_autofree char *hex = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", g_variant_get_uint64 (v));
+          json_builder_add_string_value (b, hex);
+        }
+      else
+        json_builder_add_int_value (b, (gint64) g_variant_get_uint64 (v));
+      return;
+    case G_VARIANT_CLASS_ARRAY:
+      if (g_variant_is_of_type (v, G_VARIANT_TYPE_BYTESTRING))
+        {
+          g_autofree char *hex = ctl_bytes_hex (v);
+          json_builder_add_string_value (b, hex);
+          return;
+        }
+      if (g_variant_is_of_type (v, G_VARIANT_TYPE ("a{st}")))
+        {
+          /* Registers: hex strings, as decode --json prints them. */
+          GVariantIter it;
+          const char *k;
+          guint64 val;
+
+          json_builder_begin_object (b);
+          g_variant_iter_init (&it, v);
+          while (g_variant_iter_next (&it, "{&st}", &k, &val))
+            {
+              g_autofree char *hex = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", val);
+              json_builder_set_member_name (b, k);
+              json_builder_add_string_value (b, hex);
+            }
+          json_builder_end_object (b);
+          return;
+        }
+      if (g_variant_is_of_type (v, G_VARIANT_TYPE_VARDICT))
+        {
+          json_builder_begin_object (b);
+          ctl_json_add_properties (b, v, NULL);
+          json_builder_end_object (b);
+          return;
+        }
+      json_builder_begin_array (b);
+      for (gsize i = 0; i < g_variant_n_children (v); i++)
+        {
+          g_autoptr (GVariant) child = g_variant_get_child_value (v, i);
+          json_add_value (b, child);
+        }
+      json_builder_end_array (b);
+      return;
+    default:
+      {
+        g_autofree char *text = g_variant_print (v, FALSE);
+        json_builder_add_string_value (b, text);
+      }
+    }
+}
+
+int
+ctl_compare_strv_items (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+char *
+ctl_json_line (JsonNode *node)
+{
+  return ihw_json_to_string (node, FALSE);
+}
+
+void
+ctl_json_add_properties (JsonBuilder *b, GVariant *props, const char *const *skip)
+{
+  g_autoptr (GPtrArray) keys = g_ptr_array_new ();
+  GVariantIter it;
+  const char *k;
+
+  /* Sorted, so output does not depend on the daemon's order. */
+  g_variant_iter_init (&it, props);
+  while (g_variant_iter_next (&it, "{&sv}", &k, NULL))
+    if (!skip || !g_strv_contains (skip, k))
+      g_ptr_array_add (keys, (gpointer) k);
+  g_ptr_array_sort (keys, ctl_compare_strv_items);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      g_autoptr (GVariant) val = g_variant_lookup_value (props, keys->pdata[i], NULL);
+      g_autofree char *key = json_key_for (keys->pdata[i]);
+      json_builder_set_member_name (b, key);
+      json_add_value (b, val);
+    }
+}

@@ -232,9 +232,11 @@ remember_unit_hw (IhwRegistry *reg, const char *unit, const IhwFeatures *hw)
 
 /* ---- probing ------------------------------------------------------------- */
 
-/* Moves an earlier iommufd answer into `d` as a cached one. */
+/* Carries an earlier iommufd answer into `d`.  `failed_probe`: a new probe
+ * was tried and could not answer, so the old answer is now a cached one;
+ * otherwise (a uevent re-read) it keeps its source and its age. */
 static void
-carry_probe_cache (IhwDevice *d, const IhwDevice *old)
+carry_probe_cache (IhwDevice *d, const IhwDevice *old, gboolean failed_probe)
 {
   if (!old || !old->has_hw_info)
     return;
@@ -244,9 +246,10 @@ carry_probe_cache (IhwDevice *d, const IhwDevice *old)
   d->capabilities = old->capabilities;
   d->max_pasid_log2 = old->max_pasid_log2;
   d->nest_parent = old->nest_parent;
-  /* The earlier answer is now a cached one, whatever it was then. */
-  d->source = old->source == IHW_SOURCE_IOMMUFD || old->source == IHW_SOURCE_CACHE ? IHW_SOURCE_CACHE
-                                                                                   : IHW_SOURCE_NONE;
+  if (old->source != IHW_SOURCE_IOMMUFD && old->source != IHW_SOURCE_CACHE)
+    d->source = IHW_SOURCE_NONE; /* bytes kept, but they never decoded: the unit speaks */
+  else
+    d->source = failed_probe ? IHW_SOURCE_CACHE : old->source;
 }
 
 static void
@@ -264,7 +267,7 @@ probe_into (IhwRegistry *reg, IhwDevice *d, const IhwDevice *old)
         g_message ("%s", r->error);
       else
         g_warning ("%s", r->error);
-      carry_probe_cache (d, old);
+      carry_probe_cache (d, old, TRUE);
       return;
     }
 
@@ -329,7 +332,7 @@ sync_unit (IhwRegistry *reg, const char *name)
 }
 
 /* `force_probe`: Refresh asked for it.  Otherwise only a device whose VFIO
- * cdev is new (hotplug bind, first scan) is probed: a uevent is no reason to
+ * cdev is new (first scan, hotplug bind) is probed: a uevent is no reason to
  * take a device away from whoever may be about to open it. */
 static void
 sync_device (IhwRegistry *reg, const char *address, gboolean force_probe)
@@ -348,7 +351,7 @@ sync_device (IhwRegistry *reg, const char *address, gboolean force_probe)
   /* Any device with a VFIO cdev is bound to a VFIO driver (vfio-pci or a
    * variant driver such as mlx5_vfio_pci): all can be bound to iommufd. */
   want_probe = reg->probe && *fresh->vfio_cdev &&
-               (force_probe || !old || !old->has_hw_info || g_strcmp0 (old->vfio_cdev, fresh->vfio_cdev) != 0);
+               (force_probe || !old || g_strcmp0 (old->vfio_cdev, fresh->vfio_cdev) != 0);
   if (want_probe)
     ensure_iommufd (reg);
 
@@ -356,9 +359,9 @@ sync_device (IhwRegistry *reg, const char *address, gboolean force_probe)
     probe_into (reg, fresh, old);
   else
     {
-      carry_probe_cache (fresh, old);
-      /* Keep the last probe's complaint next to the cached answer. */
-      if (old && old->probe_error && fresh->has_hw_info)
+      carry_probe_cache (fresh, old, FALSE);
+      /* Not probed now: the last probe's complaint still stands. */
+      if (old && old->probe_error)
         fresh->probe_error = g_strdup (old->probe_error);
     }
 
@@ -438,7 +441,12 @@ derive (IhwRegistry *reg)
       /* The device's own kernel answer wins; else its unit's registers. */
       if ((d->source == IHW_SOURCE_IOMMUFD || d->source == IHW_SOURCE_CACHE) && device_hw_features (d, &own))
         continue;
-      d->source = u && u->features.desc && u->features.present ? u->source : IHW_SOURCE_NONE;
+      /* A unit's registers from a sibling's probe are, for this device, an
+       * earlier iommufd answer: "cache", not "iommufd" (it was not asked). */
+      if (!u || !u->features.desc || !u->features.present)
+        d->source = IHW_SOURCE_NONE;
+      else
+        d->source = u->source == IHW_SOURCE_IOMMUFD ? IHW_SOURCE_CACHE : u->source;
     }
 
   g_hash_table_iter_init (&it, reg->units);

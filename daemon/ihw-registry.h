@@ -58,6 +58,9 @@ typedef struct {
   char *probe_error;       /* last probe failure, human text naming the call and errno; NULL if none */
 
   IhwSource source;        /* where the device's answer comes from */
+                           /* (registry work) iommufd: its own probe just now; cache: its own
+                            * earlier probe, or its unit's registers that a sibling's probe
+                            * reported; sysfs: its unit's register files; none: no registers. */
   guint64 updated_usec;
 
   /* Added by the registry work (additive): */
@@ -107,7 +110,10 @@ void ihw_registry_set_listener (IhwRegistry *reg, IhwRegistryListener fn, gpoint
 
 /* Full scan of sysfs, then probe (unless disabled).  Problems with single
  * entries (garbage register files, dangling links) are logged and the entry
- * is kept with what could be read; only a missing sysfs root fails. */
+ * is kept with what could be read; only a missing sysfs root fails.
+ * (registry work) May be called again as a rescan: it fires events for what
+ * changed and probes only devices whose VFIO cdev is new; use refresh to
+ * re-probe.  /dev/iommu is opened on first need and retried until it works. */
 gboolean ihw_registry_load (IhwRegistry *reg, GError **error);
 
 /* Re-read and re-probe the given devices (NULL or empty: everything).

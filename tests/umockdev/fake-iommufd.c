@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "fake-iommufd.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "ihw-uapi.h"
+
+struct _FakeIoctlHandler {
+  UMockdevIoctlBase parent;
+  FakeIommufd *state;
+};
+
+G_DEFINE_TYPE (FakeIoctlHandler, fake_ioctl_handler, UMOCKDEV_TYPE_IOCTL_BASE)
+
+static gboolean
+is_vfio (UMockdevIoctlClient *client)
+{
+  return g_str_has_prefix (umockdev_ioctl_client_get_devnode (client), "/dev/vfio/");
+}
+
+static void
+fake_client_connected (UMockdevIoctlBase *base, UMockdevIoctlClient *client)
+{
+  FakeIommufd *f = FAKE_IOCTL_HANDLER (base)->state;
+  g_atomic_int_inc (is_vfio (client) ? &f->opens_vfio : &f->opens_iommu);
+}
+
+/* The struct behind the ioctl argument, copied from the client. */
+static UMockdevIoctlData *
+resolve_arg (UMockdevIoctlClient *client, gsize len)
+{
+  g_autoptr (GError) error = NULL;
+  UMockdevIoctlData *d = umockdev_ioctl_data_resolve (umockdev_ioctl_client_get_arg (client), 0, len, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (d);
+  return d;
+}
+
+static void
+fail (UMockdevIoctlClient *client, int e)
+{
+  umockdev_ioctl_client_complete (client, -1, e);
+}
+
+static void
+handle_bind (FakeIommufd *f, UMockdevIoctlClient *client)
+{
+  g_autoptr (UMockdevIoctlData) d = resolve_arg (client, sizeof (struct vfio_device_bind_iommufd));
+  struct vfio_device_bind_iommufd *b = (void *) d->data;
+
+  g_atomic_int_inc (&f->binds);
+  f->last_bind_argsz = b->argsz;
+  if (b->argsz != sizeof *b || b->flags != 0)
+    {
+      g_atomic_int_inc (&f->bad_args);
+      return fail (client, EINVAL);
+    }
+  if (f->bind_errno)
+    return fail (client, f->bind_errno);
+  b->out_devid = FAKE_DEV_ID;
+  umockdev_ioctl_client_complete (client, 0, 0);
+}
+
+/* What 6.12's iommufd_get_hw_info() does: copy at most data_len bytes,
+ * zero the rest of the user buffer, write back the full length. */
+static void
+handle_hw_info (FakeIommufd *f, UMockdevIoctlClient *client)
+{
+  g_autoptr (UMockdevIoctlData) d = resolve_arg (client, sizeof (struct iommu_hw_info));
+  struct iommu_hw_info *info = (void *) d->data;
+  guint32 user_len;
+
+  g_atomic_int_inc (&f->hw_infos);
+  f->last_hw_info_size = info->size;
+  f->last_hw_info_data_len = info->data_len;
+  if (info->size < 32 || info->dev_id != FAKE_DEV_ID || info->flags != 0)
+    {
+      g_atomic_int_inc (&f->bad_args);
+      return fail (client, info->size < 32 ? EINVAL : info->dev_id != FAKE_DEV_ID ? ENOENT : EOPNOTSUPP);
+    }
+  if (f->hw_info_errno)
+    return fail (client, f->hw_info_errno);
+
+  user_len = info->data_len;
+  if (user_len > 0 && info->data_uptr)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (UMockdevIoctlData) buf = umockdev_ioctl_data_resolve (d, G_STRUCT_OFFSET (struct iommu_hw_info, data_uptr),
+                                                                      user_len, &error);
+      g_assert_no_error (error);
+      memset (buf->data, 0, user_len);
+      memcpy (buf->data, f->hw_data, MIN (user_len, MIN (f->hw_len, sizeof f->hw_data)));
+    }
+  info->data_len = f->hw_len;
+  info->out_data_type = f->hw_type;
+  memcpy ((guint8 *) info + IHW_HW_INFO_OFF_MAX_PASID_LOG2, &f->max_pasid_log2, 1);
+  memcpy ((guint8 *) info + IHW_HW_INFO_OFF_CAPABILITIES, &f->capabilities, 8);
+  umockdev_ioctl_client_complete (client, 0, 0);
+}
+
+static void
+handle_ioas_alloc (FakeIommufd *f, UMockdevIoctlClient *client)
+{
+  g_autoptr (UMockdevIoctlData) d = resolve_arg (client, sizeof (struct iommu_ioas_alloc));
+  struct iommu_ioas_alloc *a = (void *) d->data;
+
+  g_atomic_int_inc (&f->ioas_allocs);
+  if (f->ioas_errno)
+    return fail (client, f->ioas_errno);
+  a->out_ioas_id = FAKE_IOAS_ID;
+  umockdev_ioctl_client_complete (client, 0, 0);
+}
+
+static void
+handle_hwpt_alloc (FakeIommufd *f, UMockdevIoctlClient *client)
+{
+  g_autoptr (UMockdevIoctlData) d = resolve_arg (client, sizeof (struct iommu_hwpt_alloc));
+  struct iommu_hwpt_alloc *h = (void *) d->data;
+
+  g_atomic_int_inc (&f->hwpt_allocs);
+  f->last_hwpt_flags = h->flags;
+  f->hwpt_pt_was_ioas = h->pt_id == FAKE_IOAS_ID;
+  if (h->size != sizeof *h || h->dev_id != FAKE_DEV_ID)
+    {
+      g_atomic_int_inc (&f->bad_args);
+      return fail (client, EINVAL);
+    }
+  if (f->hwpt_errno)
+    return fail (client, f->hwpt_errno);
+  h->out_hwpt_id = FAKE_HWPT_ID;
+  umockdev_ioctl_client_complete (client, 0, 0);
+}
+
+static void
+handle_destroy (FakeIommufd *f, UMockdevIoctlClient *client)
+{
+  g_autoptr (UMockdevIoctlData) d = resolve_arg (client, sizeof (struct iommu_destroy));
+  struct iommu_destroy *x = (void *) d->data;
+
+  g_atomic_int_inc (&f->destroys);
+  if (x->id != FAKE_IOAS_ID && x->id != FAKE_HWPT_ID)
+    return fail (client, ENOENT);
+  umockdev_ioctl_client_complete (client, 0, 0);
+}
+
+static gboolean
+fake_handle_ioctl (UMockdevIoctlBase *base, UMockdevIoctlClient *client)
+{
+  FakeIommufd *f = FAKE_IOCTL_HANDLER (base)->state;
+  gulong req = umockdev_ioctl_client_get_request (client);
+  gboolean vfio = is_vfio (client);
+
+  /* Each node answers only its own calls, as the kernel does. */
+  if (vfio && req == VFIO_DEVICE_BIND_IOMMUFD)
+    handle_bind (f, client);
+  else if (!vfio && req == IOMMU_GET_HW_INFO)
+    handle_hw_info (f, client);
+  else if (!vfio && req == IOMMU_IOAS_ALLOC)
+    handle_ioas_alloc (f, client);
+  else if (!vfio && req == IOMMU_HWPT_ALLOC)
+    handle_hwpt_alloc (f, client);
+  else if (!vfio && req == IOMMU_DESTROY)
+    handle_destroy (f, client);
+  else
+    fail (client, ENOTTY);
+  return TRUE;
+}
+
+static void
+fake_ioctl_handler_class_init (FakeIoctlHandlerClass *klass)
+{
+  UMockdevIoctlBaseClass *base = UMOCKDEV_IOCTL_BASE_CLASS (klass);
+  base->handle_ioctl = fake_handle_ioctl;
+  base->client_connected = fake_client_connected;
+}
+
+static void
+fake_ioctl_handler_init (FakeIoctlHandler *self)
+{
+}
+
+FakeIoctlHandler *
+fake_ioctl_handler_new (FakeIommufd *state)
+{
+  FakeIoctlHandler *h = g_object_new (FAKE_TYPE_IOCTL_HANDLER, NULL);
+  h->state = state;
+  return h;
+}
+
+void
+fake_iommufd_set_vtd (FakeIommufd *f, guint64 cap, guint64 ecap)
+{
+  struct iommu_hw_info_vtd v = { .flags = 1, .cap_reg = cap, .ecap_reg = ecap };
+  f->hw_type = 1;
+  f->hw_len = sizeof v;
+  memset (f->hw_data, 0, sizeof f->hw_data);
+  memcpy (f->hw_data, &v, sizeof v);
+}
+
+void
+fake_testbed_put (UMockdevTestbed *tb, const char *rel, const char *content)
+{
+  g_autofree char *root = umockdev_testbed_get_root_dir (tb);
+  g_autofree char *path = g_build_filename (root, rel, NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, content, -1, NULL));
+}
+
+void
+fake_testbed_load_host (UMockdevTestbed *tb, const char *host)
+{
+  g_autofree char *sys = umockdev_testbed_get_sys_dir (tb);
+  g_autofree char *src = g_build_filename (IHW_FIXTURES_DIR, "hosts", host, NULL);
+  g_autofree char *cmd = g_strdup_printf ("cp -a '%s/.' '%s/'", src, sys);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
+void
+fake_testbed_attach (UMockdevTestbed *tb, FakeIoctlHandler *h, const char *const *vfio_nodes)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* umockdev redirects /dev/X only when the testbed has the file. */
+  fake_testbed_put (tb, "dev/iommu", "");
+  g_assert_true (umockdev_testbed_attach_ioctl (tb, "/dev/iommu", UMOCKDEV_IOCTL_BASE (h), &error));
+  g_assert_no_error (error);
+  for (guint i = 0; vfio_nodes && vfio_nodes[i]; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("dev/vfio/devices/%s", vfio_nodes[i]);
+      g_autofree char *node = g_strdup_printf ("/dev/vfio/devices/%s", vfio_nodes[i]);
+      fake_testbed_put (tb, rel, "");
+      g_assert_true (umockdev_testbed_attach_ioctl (tb, node, UMOCKDEV_IOCTL_BASE (h), &error));
+      g_assert_no_error (error);
+    }
+}
+
+guint
+fake_count_open_fds (const char *suffix)
+{
+  g_autoptr (GDir) d = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)))
+    {
+      g_autofree char *link = g_build_filename ("/proc/self/fd", name, NULL);
+      g_autofree char *target = g_file_read_link (link, NULL);
+      if (target && g_str_has_suffix (target, suffix))
+        n++;
+    }
+  return n;
+}

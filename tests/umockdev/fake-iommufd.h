@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A fake kernel for /dev/iommu and /dev/vfio/devices/vfioN, on umockdev's
+ * ioctl emulation: a UMockdevIoctlBase subclass whose handle_ioctl answers
+ * VFIO_DEVICE_BIND_IOMMUFD, IOMMU_GET_HW_INFO, IOMMU_IOAS_ALLOC,
+ * IOMMU_HWPT_ALLOC and IOMMU_DESTROY the way 6.12 does (FACTS.md), with
+ * knobs for the failures a test wants, and counters of what it saw.
+ *
+ * umockdev runs handlers in its own worker thread while the calling thread
+ * blocks in ioctl(); counters are atomics so the test thread reads them
+ * safely afterwards.
+ */
+#pragma once
+
+#include <glib-object.h>
+#include <umockdev.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  /* Knobs (set before the call under test). */
+  int bind_errno;             /* 0: bind succeeds, out_devid = FAKE_DEV_ID */
+  int hw_info_errno;
+  guint32 hw_type;            /* out_data_type */
+  guint8 hw_data[64];         /* what the kernel has */
+  guint32 hw_len;             /* its length (written back into data_len) */
+  guint8 max_pasid_log2;
+  guint64 capabilities;
+  int ioas_errno;
+  int hwpt_errno;             /* 0: NEST_PARENT allocation succeeds */
+
+  /* What the fake saw. */
+  gint opens_iommu, opens_vfio;
+  gint binds, hw_infos, ioas_allocs, hwpt_allocs, destroys, bad_args;
+  guint32 last_bind_argsz, last_hw_info_size, last_hw_info_data_len, last_hwpt_flags;
+  gboolean hwpt_pt_was_ioas;
+} FakeIommufd;
+
+#define FAKE_DEV_ID 7
+#define FAKE_IOAS_ID 3
+#define FAKE_HWPT_ID 9
+
+#define FAKE_TYPE_IOCTL_HANDLER (fake_ioctl_handler_get_type ())
+G_DECLARE_FINAL_TYPE (FakeIoctlHandler, fake_ioctl_handler, FAKE, IOCTL_HANDLER, UMockdevIoctlBase)
+
+FakeIoctlHandler *fake_ioctl_handler_new (FakeIommufd *state);
+
+/* A VT-d hw_info reply as measured on 6.12: type 1, len 24, flags 1 (SPR17). */
+void fake_iommufd_set_vtd (FakeIommufd *f, guint64 cap, guint64 ecap);
+
+/* Writes a file under the testbed root (mkdir -p). */
+void fake_testbed_put (UMockdevTestbed *tb, const char *rel, const char *content);
+/* Copies a recorded host into the testbed's /sys. */
+void fake_testbed_load_host (UMockdevTestbed *tb, const char *host);
+/* Creates /dev/iommu and /dev/vfio/devices/<vfio> and attaches the handler.
+ * vfio may be NULL. */
+void fake_testbed_attach (UMockdevTestbed *tb, FakeIoctlHandler *h, const char *const *vfio_nodes);
+
+/* How many of this process's fds are open on a file whose path ends in
+ * `suffix` (from /proc/self/fd).  umockdev 0.17 never emits client_vanished,
+ * so this is how a test sees that a device node was closed again. */
+guint fake_count_open_fds (const char *suffix);
+
+G_END_DECLS

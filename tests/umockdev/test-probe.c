@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The real ioctl path of the iommufd probe (SPEC §3.1) against umockdev's
+ * ioctl emulation: the registry opens /dev/iommu and /dev/vfio/devices/vfio0,
+ * umockdev's preload library sends each ioctl to FakeIoctlHandler, which
+ * answers like 6.12.  sysfs is a recorded host copied into the testbed and
+ * read through the redirected /sys.
+ *
+ * Must run with libumockdev-preload (meson does: LD_PRELOAD); without it
+ * every test skips, saying so.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <string.h>
+
+#include "fake-iommufd.h"
+#include "ihw-error.h"
+#include "ihw-registry.h"
+#include "ihw-uapi.h"
+#include "../ihw-test-log.h"
+
+#define EAGLE_CAP G_GUINT64_CONSTANT (0x19ed008c40780c66)
+#define EAGLE_ECAP G_GUINT64_CONSTANT (0x3ee9e86f050df)
+#define DEV "0000:3a:00.0"
+
+typedef struct {
+  UMockdevTestbed *tb;
+  FakeIommufd fake;
+  FakeIoctlHandler *handler;
+  IhwRegistry *reg;
+} Fixture;
+
+/* umockdev_in_mock_environment() looks at /sys once and caches the answer,
+ * so main() asks after creating a testbed (only then is /sys redirected). */
+static gboolean have_umockdev;
+
+static void
+fixture_setup (Fixture *fx, gconstpointer data)
+{
+  static const char *const nodes[] = { "vfio0", NULL };
+
+  memset (&fx->fake, 0, sizeof fx->fake);
+  if (!have_umockdev)
+    return;
+  fx->tb = umockdev_testbed_new ();
+  fake_testbed_load_host (fx->tb, "intel-server-nesting");
+  fx->handler = fake_ioctl_handler_new (&fx->fake);
+  fake_testbed_attach (fx->tb, fx->handler, nodes);
+  fake_iommufd_set_vtd (&fx->fake, EAGLE_CAP, EAGLE_ECAP);
+  ihw_test_log_clear ();
+}
+
+static void
+fixture_teardown (Fixture *fx, gconstpointer data)
+{
+  g_clear_pointer (&fx->reg, ihw_registry_free);
+  g_clear_object (&fx->handler);
+  g_clear_object (&fx->tb);
+}
+
+static gboolean
+need_umockdev (void)
+{
+  if (have_umockdev)
+    return TRUE;
+  g_test_skip ("not running under umockdev-wrapper / LD_PRELOAD=libumockdev-preload.so.0: "
+               "the ioctl emulation cannot intercept /dev/iommu");
+  return FALSE;
+}
+
+/* The daemon's view: real paths, redirected by umockdev. */
+static IhwRegistry *
+load (Fixture *fx, gboolean probe)
+{
+  IhwRegistryOptions opts = { .sysfs_root = "/sys", .dev_root = "/dev", .probe = probe };
+  g_autoptr (GError) error = NULL;
+  fx->reg = ihw_registry_new (&opts);
+  g_assert_true (ihw_registry_load (fx->reg, &error));
+  g_assert_no_error (error);
+  return fx->reg;
+}
+
+static void
+refresh_dev (Fixture *fx)
+{
+  const char *one[] = { DEV, NULL };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ihw_registry_refresh (fx->reg, one, &error));
+  g_assert_no_error (error);
+}
+
+/* After every probe the cdev is closed again (SPEC §3: never held). */
+static void
+assert_cdev_released (Fixture *fx)
+{
+  g_assert_cmpuint (fake_count_open_fds ("/dev/vfio/devices/vfio0"), ==, 0);
+  /* ... while the one /dev/iommu fd stays for the next probe. */
+  g_assert_cmpuint (fake_count_open_fds ("/dev/iommu"), ==, 1);
+}
+
+static guint64
+reg_value (const IhwFeatures *f, const char *reg)
+{
+  int i = ihw_features_reg_index (f, reg);
+  g_assert_cmpint (i, >=, 0);
+  g_assert_true (ihw_features_has_reg (f, (guint) i));
+  return f->regs[i];
+}
+
+static void
+test_vtd_recorded_reply (Fixture *fx, gconstpointer data)
+{
+  IhwDevice *d, *nvme;
+  IhwUnit *u;
+  IhwFeatures f;
+  IhwDeviceFacts facts;
+  gsize len;
+  const guint8 *bytes;
+
+  if (!need_umockdev ())
+    return;
+  fx->fake.max_pasid_log2 = 20;
+  fx->fake.capabilities = IHW_HW_CAP_DIRTY_TRACKING | IHW_HW_CAP_PCI_PASID_EXEC;
+  load (fx, TRUE);
+
+  /* The calls, as the kernel saw them. */
+  g_assert_true (ihw_registry_iommufd_available (fx->reg));
+  g_assert_cmpint (fx->fake.opens_iommu, ==, 1);
+  g_assert_cmpint (fx->fake.opens_vfio, ==, 1); /* only the vfio-pci device; nvme is never touched */
+  g_assert_cmpint (fx->fake.binds, ==, 1);
+  g_assert_cmpuint (fx->fake.last_bind_argsz, ==, 16);
+  g_assert_cmpint (fx->fake.hw_infos, ==, 1);
+  g_assert_cmpuint (fx->fake.last_hw_info_size, ==, 40);
+  g_assert_cmpuint (fx->fake.last_hw_info_data_len, ==, 256);
+  g_assert_cmpint (fx->fake.ioas_allocs, ==, 1);
+  g_assert_cmpint (fx->fake.hwpt_allocs, ==, 1);
+  g_assert_cmphex (fx->fake.last_hwpt_flags, ==, IOMMU_HWPT_ALLOC_NEST_PARENT);
+  g_assert_true (fx->fake.hwpt_pt_was_ioas);
+  g_assert_cmpint (fx->fake.destroys, ==, 2); /* hwpt and ioas */
+  g_assert_cmpint (fx->fake.bad_args, ==, 0);
+  assert_cdev_released (fx);
+
+  d = ihw_registry_lookup_device (fx->reg, DEV);
+  g_assert_true (d->has_hw_info);
+  g_assert_cmpuint (d->hw_info_type, ==, 1);
+  bytes = g_bytes_get_data (d->hw_info_data, &len);
+  g_assert_cmpuint (len, ==, 24);
+  g_assert_cmpmem (bytes, len, fx->fake.hw_data, 24);
+  g_assert_cmphex (d->capabilities, ==, IHW_HW_CAP_DIRTY_TRACKING | IHW_HW_CAP_PCI_PASID_EXEC);
+  g_assert_cmpuint (d->max_pasid_log2, ==, 20);
+  g_assert_cmpint (d->nest_parent, ==, IHW_NEST_PARENT_YES);
+  g_assert_null (d->probe_error);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_IOMMUFD);
+  g_assert_cmpuint (d->updated_usec, >, 0);
+
+  /* The kernel's registers, flags included, are the device's facts. */
+  ihw_registry_device_facts (fx->reg, d, &f, &facts);
+  g_assert_true (facts.features == &f);
+  g_assert_cmphex (reg_value (&f, "cap"), ==, EAGLE_CAP);
+  g_assert_cmphex (reg_value (&f, "ecap"), ==, EAGLE_ECAP);
+  g_assert_true (f.has_hw_info_flags);
+  g_assert_cmphex (f.hw_info_flags, ==, 1);
+  g_assert_cmpint (facts.nest_parent, ==, IHW_NEST_PARENT_YES);
+
+  /* Per-unit cache: the unit's registers are now the kernel's too. */
+  u = ihw_registry_lookup_unit (fx->reg, "dmar0");
+  g_assert_cmpint (u->source, ==, IHW_SOURCE_IOMMUFD);
+  g_assert_true (u->features.has_hw_info_flags);
+  g_assert_cmpint (ihw_registry_lookup_unit (fx->reg, "dmar1")->source, ==, IHW_SOURCE_SYSFS);
+
+  nvme = ihw_registry_lookup_device (fx->reg, "0000:b1:00.0");
+  g_assert_false (nvme->has_hw_info);
+  g_assert_cmpint (nvme->source, ==, IHW_SOURCE_SYSFS);
+
+  /* The fd check does see an open node, so its 0 above means "closed". */
+  {
+    int fd = open ("/dev/vfio/devices/vfio0", O_RDWR | O_CLOEXEC);
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_cmpuint (fake_count_open_fds ("/dev/vfio/devices/vfio0"), ==, 1);
+    close (fd);
+  }
+  /* The long-lived /dev/iommu goes with the registry. */
+  g_clear_pointer (&fx->reg, ihw_registry_free);
+  g_assert_cmpuint (fake_count_open_fds ("/dev/iommu"), ==, 0);
+}
+
+static void
+test_nest_parent_refused (Fixture *fx, gconstpointer data)
+{
+  const int errnos[] = { EOPNOTSUPP, EINVAL };
+
+  if (!need_umockdev ())
+    return;
+  /* QEMU's VT-d: no NEST, the kernel says EOPNOTSUPP (FACTS.md). */
+  fake_iommufd_set_vtd (&fx->fake, 0xd2008c222f0606, 0xf00f4a);
+  for (guint i = 0; i < G_N_ELEMENTS (errnos); i++)
+    {
+      IhwDevice *d;
+      fx->fake.hwpt_errno = errnos[i];
+      if (!fx->reg)
+        load (fx, TRUE);
+      else
+        refresh_dev (fx);
+      d = ihw_registry_lookup_device (fx->reg, DEV);
+      g_assert_cmpint (d->nest_parent, ==, IHW_NEST_PARENT_NO);
+      g_assert_cmpint (d->source, ==, IHW_SOURCE_IOMMUFD);
+      g_assert_null (d->probe_error);
+      g_assert_cmpint (fx->fake.destroys, ==, (int) i + 1); /* only the ioas: no hwpt was made */
+    }
+  assert_cdev_released (fx);
+
+  /* Another errno is not an answer: unknown, and said why. */
+  fx->fake.hwpt_errno = ENOMEM;
+  refresh_dev (fx);
+  {
+    IhwDevice *d = ihw_registry_lookup_device (fx->reg, DEV);
+    g_assert_cmpint (d->nest_parent, ==, IHW_NEST_PARENT_UNKNOWN);
+    g_assert_cmpstr (d->probe_error, ==, DEV ": IOMMU_HWPT_ALLOC (NEST_PARENT): Cannot allocate memory");
+  }
+}
+
+static void
+test_busy_keeps_cache (Fixture *fx, gconstpointer data)
+{
+  IhwDevice *d;
+  g_autoptr (GBytes) before = NULL;
+
+  if (!need_umockdev ())
+    return;
+  load (fx, TRUE);
+  d = ihw_registry_lookup_device (fx->reg, DEV);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_IOMMUFD);
+  before = g_bytes_ref (d->hw_info_data);
+
+  /* A VM took the device: the earlier answer stays, marked as cached. */
+  fx->fake.bind_errno = EBUSY;
+  refresh_dev (fx);
+  g_assert_true (ihw_registry_lookup_device (fx->reg, DEV) == d);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_CACHE);
+  g_assert_true (d->has_hw_info);
+  g_assert_true (g_bytes_equal (before, d->hw_info_data));
+  g_assert_cmpint (d->nest_parent, ==, IHW_NEST_PARENT_YES);
+  g_assert_cmpstr (d->probe_error, ==,
+                   DEV ": VFIO_DEVICE_BIND_IOMMUFD: Device or resource busy (device in use, e.g. by a running VM)");
+  g_assert_cmpint (fx->fake.hw_infos, ==, 1); /* nothing asked past the failed bind */
+  assert_cdev_released (fx);
+
+  /* Free again: a fresh answer. */
+  fx->fake.bind_errno = 0;
+  refresh_dev (fx);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_IOMMUFD);
+  g_assert_null (d->probe_error);
+}
+
+static void
+test_busy_without_cache (Fixture *fx, gconstpointer data)
+{
+  IhwDevice *d;
+
+  if (!need_umockdev ())
+    return;
+  fx->fake.bind_errno = EBUSY;
+  load (fx, TRUE);
+  d = ihw_registry_lookup_device (fx->reg, DEV);
+  g_assert_false (d->has_hw_info);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
+  g_assert_cmpint (d->nest_parent, ==, IHW_NEST_PARENT_UNKNOWN);
+  g_assert_nonnull (strstr (d->probe_error, "VFIO_DEVICE_BIND_IOMMUFD: Device or resource busy"));
+  ihw_assert_logged ("MESSAGE", DEV, "VFIO_DEVICE_BIND_IOMMUFD", "busy");
+  assert_cdev_released (fx);
+}
+
+static void
+test_old_kernel (Fixture *fx, gconstpointer data)
+{
+  IhwDevice *d;
+  IhwFeatures f;
+  IhwDeviceFacts facts;
+
+  if (!need_umockdev ())
+    return;
+  /* No IOMMU_GET_HW_INFO (before 6.6): ENOTTY. */
+  fx->fake.hw_info_errno = ENOTTY;
+  load (fx, TRUE);
+  d = ihw_registry_lookup_device (fx->reg, DEV);
+  g_assert_false (d->has_hw_info);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
+  g_assert_cmpstr (d->probe_error, ==,
+                   DEV ": IOMMU_GET_HW_INFO: Inappropriate ioctl for device (kernel without IOMMU_GET_HW_INFO, needs 6.6)");
+  ihw_assert_logged ("WARNING", DEV, "IOMMU_GET_HW_INFO", "Inappropriate ioctl");
+  g_assert_cmpint (fx->fake.hwpt_allocs, ==, 0);
+  ihw_registry_device_facts (fx->reg, d, &f, &facts);
+  g_assert_cmphex (reg_value (&f, "cap"), ==, EAGLE_CAP); /* sysfs registers */
+  g_assert_false (f.has_hw_info_flags);
+
+  /* No VFIO cdev binding at all: ENOTTY on bind. */
+  fx->fake.hw_info_errno = 0;
+  fx->fake.bind_errno = ENOTTY;
+  refresh_dev (fx);
+  g_assert_nonnull (strstr (d->probe_error, DEV ": VFIO_DEVICE_BIND_IOMMUFD: Inappropriate ioctl for device"));
+  assert_cdev_released (fx);
+}
+
+static void
+test_truncated_data (Fixture *fx, gconstpointer data)
+{
+  IhwDevice *d;
+  IhwFeatures f;
+  IhwDeviceFacts facts;
+
+  if (!need_umockdev ())
+    return;
+  /* A kernel that claims VT-d but hands over 12 bytes. */
+  fx->fake.hw_len = 12;
+  load (fx, TRUE);
+  d = ihw_registry_lookup_device (fx->reg, DEV);
+  g_assert_true (d->has_hw_info);
+  g_assert_cmpuint (d->hw_info_type, ==, 1);
+  g_assert_cmpuint (g_bytes_get_size (d->hw_info_data), ==, 12); /* raw bytes kept */
+  g_assert_nonnull (strstr (d->probe_error, DEV ": IOMMU_GET_HW_INFO: hw_info type intel-vtd: 12 bytes"));
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
+  g_assert_cmpint (ihw_registry_lookup_unit (fx->reg, "dmar0")->source, ==, IHW_SOURCE_SYSFS);
+  ihw_registry_device_facts (fx->reg, d, &f, &facts);
+  g_assert_true (facts.features == &f);
+  g_assert_cmphex (reg_value (&f, "ecap"), ==, EAGLE_ECAP);
+}
+
+static void
+test_unknown_type (Fixture *fx, gconstpointer data)
+{
+  IhwDevice *d;
+  IhwFeatures f;
+  IhwDeviceFacts facts;
+
+  if (!need_umockdev ())
+    return;
+  fx->fake.hw_type = 99;
+  fx->fake.hw_len = 8;
+  memset (fx->fake.hw_data, 0xab, 8);
+  load (fx, TRUE);
+  d = ihw_registry_lookup_device (fx->reg, DEV);
+  g_assert_true (d->has_hw_info);
+  g_assert_cmpuint (d->hw_info_type, ==, 99);
+  g_assert_cmpuint (g_bytes_get_size (d->hw_info_data), ==, 8);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
+  g_assert_cmpint (d->nest_parent, ==, IHW_NEST_PARENT_YES);
+  ihw_registry_device_facts (fx->reg, d, &f, &facts);
+  g_assert_cmphex (reg_value (&f, "cap"), ==, EAGLE_CAP);
+}
+
+/* The kernel answers but has no registers for this IOMMU: sysfs speaks. */
+static void
+test_type_none (Fixture *fx, gconstpointer data)
+{
+  IhwDevice *d;
+
+  if (!need_umockdev ())
+    return;
+  /* amd-iommu on 6.12: type NONE, len 0 (FACTS.md). */
+  fx->fake.hw_type = 0;
+  fx->fake.hw_len = 0;
+  load (fx, TRUE);
+  d = ihw_registry_lookup_device (fx->reg, DEV);
+  g_assert_true (d->has_hw_info);
+  g_assert_cmpuint (d->hw_info_type, ==, 0);
+  g_assert_cmpuint (g_bytes_get_size (d->hw_info_data), ==, 0);
+  g_assert_null (d->probe_error);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
+}
+
+static void
+test_no_probe (Fixture *fx, gconstpointer data)
+{
+  const char *all[] = { NULL };
+  IhwDevice *d;
+
+  if (!need_umockdev ())
+    return;
+  load (fx, FALSE);
+  g_assert_true (ihw_registry_refresh (fx->reg, all, NULL));
+  refresh_dev (fx);
+  /* Give umockdev's worker a moment: a connection would have been counted. */
+  g_usleep (50000);
+  g_assert_cmpint (g_atomic_int_get (&fx->fake.opens_iommu), ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&fx->fake.opens_vfio), ==, 0);
+  g_assert_cmpint (fx->fake.binds + fx->fake.hw_infos, ==, 0);
+  /* The node is there, so iommufd counts as available, without opening it. */
+  g_assert_true (ihw_registry_iommufd_available (fx->reg));
+  d = ihw_registry_lookup_device (fx->reg, DEV);
+  g_assert_false (d->has_hw_info);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
+  g_assert_cmpstr (d->vfio_cdev, ==, "/dev/vfio/devices/vfio0");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  ihw_test_log_init ();
+  {
+    UMockdevTestbed *probe_tb = umockdev_testbed_new ();
+    have_umockdev = umockdev_in_mock_environment ();
+    g_object_unref (probe_tb);
+  }
+
+#define ADD(path, fn) g_test_add ("/umockdev/probe/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("vtd-recorded-reply", test_vtd_recorded_reply);
+  ADD ("nest-parent-refused", test_nest_parent_refused);
+  ADD ("busy-keeps-cache", test_busy_keeps_cache);
+  ADD ("busy-without-cache", test_busy_without_cache);
+  ADD ("old-kernel-enotty", test_old_kernel);
+  ADD ("truncated-data", test_truncated_data);
+  ADD ("unknown-type-99", test_unknown_type);
+  ADD ("type-none", test_type_none);
+  ADD ("no-probe-never-opens", test_no_probe);
+#undef ADD
+  return g_test_run ();
+}

@@ -479,6 +479,7 @@ device_signature (const IhwDevice *d)
                           d->vfio_cdev_minor, d->vendor_id, d->device_id, d->class_code, d->has_hw_info,
                           d->hw_info_type, d->capabilities, d->max_pasid_log2, d->nest_parent,
                           d->probe_error ? d->probe_error : "-", d->source);
+  g_string_append_printf (s, "bridge=%d|", d->behind_pci_bridge);
   if (d->hw_info_data)
     {
       gsize len;
@@ -797,6 +798,19 @@ ihw_registry_device_facts (IhwRegistry *reg, const IhwDevice *dev, IhwFeatures *
   memset (facts_out, 0, sizeof *facts_out);
   facts_out->device = dev->address;
   facts_out->nest_parent = dev->nest_parent;
+  facts_out->unit = dev->unit;
+  /* The registry only names a unit that exists: no unit, no IOMMU. */
+  facts_out->no_iommu = dev->unit == NULL;
+  facts_out->behind_pci_bridge = dev->behind_pci_bridge;
+  /* QEMU's accel paths need the device through iommufd: /dev/iommu and the
+   * device's VFIO cdev.  No /dev/iommu is definite; a device not yet bound to
+   * vfio-pci (libvirt binds managed hostdevs at start) is not known yet. */
+  if (!ihw_registry_iommufd_available (reg))
+    facts_out->iommufd = IHW_TRISTATE_NO;
+  else if (dev->vfio_cdev && *dev->vfio_cdev)
+    facts_out->iommufd = IHW_TRISTATE_YES;
+  else
+    facts_out->iommufd = IHW_TRISTATE_UNKNOWN;
 
   if (device_hw_features (dev, features_out))
     {

@@ -66,6 +66,10 @@ typedef struct {
   /* Added by the registry work (additive): */
   guint vfio_cdev_major;   /* from vfio-dev/vfioN/dev; 0 when vfio_cdev is "" */
   guint vfio_cdev_minor;
+  /* A conventional (non-Express) PCI bridge or bus segment between the
+   * device and the root complex (QEMU 11's x-flts refuses those); read from
+   * the sysfs topology, UNKNOWN when it could not be read. */
+  IhwTristate behind_pci_bridge;
 } IhwDevice;
 
 /* Constructors for the two records (used by the sysfs reader and tests).

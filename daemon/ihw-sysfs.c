@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -503,5 +504,49 @@ ihw_sysfs_read_device (const char *sysfs_root, const char *dev_root, const char 
     }
 
   read_vfio_cdev (d, dir, dev_root);
+  d->behind_pci_bridge = ihw_sysfs_behind_pci_bridge (sysfs_root, address);
   return d;
+}
+
+IhwTristate
+ihw_sysfs_behind_pci_bridge (const char *sysfs_root, const char *address)
+{
+  g_autofree char *link = g_build_filename (sysfs_root, "bus", "pci", "devices", address, NULL);
+  g_autofree char *real = realpath (link, NULL);
+  g_autofree char *devices = g_build_filename (sysfs_root, "devices", NULL);
+  g_autofree char *devices_real = realpath (devices, NULL);
+  g_auto (GStrv) parts = NULL;
+  guint n_funcs = 0, n_conventional = 0;
+  GString *path;
+
+  if (!real || !devices_real || !g_str_has_prefix (real, devices_real))
+    return IHW_TRISTATE_UNKNOWN;
+
+  /* devices/pci0000:00/0000:00:1c.0/0000:02:00.0: the PCI functions on the
+   * path are the upstream bridges and the device itself. */
+  parts = g_strsplit (real + strlen (devices_real), "/", -1);
+  path = g_string_new (devices_real);
+  for (guint i = 0; parts[i]; i++)
+    {
+      if (!*parts[i])
+        continue;
+      g_string_append_printf (path, "/%s", parts[i]);
+      if (!ihw_pci_address_valid (parts[i]))
+        continue;
+      n_funcs++;
+      {
+        g_autofree char *speed = g_build_filename (path->str, "max_link_speed", NULL);
+        if (!g_file_test (speed, G_FILE_TEST_EXISTS))
+          n_conventional++;
+      }
+      if (n_funcs > 64)
+        break; /* no real topology is that deep */
+    }
+  g_string_free (path, TRUE);
+
+  if (n_funcs == 0)
+    return IHW_TRISTATE_UNKNOWN;
+  if (n_funcs == 1)
+    return IHW_TRISTATE_NO; /* on the root bus: no bridge at all */
+  return n_conventional ? IHW_TRISTATE_YES : IHW_TRISTATE_NO;
 }

@@ -58,4 +58,10 @@ IhwUnit *ihw_sysfs_read_unit (const char *sysfs_root, const char *name);
  * device does not exist. */
 IhwDevice *ihw_sysfs_read_device (const char *sysfs_root, const char *dev_root, const char *address);
 
+/* Whether a conventional PCI segment lies between the device and its root
+ * bus: the device's real sysfs path (devices/pci0000:00/<bridge>/.../<bdf>)
+ * names every upstream bridge; PCI Express functions have max_link_speed,
+ * conventional ones do not.  A device directly on the root bus: NO. */
+IhwTristate ihw_sysfs_behind_pci_bridge (const char *sysfs_root, const char *address);
+
 G_END_DECLS

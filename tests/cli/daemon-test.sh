@@ -20,7 +20,9 @@ if [ "$mode" = daemon ] && { [ -z "$daemon" ] || [ ! -x "$daemon" ]; }; then
   exit 77
 fi
 
-tmp=$(mktemp -d)
+# A fixed-length path: goldens show it as @TMP@, and aligned columns must not
+# depend on $TMPDIR.
+tmp=$(mktemp -d /tmp/ihw-cli.XXXXXX)
 bus_pid= daemon_pid=
 cleanup() {
   [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
@@ -109,7 +111,15 @@ fi
 
 # --- the real daemon over a recorded host ----------------------------------
 start_daemon() { # host
-  "$daemon" --sysfs-root "$fixtures/hosts/$1" --no-probe >"$tmp/daemon.log" 2>&1 &
+  # the recorded host's /dev placeholders say whether its kernel has iommufd
+  # (through a link under $tmp, so outputs show @TMP@/dev, not the clone's path)
+  rm -rf "$tmp/dev"
+  if [ -d "$fixtures/hosts/$1/dev" ]; then
+    ln -s "$fixtures/hosts/$1/dev" "$tmp/dev"
+  else
+    mkdir -p "$tmp/dev"
+  fi
+  "$daemon" --sysfs-root "$fixtures/hosts/$1" --dev-root "$tmp/dev" --no-probe >"$tmp/daemon.log" 2>&1 &
   daemon_pid=$!
   for _ in $(seq 100); do
     "$ctl" list >/dev/null 2>&1 && return 0

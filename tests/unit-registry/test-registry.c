@@ -246,7 +246,8 @@ static IhwVerdict
 verdict_for (const char *host, const char *address)
 {
   g_autofree char *root = host_dir (host);
-  IhwRegistryOptions opts = { .sysfs_root = root, .dev_root = "/nonexistent-dev", .probe = FALSE };
+  g_autofree char *dev = g_build_filename (root, "dev", NULL);
+  IhwRegistryOptions opts = { .sysfs_root = root, .dev_root = dev, .probe = FALSE };
   g_autoptr (IhwRegistry) reg = ihw_registry_new (&opts);
   g_autoptr (IhwResult) res = NULL;
   IhwRequest req = { 0 };
@@ -267,7 +268,46 @@ test_facts_to_verdict (void)
   g_assert_cmpint (verdict_for ("intel-client-no-sm", "0000:01:00.0"), ==, IHW_VERDICT_UNSUPPORTED);
   g_assert_cmpint (verdict_for ("mixed-two-unit", "0000:17:00.0"), ==, IHW_VERDICT_SUPPORTED);
   g_assert_cmpint (verdict_for ("mixed-two-unit", "0000:5d:00.0"), ==, IHW_VERDICT_UNSUPPORTED);
-  g_assert_cmpint (verdict_for ("no-iommu", "0000:02:00.0"), ==, IHW_VERDICT_UNKNOWN);
+  /* a device behind no IOMMU is a reason, not missing data */
+  g_assert_cmpint (verdict_for ("no-iommu", "0000:02:00.0"), ==, IHW_VERDICT_UNSUPPORTED);
+  /* behind a conventional PCI bridge QEMU 11's x-flts refuses the device;
+   * behind a PCIe root port it is fine */
+  g_assert_cmpint (verdict_for ("intel-server-topology", "0000:06:00.0"), ==, IHW_VERDICT_UNSUPPORTED);
+  g_assert_cmpint (verdict_for ("intel-server-topology", "0000:18:00.0"), ==, IHW_VERDICT_SUPPORTED);
+}
+
+static void
+test_topology_facts (void)
+{
+  g_autofree char *root = host_dir ("intel-server-topology");
+  g_autofree char *dev = g_build_filename (root, "dev", NULL);
+  g_autofree char *nodev = host_dir ("intel-client-no-sm");
+  IhwRegistryOptions opts = { .sysfs_root = root, .dev_root = dev, .probe = FALSE };
+  g_autoptr (IhwRegistry) reg = ihw_registry_new (&opts);
+  IhwFeatures f;
+  IhwDeviceFacts facts;
+
+  g_assert_true (ihw_registry_load (reg, NULL));
+  g_assert_cmpint (ihw_registry_lookup_device (reg, "0000:06:00.0")->behind_pci_bridge, ==, IHW_TRISTATE_YES);
+  g_assert_cmpint (ihw_registry_lookup_device (reg, "0000:18:00.0")->behind_pci_bridge, ==, IHW_TRISTATE_NO);
+  g_assert_cmpint (ihw_registry_lookup_device (reg, "0000:00:1e.0")->behind_pci_bridge, ==, IHW_TRISTATE_NO);
+  ihw_registry_device_facts (reg, ihw_registry_lookup_device (reg, "0000:06:00.0"), &f, &facts);
+  g_assert_cmpint (facts.behind_pci_bridge, ==, IHW_TRISTATE_YES);
+  g_assert_cmpint (facts.iommufd, ==, IHW_TRISTATE_YES); /* /dev/iommu and a cdev */
+  g_assert_cmpstr (facts.unit, ==, "dmar0");
+  g_assert_false (facts.no_iommu);
+  ihw_registry_device_facts (reg, ihw_registry_lookup_device (reg, "0000:00:01.0"), &f, &facts);
+  g_assert_cmpint (facts.iommufd, ==, IHW_TRISTATE_UNKNOWN); /* not on vfio-pci (yet) */
+
+  /* a kernel without /dev/iommu: definitely no iommufd */
+  {
+    g_autofree char *devdir = g_build_filename (nodev, "dev", NULL);
+    IhwRegistryOptions o2 = { .sysfs_root = nodev, .dev_root = devdir, .probe = FALSE };
+    g_autoptr (IhwRegistry) r2 = ihw_registry_new (&o2);
+    g_assert_true (ihw_registry_load (r2, NULL));
+    ihw_registry_device_facts (r2, ihw_registry_lookup_device (r2, "0000:01:00.0"), &f, &facts);
+    g_assert_cmpint (facts.iommufd, ==, IHW_TRISTATE_NO);
+  }
 }
 
 /* ---- broken sysfs --------------------------------------------------------- */
@@ -644,6 +684,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &hosts[i], test_recorded_host);
     }
   g_test_add_func ("/registry/facts-to-verdict", test_facts_to_verdict);
+  g_test_add_func ("/registry/topology-facts", test_topology_facts);
   g_test_add_func ("/registry/bad-sysfs", test_bad_sysfs);
   g_test_add_func ("/registry/missing-root", test_missing_root);
   g_test_add_func ("/registry/refresh-and-updates", test_refresh_and_updates);

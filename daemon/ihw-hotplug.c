@@ -91,7 +91,13 @@ on_uevent (sd_device_monitor *monitor, sd_device *dev, void *user_data)
     ihw_registry_update_unit (hp->reg, sysname);
   else if (strcmp (subsystem, "vfio-dev") == 0)
     {
-      /* The cdev of a PCI device appeared or went (vfio-pci probe/remove). */
+      /* The cdev of a PCI device appeared or went (vfio-pci probe/remove).
+       * A new cdev is probed right away, on purpose: libvirt binds a managed
+       * hostdev to vfio-pci and only then sets up and launches QEMU, which
+       * reaches VFIO_DEVICE_BIND_IOMMUFD hundreds of milliseconds later.
+       * Probing now (a few ms, cdev closed before returning) keeps clear of
+       * that; a delayed probe would land while QEMU starts, and a device QEMU
+       * already holds only gives us EBUSY, which keeps the cached answer. */
       g_autofree char *address = vfio_dev_parent_address (dev);
       if (address && ihw_pci_address_valid (address))
         ihw_registry_update_device (hp->reg, address);

@@ -21,7 +21,7 @@ ctl_json_add_reasons (JsonBuilder *b, IhwModel model, GPtrArray *reasons)
   for (guint i = 0; i < reasons->len; i++)
     {
       const IhwClientReason *r = reasons->pdata[i];
-      const char *why = ctl_reason_why (model, r->requirement);
+      g_autofree char *why = ihw_requirement_why (model, r->requirement, r->needed, r->found);
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "device");
@@ -76,7 +76,8 @@ ctl_print_verdict (IhwModel model, char **devices, IhwVerdict verdict, GPtrArray
       for (guint i = 0; i < reasons->len; i++)
         {
           const IhwClientReason *r = reasons->pdata[i];
-          ctl_table_add (t, r->device, r->requirement, r->needed, r->found, ctl_reason_why (model, r->requirement));
+          g_autofree char *why = ihw_requirement_why (model, r->requirement, r->needed, r->found);
+          ctl_table_add (t, r->device, r->requirement, r->needed, r->found, why);
         }
       fflush (stdout);
       ctl_table_print_to (t, "  ", out);

@@ -143,34 +143,6 @@ ctl_request_from_options (const char *cmd, const CtlRequestOptions *o, IhwReques
          parse_flag_pair (cmd, "ats", o->ats, o->no_ats, &req->has_ats, &req->ats, exit_code);
 }
 
-const char *
-ctl_reason_why (IhwModel model, const char *requirement)
-{
-  const IhwVendorDesc *desc = ihw_vendor_desc (ihw_model_vendor (model));
-  guint n;
-  const IhwRule *rules = ihw_rules (&n);
-
-  for (guint i = 0; i < n; i++)
-    {
-      const IhwRule *r = &rules[i];
-
-      if (r->model != model)
-        continue;
-      if (r->requirement && strcmp (r->requirement, requirement) == 0)
-        return r->why;
-      if (!r->requirement && r->field && desc)
-        for (guint j = 0; j < desc->n_fields; j++)
-          if (strcmp (desc->fields[j].key, r->field) == 0)
-            {
-              g_autofree char *name =
-                g_strdup_printf ("%s.%s", desc->regs[desc->fields[j].reg].name, desc->fields[j].mnemonic);
-              if (strcmp (name, requirement) == 0)
-                return r->why;
-            }
-    }
-  return NULL;
-}
-
 /* --- tables ----------------------------------------------------------------- */
 
 struct _CtlTable {

@@ -64,8 +64,6 @@ GOptionEntry *ctl_request_option_entries (CtlRequestOptions *o); /* g_free() the
 void ctl_request_options_clear (CtlRequestOptions *o);
 gboolean ctl_request_from_options (const char *cmd, const CtlRequestOptions *o, IhwRequest *req, int *exit_code);
 
-/* The sentence the rule tables give for a requirement ("ecap.NEST"), or NULL. */
-const char *ctl_reason_why (IhwModel model, const char *requirement);
 
 /* Columns padded to the widest cell; the last column is not padded. */
 typedef struct _CtlTable CtlTable;

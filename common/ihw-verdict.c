@@ -851,3 +851,53 @@ ihw_check_host (IhwModel model, const IhwDeviceFacts *devices, guint n_devices)
     check_device (&ctx, &devices[i]);
   return ctx.res;
 }
+
+char *
+ihw_requirement_why (IhwModel model, const char *requirement, const char *needed, const char *found)
+{
+  IhwFeatures f;
+  guint n_rules;
+  const IhwRule *rules = ihw_rules (&n_rules);
+
+  if (!requirement)
+    return NULL;
+  /* The engine's own reasons that are not table rows (check_device()). */
+  if (strcmp (requirement, "iommu") == 0)
+    return g_strdup ("the device is not behind any IOMMU: it cannot be assigned with DMA isolation, "
+                     "let alone nested translation");
+  if (strcmp (requirement, "iommu.vendor") == 0)
+    {
+      const IhwVendorDesc *want = ihw_vendor_desc_by_name (needed);
+      const IhwVendorDesc *have = ihw_vendor_desc_by_name (found);
+      if (want && have)
+        return g_strdup_printf ("the %s vIOMMU nests only on a %s host IOMMU, this device is behind %s",
+                                ihw_model_name (model), want->title, have->title);
+      return g_strdup ("no capability registers are known for this device's IOMMU");
+    }
+
+  /* A table row, named the way the engine names it.  Several rows can share
+   * a name (request.aw-bits against MGAW and against SAGAW): the one whose
+   * register field the `needed` text names wins. */
+  ihw_features_init (&f, ihw_model_vendor (model));
+  {
+    const char *first = NULL;
+    for (guint i = 0; i < n_rules; i++)
+      {
+        g_autofree char *name = NULL;
+        if (rules[i].model != model || !rules[i].why)
+          continue;
+        name = rule_requirement (&rules[i], &f);
+        if (g_strcmp0 (name, requirement) != 0)
+          continue;
+        if (rules[i].field && needed)
+          {
+            g_autofree char *field = field_name (&f, rules[i].field);
+            if (strstr (needed, field))
+              return g_strdup (rules[i].why);
+          }
+        if (!first)
+          first = rules[i].why;
+      }
+    return g_strdup (first);
+  }
+}

@@ -158,6 +158,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwResult, ihw_result_free)
  * The QEMU profile is req's qemu-version, else the newest (IHW_QEMU_NEWEST).
  * Reasons about the model or the QEMU version as a whole (virtio, amd, a
  * QEMU that cannot nest, a request value QEMU never accepts) have device "". */
+/* The sentence behind a reason row (device, requirement, needed, found), for
+ * callers that got the row over D-Bus, where it has no room for one.  NULL
+ * when there is none.  Caller frees. */
+char *ihw_requirement_why (IhwModel model, const char *requirement, const char *needed, const char *found);
+
 /* Whether the host itself (IOMMU registers, the kernel's nest-parent
  * rule) can nest for `model`'s vendor, whatever QEMU is used: the
  * hardware/kernel half of ihw_check_nesting().  No request, no QEMU rows. */

@@ -87,8 +87,9 @@ if [ -n "$(ls -A /sys/class/iommu 2>/dev/null)" ]; then
 else
   root=$top/tests/fixtures/hosts/intel-server-nesting
   banner "This host has no IOMMU: iommu-hwinfod over a RECORDED host ($(basename "$root")), private bus"
-  probe="--no-probe"
+  probe="--no-probe --dev-root $root/dev"
 fi
+# shellcheck disable=SC2086
 "$daemon" --sysfs-root "$root" $probe &
 dpid=$!
 for _ in $(seq 1 50); do

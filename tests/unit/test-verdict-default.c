@@ -176,6 +176,37 @@ test_unknown_and_vendor (void)
   }
 }
 
+/* Reasons that came over D-Bus (no room for the sentence) get it back from
+ * the same tables: every reason the engine gives can be explained. */
+static void
+test_requirement_why (void)
+{
+  IhwFeatures f;
+  IhwDeviceFacts facts[2] = { { .device = "0000:01:00.0", .features = &f },
+                              { .device = "0000:02:00.0", .no_iommu = TRUE } };
+  g_autoptr (IhwResult) r = NULL;
+
+  /* Alder Lake client (tests/fixtures/registers): fails hardware, request
+   * and QEMU default rows */
+  ihw_features_init (&f, IHW_VENDOR_INTEL_VTD);
+  ihw_features_set_reg (&f, "cap", 0xd2008c40660462ull);
+  ihw_features_set_reg (&f, "ecap", 0xf050da);
+  r = ihw_check_nesting (IHW_MODEL_INTEL, facts, 2, NULL);
+  g_assert_cmpuint (r->reasons->len, >=, 5);
+  for (guint i = 0; i < r->reasons->len; i++)
+    {
+      const IhwReason *x = r->reasons->pdata[i];
+      g_autofree char *why = ihw_requirement_why (IHW_MODEL_INTEL, x->requirement, x->needed, x->found);
+      if (!why || !g_str_has_prefix (x->why, why))
+        g_error ("%s: engine says '%s', lookup says '%s'", x->requirement, x->why, why ? why : "(null)");
+    }
+  {
+    g_autofree char *v = ihw_requirement_why (IHW_MODEL_AMD, "iommu.vendor", "amd-vi", "intel-vtd");
+    g_assert_nonnull (strstr (v, "Intel VT-d"));
+  }
+  g_assert_null (ihw_requirement_why (IHW_MODEL_INTEL, "no.such.requirement", "1", "0"));
+}
+
 static void
 test_names (void)
 {
@@ -208,6 +239,7 @@ main (int argc, char **argv)
   g_test_add_func ("/verdict/amd-rows", test_amd_rows);
   g_test_add_func ("/verdict/smmuv3-rows", test_smmuv3_rows);
   g_test_add_func ("/verdict/unknown-and-vendor", test_unknown_and_vendor);
+  g_test_add_func ("/verdict/requirement-why", test_requirement_why);
   g_test_add_func ("/verdict/names", test_names);
   return g_test_run ();
 }

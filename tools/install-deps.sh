@@ -9,7 +9,7 @@ PACKAGES="
   libglib2.0-dev libglib2.0-bin libjson-glib-dev libdbus-1-dev dbus libsystemd-dev
   libvirt-dev libvirt-clients libxml2-dev libxml2-utils
   libumockdev-dev umockdev
-  scdoc valgrind
+  scdoc valgrind systemd
 "
 
 missing=""

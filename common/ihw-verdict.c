@@ -210,15 +210,19 @@ static const struct {
   char type;         /* 'u' or 'b' */
   size_t has;        /* offset of the gboolean has_<key> */
   size_t value;      /* offset of the guint or gboolean value */
-  guint64 max;       /* largest value accepted from a caller ('u') */
+  guint64 min, max;  /* values accepted from a caller ('u') */
 } request_keys[] = {
-  { "aw-bits", 'u', offsetof (IhwRequest, has_aw_bits), offsetof (IhwRequest, aw_bits), 64 },
-  { "fs1gp", 'b', offsetof (IhwRequest, has_fs1gp), offsetof (IhwRequest, fs1gp), 1 },
-  { "pasid-bits", 'u', offsetof (IhwRequest, has_pasid_bits), offsetof (IhwRequest, pasid_bits), 32 },
-  { "ssid-size", 'u', offsetof (IhwRequest, has_ssid_size), offsetof (IhwRequest, ssid_size), 32 },
-  { "oas", 'u', offsetof (IhwRequest, has_oas), offsetof (IhwRequest, oas), 64 },
-  { "ril", 'b', offsetof (IhwRequest, has_ril), offsetof (IhwRequest, ril), 1 },
-  { "ats", 'b', offsetof (IhwRequest, has_ats), offsetof (IhwRequest, ats), 1 },
+  /* Only nonsense is refused at the door (a zero or over-64-bit address
+   * width, a PASID or SubstreamID wider than a u32 index): a value merely
+   * beyond what the host or QEMU accepts is a request the host cannot
+   * honour, answered `unsupported` with a reason naming the key (SPEC §4). */
+  { "aw-bits", 'u', offsetof (IhwRequest, has_aw_bits), offsetof (IhwRequest, aw_bits), 1, 64 },
+  { "fs1gp", 'b', offsetof (IhwRequest, has_fs1gp), offsetof (IhwRequest, fs1gp), 0, 1 },
+  { "pasid-bits", 'u', offsetof (IhwRequest, has_pasid_bits), offsetof (IhwRequest, pasid_bits), 0, 32 },
+  { "ssid-size", 'u', offsetof (IhwRequest, has_ssid_size), offsetof (IhwRequest, ssid_size), 0, 32 },
+  { "oas", 'u', offsetof (IhwRequest, has_oas), offsetof (IhwRequest, oas), 1, 64 },
+  { "ril", 'b', offsetof (IhwRequest, has_ril), offsetof (IhwRequest, ril), 0, 1 },
+  { "ats", 'b', offsetof (IhwRequest, has_ats), offsetof (IhwRequest, ats), 0, 1 },
 };
 
 static const char *const request_key_names[] = {
@@ -300,6 +304,40 @@ ihw_request_set (IhwRequest *req, const char *key, guint64 value)
   return TRUE;
 }
 
+const char *
+ihw_request_key_signature (const char *key)
+{
+  int i;
+  if (g_strcmp0 (key, "qemu-version") == 0)
+    return "s";
+  i = request_key_index (key);
+  if (i < 0)
+    return NULL;
+  return request_keys[i].type == 'b' ? "b" : "u";
+}
+
+gboolean
+ihw_request_set_checked (IhwRequest *req, const char *key, guint64 value, GError **error)
+{
+  int i = request_key_index (key);
+
+  if (i < 0)
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
+                   "unknown key '%.64s' (known: qemu-version, aw-bits, fs1gp, pasid-bits, "
+                   "ssid-size, oas, ril, ats)", key ? key : "");
+      return FALSE;
+    }
+  if (value < request_keys[i].min || value > request_keys[i].max)
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
+                   "request key '%s' = %" G_GUINT64_FORMAT " is out of range (%" G_GUINT64_FORMAT "..%"
+                   G_GUINT64_FORMAT ")", key, value, request_keys[i].min, request_keys[i].max);
+      return FALSE;
+    }
+  return ihw_request_set (req, key, value);
+}
+
 gboolean
 ihw_request_from_variant (IhwRequest *req, GVariant *dict, GError **error)
 {
@@ -336,33 +374,19 @@ ihw_request_from_variant (IhwRequest *req, GVariant *dict, GError **error)
       i = request_key_index (key);
       if (i < 0)
         {
-          g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
-                       "unknown request key '%.64s' (known: qemu-version, aw-bits, fs1gp, pasid-bits, "
-                       "ssid-size, oas, ril, ats)", key);
+          ihw_request_set_checked (req, key, 0, error); /* the unknown-key error */
           g_variant_unref (value);
           return FALSE;
         }
-      if (request_keys[i].type == 'b')
+      if (!g_variant_is_of_type (value, request_keys[i].type == 'b' ? G_VARIANT_TYPE_BOOLEAN : G_VARIANT_TYPE_UINT32))
+        goto bad_type;
+      if (!ihw_request_set_checked (req, key,
+                                    request_keys[i].type == 'b' ? g_variant_get_boolean (value) != 0
+                                                                : g_variant_get_uint32 (value),
+                                    error))
         {
-          if (!g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-            goto bad_type;
-          ihw_request_set (req, key, g_variant_get_boolean (value));
-        }
-      else
-        {
-          guint32 u;
-          if (!g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
-            goto bad_type;
-          u = g_variant_get_uint32 (value);
-          if (u > request_keys[i].max)
-            {
-              g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
-                           "request key '%s' = %u is out of range (0..%" G_GUINT64_FORMAT ")", key, u,
-                           request_keys[i].max);
-              g_variant_unref (value);
-              return FALSE;
-            }
-          ihw_request_set (req, key, u);
+          g_variant_unref (value);
+          return FALSE;
         }
       continue;
 

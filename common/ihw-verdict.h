@@ -97,6 +97,12 @@ char ihw_request_key_type (const char *key);
 gboolean ihw_request_get (const IhwRequest *req, const char *key, guint64 *value);
 /* Sets `key` (FALSE for an unknown key). */
 gboolean ihw_request_set (IhwRequest *req, const char *key, guint64 value);
+/* As ihw_request_set(), for values from callers: an unknown key or a value
+ * outside the key's accepted range is IHW_ERROR_INVALID_ARGUMENT naming it. */
+gboolean ihw_request_set_checked (IhwRequest *req, const char *key, guint64 value, GError **error);
+/* The D-Bus signature a request key's value has ("s", "u", "b"), or NULL
+ * for a key that does not exist. */
+const char *ihw_request_key_signature (const char *key);
 
 /* A D-Bus request a{sv} -> IhwRequest (reset first; NULL dict = empty).
  * Unknown keys, wrong types and

@@ -80,125 +80,80 @@ read_addresses (DBusMessageIter *iter, gboolean allow_empty, GError **error)
   return g_steal_pointer (&out);
 }
 
-typedef enum { KEY_STRING, KEY_UINT, KEY_BOOL } KeyKind;
-
-static const struct {
-  const char *key;
-  KeyKind kind;
-  guint min, max;          /* KEY_UINT: accepted range */
-  gsize has_off, val_off;  /* offsets into IhwRequest */
-} request_keys[] = {
-#define U(k, f, lo, hi) { k, KEY_UINT, lo, hi, G_STRUCT_OFFSET (IhwRequest, has_##f), G_STRUCT_OFFSET (IhwRequest, f) }
-#define B(k, f) { k, KEY_BOOL, 0, 1, G_STRUCT_OFFSET (IhwRequest, has_##f), G_STRUCT_OFFSET (IhwRequest, f) }
-  { "qemu-version", KEY_STRING, 0, 0, 0, 0 },
-  U ("aw-bits", aw_bits, 32, 64),
-  B ("fs1gp", fs1gp),
-  U ("pasid-bits", pasid_bits, 1, 20),
-  U ("ssid-size", ssid_size, 0, 20),
-  U ("oas", oas, 32, 64),
-  B ("ril", ril),
-  B ("ats", ats),
-#undef U
-#undef B
-};
-
-static const char *const kind_sig[] = { [KEY_STRING] = "s", [KEY_UINT] = "u", [KEY_BOOL] = "b" };
-static const char *const kind_name[] = { [KEY_STRING] = "string", [KEY_UINT] = "uint32", [KEY_BOOL] = "boolean" };
-
-static char *
-known_keys (void)
-{
-  g_autoptr(GString) s = g_string_new (NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (request_keys); i++)
-    g_string_append_printf (s, "%s%s", i ? ", " : "", request_keys[i].key);
-  return g_string_free (g_steal_pointer (&s), FALSE);
-}
-
 /* The a{sv} request, on top of the daemon's defaults. */
 static gboolean
 read_request (DBusMessageIter *iter, const IhwRequest *defaults, IhwRequest *req, GError **error)
 {
   DBusMessageIter dict;
-  guint seen = 0;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   *req = *defaults;
   dbus_message_iter_recurse (iter, &dict);
   for (; dbus_message_iter_get_arg_type (&dict) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next (&dict))
     {
       DBusMessageIter entry, var;
-      const char *key;
+      const char *key, *want;
       g_autofree char *sig = NULL;
-      guint k;
 
       dbus_message_iter_recurse (&dict, &entry);
       dbus_message_iter_get_basic (&entry, &key);
       dbus_message_iter_next (&entry);
       dbus_message_iter_recurse (&entry, &var);
 
-      for (k = 0; k < G_N_ELEMENTS (request_keys); k++)
-        if (strcmp (request_keys[k].key, key) == 0)
-          break;
-      if (k == G_N_ELEMENTS (request_keys))
+      /* The keys, their types and ranges are common's (ihw-verdict.c), the
+       * same table ihw_request_from_variant() reads. */
+      want = ihw_request_key_signature (key);
+      if (!want)
         {
-          g_autofree char *known = known_keys ();
-          g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT, "request: unknown key '" SHOWN "' (known: %s)",
-                       key, known);
+          ihw_request_set_checked (req, key, 0, error); /* the unknown-key error */
+          g_prefix_error (error, "request: ");
           return FALSE;
         }
-      if (seen & (1u << k))
+      if (!g_hash_table_add (seen, g_strdup (key)))
         {
-          g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT, "request: key '%s' given twice",
-                       request_keys[k].key);
+          g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT, "request: key '%s' given twice", key);
           return FALSE;
         }
-      seen |= 1u << k;
-
       sig = dbus_message_iter_get_signature (&var);
-      if (!sig || strcmp (sig, kind_sig[request_keys[k].kind]) != 0)
+      if (!sig || strcmp (sig, want) != 0)
         {
           g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
-                       "request: key '%s' must be of type '%s' (%s), not '" SHOWN "'", request_keys[k].key,
-                       kind_sig[request_keys[k].kind], kind_name[request_keys[k].kind], sig ? sig : "?");
+                       "request: key '%s' must be of type '%s' (%s), not '" SHOWN "'", key, want,
+                       want[0] == 's' ? "string" : want[0] == 'u' ? "uint32" : "boolean", sig ? sig : "?");
           return FALSE;
         }
 
-      switch (request_keys[k].kind)
+      if (want[0] == 's')
         {
-        case KEY_STRING:
-          {
-            const char *text;
-            dbus_message_iter_get_basic (&var, &text);
-            req->has_qemu_version = FALSE;
-            if (!ihw_request_set_qemu_version (req, text, error))
-              {
-                g_prefix_error (error, "request: ");
-                return FALSE;
-              }
-            break;
-          }
-        case KEY_UINT:
-          {
-            dbus_uint32_t v;
-            dbus_message_iter_get_basic (&var, &v);
-            if (v < request_keys[k].min || v > request_keys[k].max)
-              {
-                g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
-                             "request: key '%s' is %u, must be %u..%u", request_keys[k].key, v, request_keys[k].min,
-                             request_keys[k].max);
-                return FALSE;
-              }
-            G_STRUCT_MEMBER (gboolean, req, request_keys[k].has_off) = TRUE;
-            G_STRUCT_MEMBER (guint, req, request_keys[k].val_off) = v;
-            break;
-          }
-        case KEY_BOOL:
-          {
-            dbus_bool_t v;
-            dbus_message_iter_get_basic (&var, &v);
-            G_STRUCT_MEMBER (gboolean, req, request_keys[k].has_off) = TRUE;
-            G_STRUCT_MEMBER (gboolean, req, request_keys[k].val_off) = v ? TRUE : FALSE;
-            break;
-          }
+          const char *text;
+          dbus_message_iter_get_basic (&var, &text);
+          req->has_qemu_version = FALSE;
+          if (!ihw_request_set_qemu_version (req, text, error))
+            {
+              g_prefix_error (error, "request: ");
+              return FALSE;
+            }
+        }
+      else
+        {
+          guint64 v;
+          if (want[0] == 'u')
+            {
+              dbus_uint32_t u;
+              dbus_message_iter_get_basic (&var, &u);
+              v = u;
+            }
+          else
+            {
+              dbus_bool_t bv;
+              dbus_message_iter_get_basic (&var, &bv);
+              v = bv ? 1 : 0;
+            }
+          if (!ihw_request_set_checked (req, key, v, error))
+            {
+              g_prefix_error (error, "request: ");
+              return FALSE;
+            }
         }
     }
   return TRUE;

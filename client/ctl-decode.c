@@ -63,6 +63,7 @@ ctl_decode (CtlGlobal *g, int argc, char **argv)
   IhwDeviceFacts facts = { 0 };
   g_autoptr (IhwResult) res = NULL;
   g_autoptr (IhwResult) host = NULL;
+  g_autoptr (IhwResult) virtio = NULL;
   int code;
 
   if (!ctl_parse_options (g, "decode", args,
@@ -89,11 +90,15 @@ ctl_decode (CtlGlobal *g, int argc, char **argv)
   facts.features = &f;
   host = ihw_check_host (model, &facts, 1);
   res = ihw_check_nesting (model, &facts, 1, NULL);
+  /* virtio-iommu runs on any host IOMMU, so it "matches" every vendor
+   * (SPEC §5 "the model(s) matching that vendor"); it never nests. */
+  virtio = ihw_check_nesting (IHW_MODEL_VIRTIO, &facts, 1, NULL);
 
   if (g->json)
     {
-      IhwResult *results[] = { res };
-      g_autoptr (JsonNode) node = ihw_json_decode (&f, &model, results, 1);
+      IhwModel models[] = { model, IHW_MODEL_VIRTIO };
+      IhwResult *results[] = { res, virtio };
+      g_autoptr (JsonNode) node = ihw_json_decode (&f, models, results, G_N_ELEMENTS (models));
       g_autoptr (JsonBuilder) b = json_builder_new ();
       /* "host": the hardware/kernel half, QEMU aside (more keys than SPEC §5) */
       json_builder_begin_object (b);
@@ -103,7 +108,10 @@ ctl_decode (CtlGlobal *g, int argc, char **argv)
       ctl_print_json (node);
     }
   else
-    print_human (&f, model, host, res);
+    {
+      print_human (&f, model, host, res);
+      print_result ("Nested translation with <iommu model='virtio'>", virtio);
+    }
 
   return ihw_verdict_exit_code (res->verdict);
 }

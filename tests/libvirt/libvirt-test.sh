@@ -128,10 +128,10 @@ fi
 # --- the hook, run as libvirtd runs it --------------------------------------
 # hook_case NAME EXPECTED_EXIT CONF STDIN ARG...   (CONF: a file in $tmp)
 hook_case() {
-  name=$1 want=$2 conf=$3 input=$4; shift 4
+  name=$1 want=$2 conf=$3 stdin_file=$4; shift 4
   # shellcheck disable=SC2086
   env -i LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-    IHW_HOOK_CONF="$tmp/$conf" ${IHW_TEST_WRAPPER:-} "$hook" "$@" <"$input" >"$tmp/out.raw" 2>"$tmp/err.raw"
+    IHW_HOOK_CONF="$tmp/$conf" ${IHW_TEST_WRAPPER:-} "$hook" "$@" <"$stdin_file" >"$tmp/out.raw" 2>"$tmp/err.raw"
   rc=$?
   check "$name" "$want"
 }

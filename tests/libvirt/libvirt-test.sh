@@ -65,7 +65,7 @@ ihw_bus_start "$tmp" || exit 1
 
 # --- domain-check ----------------------------------------------------------
 if [ "$mode" = domain-check ]; then
-  if ! "$ctl" domain-check --help 2>/dev/null | grep -q -- --connect; then
+  if "$ctl" domain-check any-vm --connect test:///default 2>&1 | grep -q "no libvirt support"; then
     echo "iommu-hwinfoctl was built without libvirt (meson -Dlibvirt=disabled or no libvirt-dev): skipped"
     exit 77
   fi

@@ -35,6 +35,8 @@ int ctl_check (CtlGlobal *g, int argc, char **argv);
 int ctl_negotiate (CtlGlobal *g, int argc, char **argv);
 int ctl_refresh (CtlGlobal *g, int argc, char **argv);
 int ctl_monitor (CtlGlobal *g, int argc, char **argv);
+int ctl_domain_check (CtlGlobal *g, int argc, char **argv);
+int ctl_nfd (CtlGlobal *g, int argc, char **argv);
 
 /* Shared helpers. */
 int ctl_fail (const GError *error);                  /* prints, returns exit code */

@@ -18,6 +18,7 @@ ihw_domain_info_free (IhwDomainInfo *info)
     return;
   g_free (info->name);
   g_free (info->model);
+  g_free (info->nesting_via);
   g_ptr_array_unref (info->devices);
   g_ptr_array_unref (info->ignored);
   g_free (info);
@@ -131,46 +132,118 @@ parse_driver (xmlNode *driver, IhwDomainInfo *info, GError **error)
             }
           *(gboolean *) (base + driver_map[i].has_off) = TRUE;
         }
+      if (strcmp (name, "accel") == 0)
+        {
+          gboolean b;
+          if (!on_off (v, &b))
+            {
+              g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA,
+                           "<iommu><driver accel='%.20s'>: expected on or off", v ? v : "");
+              return FALSE;
+            }
+          info->nesting_requested = b;
+          g_clear_pointer (&info->nesting_via, g_free);
+          if (b)
+            info->nesting_via = g_strdup ("<driver accel='on'>");
+          mapped = TRUE;
+        }
       if (!mapped)
         g_ptr_array_add (info->ignored, g_strdup_printf ("<driver %s='%.40s'>", name, v ? v : ""));
     }
   return TRUE;
 }
 
+/* A QEMU property value: up to the next ',' (inside a -device string) or the
+ * end; QEMU's own spellings of a boolean. */
+static gboolean
+qemu_bool (const char *p, gboolean *out)
+{
+  static const char *const yes[] = { "on", "yes", "true", NULL }, *const no[] = { "off", "no", "false", NULL };
+  gsize n = strcspn (p, ",");
+
+  for (guint i = 0; yes[i]; i++)
+    {
+      if (n == strlen (yes[i]) && strncmp (p, yes[i], n) == 0)
+        return *out = TRUE, TRUE;
+      if (n == strlen (no[i]) && strncmp (p, no[i], n) == 0)
+        return *out = FALSE, TRUE;
+    }
+  return FALSE;
+}
+
+/* One intel-iommu property from <qemu:commandline> or <qemu:override>. */
+static void
+apply_qemu_property (IhwDomainInfo *info, const char *name, const char *value, const char *via)
+{
+  gboolean b;
+  guint64 n64;
+
+  if (strcmp (name, "x-flts") == 0 && qemu_bool (value, &b))
+    {
+      info->nesting_requested = b;
+      g_clear_pointer (&info->nesting_via, g_free);
+      if (b)
+        info->nesting_via = g_strdup_printf ("%s x-flts=on", via);
+    }
+  else if (strcmp (name, "fs1gp") == 0 && qemu_bool (value, &b))
+    {
+      info->request.has_fs1gp = TRUE;
+      info->request.fs1gp = b;
+    }
+  else if (strcmp (name, "aw-bits") == 0)
+    {
+      g_autofree char *num = g_strndup (value, strcspn (value, ","));
+      if (g_ascii_string_to_unsigned (num, 10, 0, 1024, &n64, NULL))
+        {
+          info->request.has_aw_bits = TRUE;
+          info->request.aw_bits = (guint) n64;
+        }
+    }
+}
+
 /* QEMU options a domain passes through <qemu:commandline> for intel-iommu
  * (libvirt has no attribute for x-flts, fs1gp): "-global intel-iommu.fs1gp=off",
- * "-set device.iommu.x-flts=on" and the like.  Best effort: only fs1gp and
- * aw-bits change the request. */
+ * "-set device.iommu.x-flts=on", "-device intel-iommu,x-flts=on,..." and the
+ * like; and <qemu:override><qemu:device><qemu:frontend><qemu:property
+ * name='x-flts' value='true'/> (libvirt 8.2+).  Best effort: x-flts, fs1gp
+ * and aw-bits change what is asked. */
 static void
 scan_qemu_args (xmlNode *root, IhwDomainInfo *info)
 {
+  static const char *const props[] = { "x-flts", "fs1gp", "aw-bits" };
   xmlNode *cmd = child (root, "commandline");
+  xmlNode *override = child (root, "override");
+
   for (xmlNode *n = cmd ? cmd->children : NULL; n; n = n->next)
     {
       g_autofree char *v = NULL;
-      const char *p;
       if (n->type != XML_ELEMENT_NODE || strcmp ((const char *) n->name, "arg") != 0)
         continue;
       v = prop (n, "value");
       if (!v)
         continue;
-      if ((p = strstr (v, "fs1gp=")))
+      for (guint i = 0; i < G_N_ELEMENTS (props); i++)
         {
-          gboolean b;
-          if (on_off (p + 6, &b))
-            {
-              info->request.has_fs1gp = TRUE;
-              info->request.fs1gp = b;
-            }
+          g_autofree char *needle = g_strconcat (props[i], "=", NULL);
+          for (const char *p = strstr (v, needle); p; p = strstr (p + 1, needle))
+            /* whole property names only: "x-flts=" but not "xx-flts=" */
+            if (p == v || strchr (".,", p[-1]))
+              apply_qemu_property (info, props[i], p + strlen (needle), "<qemu:commandline>");
         }
-      if ((p = strstr (v, "aw-bits=")))
+    }
+  for (xmlNode *dev = override ? override->children : NULL; dev; dev = dev->next)
+    {
+      if (dev->type != XML_ELEMENT_NODE || strcmp ((const char *) dev->name, "device") != 0)
+        continue;
+      for (xmlNode *p = child (child (dev, "frontend"), "property"); p; p = p->next)
         {
-          guint64 n64;
-          if (g_ascii_string_to_unsigned (p + 8, 10, 0, 1024, &n64, NULL))
-            {
-              info->request.has_aw_bits = TRUE;
-              info->request.aw_bits = (guint) n64;
-            }
+          g_autofree char *name = NULL, *value = NULL;
+          if (p->type != XML_ELEMENT_NODE || strcmp ((const char *) p->name, "property") != 0)
+            continue;
+          name = prop (p, "name");
+          value = prop (p, "value");
+          if (name && value)
+            apply_qemu_property (info, name, value, "<qemu:override>");
         }
     }
 }

@@ -24,6 +24,12 @@ typedef struct {
   IhwRequest request;    /* driver attributes mapped to CheckNesting request keys */
   GPtrArray *devices;    /* char *: PCI addresses of <hostdev type='pci'>, "dddd:bb:dd.f" */
   GPtrArray *ignored;    /* char *: attributes seen but not mapped (for --verbose) */
+  /* The domain turns nested translation on: intel `x-flts=on` through
+   * <qemu:commandline> or <qemu:override> (libvirt has no attribute for
+   * it), smmuv3 <driver accel='on'>.  Without it QEMU emulates the vIOMMU
+   * (shadow page tables) and never asks the host to nest. */
+  gboolean nesting_requested;
+  char *nesting_via;     /* what asked for it ("<driver accel='on'>", "x-flts=on"), NULL if nothing */
 } IhwDomainInfo;
 
 void ihw_domain_info_free (IhwDomainInfo *info);

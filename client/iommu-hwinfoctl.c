@@ -19,6 +19,9 @@ static const CtlCommand commands[] = {
     "the largest nesting configuration all devices honour", ctl_negotiate },
   { "refresh", "[DEVICE...]", "re-read and re-probe devices (root)", ctl_refresh },
   { "monitor", "", "follow devices and units as they change", ctl_monitor },
+  { "domain-check", "DOMAIN [--connect URI] | --xml FILE",
+    "would the libvirt hook let this domain start? (exit 0/1/2)", ctl_domain_check },
+  { "nfd", "[--output FILE] [--prefix NS]", "node-feature-discovery feature file: nesting per model", ctl_nfd },
   { "decode", "intel CAP ECAP | amd EFR [EFR2] | smmuv3 IDR0 IDR1 IDR3 IDR5",
     "decode IOMMU registers offline and judge nesting", ctl_decode },
 };

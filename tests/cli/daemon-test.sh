@@ -20,41 +20,20 @@ if [ "$mode" = daemon ] && { [ -z "$daemon" ] || [ ! -x "$daemon" ]; }; then
   exit 77
 fi
 
+. "$(dirname "$0")/../lib/private-bus.sh"
+
 # A fixed-length path: goldens show it as @TMP@, and aligned columns must not
 # depend on $TMPDIR.
 tmp=$(mktemp -d /tmp/ihw-cli.XXXXXX)
-bus_pid= daemon_pid=
 cleanup() {
-  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-  [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null
+  ihw_bus_stop
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 chmod 755 "$tmp"
 mkdir -p "$golden"
 
-# A system-type bus that lets anyone call anything: the daemon's own uid
-# check (bus credentials), not the bus policy, must refuse Refresh.
-cat >"$tmp/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$tmp/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-</busconfig>
-CONF
-dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile >"$tmp/bus.log" 2>&1 &
-bus_pid=$!
-export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/bus"
-for _ in $(seq 50); do [ -S "$tmp/bus" ] && break; sleep 0.1; done
-[ -S "$tmp/bus" ] || { echo "dbus-daemon did not start:"; cat "$tmp/bus.log"; exit 1; }
+ihw_bus_start "$tmp" || exit 1
 
 failures=0
 normalize() {
@@ -111,24 +90,10 @@ fi
 
 # --- the real daemon over a recorded host ----------------------------------
 start_daemon() { # host
-  # the recorded host's /dev placeholders say whether its kernel has iommufd
-  # (through a link under $tmp, so outputs show @TMP@/dev, not the clone's path)
-  rm -rf "$tmp/dev"
-  if [ -d "$fixtures/hosts/$1/dev" ]; then
-    ln -s "$fixtures/hosts/$1/dev" "$tmp/dev"
-  else
-    mkdir -p "$tmp/dev"
-  fi
-  "$daemon" --sysfs-root "$fixtures/hosts/$1" --dev-root "$tmp/dev" --no-probe >"$tmp/daemon.log" 2>&1 &
-  daemon_pid=$!
-  for _ in $(seq 100); do
-    "$ctl" list >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "iommu-hwinfod did not take the bus name:"; cat "$tmp/daemon.log"; exit 1
+  ihw_daemon_start "$daemon" "$fixtures/hosts/$1" "$ctl" "$tmp/daemon.log" || exit 1
 }
 stop_daemon() {
-  kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; daemon_pid=
+  ihw_daemon_stop
 }
 
 # hosts.list: "HOST DEVICE UNIT MODEL CHECK_RC NEGOTIATE_RC" per line; HOST

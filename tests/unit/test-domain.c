@@ -122,6 +122,58 @@ test_bad (void)
   }
 }
 
+/* Whether the domain turns nested translation on: QEMU only asks the host
+ * to nest then (the hook checks only those domains by default). */
+static void
+test_nesting_requested (void)
+{
+  static const struct {
+    const char *xml;
+    gboolean requested;
+    const char *via;
+  } cases[] = {
+    { "<domain><devices><iommu model='intel'/></devices></domain>", FALSE, NULL },
+    { "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><devices><iommu model='intel'/></devices>"
+      "<qemu:commandline><qemu:arg value='-global'/><qemu:arg value='intel-iommu.x-flts=on'/></qemu:commandline></domain>",
+      TRUE, "<qemu:commandline> x-flts=on" },
+    /* inside a -device string, with more properties after it */
+    { "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><devices/><qemu:commandline>"
+      "<qemu:arg value='-device'/><qemu:arg value='intel-iommu,x-scalable-mode=on,x-flts=true,fs1gp=off'/>"
+      "</qemu:commandline></domain>",
+      TRUE, "<qemu:commandline> x-flts=on" },
+    /* a longer property name that ends in x-flts is not x-flts */
+    { "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><devices/><qemu:commandline>"
+      "<qemu:arg value='foo,xx-flts=on'/></qemu:commandline></domain>", FALSE, NULL },
+    { "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><devices><iommu model='intel'/></devices>"
+      "<qemu:override><qemu:device alias='iommu0'><qemu:frontend>"
+      "<qemu:property name='x-scalable-mode' type='bool' value='true'/>"
+      "<qemu:property name='x-flts' type='bool' value='true'/>"
+      "</qemu:frontend></qemu:device></qemu:override></domain>",
+      TRUE, "<qemu:override> x-flts=on" },
+    { "<domain><devices><iommu model='smmuv3'><driver accel='on'/></iommu></devices></domain>", TRUE,
+      "<driver accel='on'>" },
+    { "<domain><devices><iommu model='smmuv3'><driver accel='off'/></iommu></devices></domain>", FALSE, NULL },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (IhwDomainInfo) d = ihw_domain_parse_xml (cases[i].xml, strlen (cases[i].xml), &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (d->nesting_requested, ==, cases[i].requested);
+      g_assert_cmpstr (d->nesting_via, ==, cases[i].via);
+    }
+  {
+    g_autoptr (IhwDomainInfo) d = parse_fixture ("smmuv3-accel.xml", NULL);
+    g_assert_true (d->nesting_requested);
+  }
+  {
+    static const char bad[] = "<domain><devices><iommu model='smmuv3'><driver accel='sure'/></iommu></devices></domain>";
+    g_autoptr (GError) error = NULL;
+    g_assert_null (ihw_domain_parse_xml (bad, strlen (bad), &error));
+    g_assert_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -131,5 +183,6 @@ main (int argc, char **argv)
   g_test_add_func ("/domain/commandline-and-plain", test_commandline_and_plain);
   g_test_add_func ("/domain/hostile", test_hostile);
   g_test_add_func ("/domain/bad", test_bad);
+  g_test_add_func ("/domain/nesting-requested", test_nesting_requested);
   return g_test_run ();
 }

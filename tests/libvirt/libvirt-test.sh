@@ -202,6 +202,13 @@ if [ "$mode" = hook ]; then
   hook_case hook-unknown-device-deny 1 deny.conf "$domains/smmuv3-accel.xml" arm-vm prepare begin -
   ihw_daemon_stop
 
+  # an SMMUv3 host without iommufd data: the daemon's verdict is `unknown`
+  # (no registers in sysfs), so on-unknown decides, with a warning line
+  start_host arm-smmuv3-server
+  hook_case hook-unknown-verdict-allow 0 allow.conf "$domains/smmuv3-accel-local.xml" arm-vm-local prepare begin -
+  hook_case hook-unknown-verdict-deny 1 deny.conf "$domains/smmuv3-accel-local.xml" arm-vm-local prepare begin -
+  ihw_daemon_stop
+
   start_host qemu-guest
   hook_case hook-unsupported 1 allow.conf "$domains/nest-intel-guest.xml" guest-nest-vm prepare begin -
   # no nesting asked for: QEMU emulates the vIOMMU, the hook lets it start...

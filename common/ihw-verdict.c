@@ -781,7 +781,7 @@ check_device (const CheckCtx *ctx, const IhwDeviceFacts *dev)
                                "no capability registers are known for this device's IOMMU");
       else if (f->desc->vendor != want)
         {
-          g_autofree char *why = g_strdup_printf ("the %s vIOMMU nests only on a %s host IOMMU, this device is behind %s",
+          g_autofree char *why = g_strdup_printf ("the %s vIOMMU nests only on an %s host IOMMU, this device is behind %s",
                                                   ihw_model_name (ctx->model), ihw_vendor_desc (want)->title,
                                                   f->desc->title);
           ihw_result_add_reason (ctx->res, IHW_VERDICT_UNSUPPORTED, dev->device, "iommu.vendor",
@@ -894,7 +894,7 @@ ihw_requirement_why (IhwModel model, const char *requirement, const char *needed
       const IhwVendorDesc *want = ihw_vendor_desc_by_name (needed);
       const IhwVendorDesc *have = ihw_vendor_desc_by_name (found);
       if (want && have)
-        return g_strdup_printf ("the %s vIOMMU nests only on a %s host IOMMU, this device is behind %s",
+        return g_strdup_printf ("the %s vIOMMU nests only on an %s host IOMMU, this device is behind %s",
                                 ihw_model_name (model), want->title, have->title);
       return g_strdup ("no capability registers are known for this device's IOMMU");
     }

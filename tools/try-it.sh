@@ -43,41 +43,15 @@ if [ ! -x "$daemon" ]; then
   exit 0
 fi
 
-# A private bus with the project's own policy file.
+# A private bus with the project's own policy file (tests/lib/private-bus.sh).
+. "$top/tests/lib/private-bus.sh"
 run=$(mktemp -d /tmp/iommu-hwinfod-try.XXXXXX)
 cleanup() {
-  [ -n "${dpid:-}" ] && kill "$dpid" 2>/dev/null || true
-  [ -n "${bpid:-}" ] && kill "$bpid" 2>/dev/null || true
+  ihw_bus_stop
   rm -rf "$run"
 }
 trap cleanup EXIT INT TERM
-cat >"$run/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$run/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_destination="org.freedesktop.DBus"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-  </policy>
-  <include>$top/dbus/io.iommuhwinfo1.conf</include>
-</busconfig>
-CONF
-dbus-daemon --config-file="$run/bus.conf" --nofork --nopidfile &
-bpid=$!
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ -S "$run/bus" ] && break; sleep 0.2; done
-export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$run/bus"
+ihw_bus_start "$run" "$top/dbus/io.iommuhwinfo1.conf"
 
 if [ -n "$(ls -A /sys/class/iommu 2>/dev/null)" ]; then
   root=/sys
@@ -91,7 +65,7 @@ else
 fi
 # shellcheck disable=SC2086
 "$daemon" --sysfs-root "$root" $probe &
-dpid=$!
+ihw_daemon_pid=$!
 for _ in $(seq 1 50); do
   "$ctl" list >/dev/null 2>&1 && break
   sleep 0.1

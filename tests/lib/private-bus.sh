@@ -3,10 +3,15 @@
 # and the REAL iommu-hwinfod over a recorded host (tests/cli/daemon-test.sh,
 # tests/libvirt/*.sh).  POSIX sh.
 #
-#   ihw_bus_start DIR        dbus-daemon listening on DIR/bus (a system-type
-#                            bus that lets anyone call anything: the daemon's
-#                            own uid checks, not the policy, must refuse);
-#                            exports DBUS_SYSTEM_BUS_ADDRESS, sets ihw_bus_pid
+#   ihw_bus_start DIR [POLICY]
+#                            dbus-daemon listening on DIR/bus, a system-type
+#                            bus; exports DBUS_SYSTEM_BUS_ADDRESS, sets
+#                            ihw_bus_pid.  Without POLICY anyone may call
+#                            anything (tests: the daemon's own uid checks,
+#                            not the policy, must refuse); with POLICY (the
+#                            project's dbus/io.iommuhwinfo1.conf) the bus
+#                            behaves like the system bus: method calls are
+#                            denied unless a policy file allows them
 #   ihw_daemon_start DAEMON SYSFS_ROOT CTL LOG
 #                            iommu-hwinfod --no-probe over SYSFS_ROOT; returns
 #                            once `CTL list` answers; sets ihw_daemon_pid.
@@ -25,6 +30,31 @@ ihw_daemon_pid=
 
 ihw_bus_start() {
   _dir=$1
+  if [ -n "${2:-}" ]; then
+    cat >"$_dir/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$_dir/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_destination="org.freedesktop.DBus"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+  </policy>
+  <include>$2</include>
+</busconfig>
+CONF
+  else
   cat >"$_dir/bus.conf" <<CONF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -40,6 +70,7 @@ ihw_bus_start() {
   </policy>
 </busconfig>
 CONF
+  fi
   dbus-daemon --config-file="$_dir/bus.conf" --nofork --nopidfile >"$_dir/bus.log" 2>&1 &
   ihw_bus_pid=$!
   DBUS_SYSTEM_BUS_ADDRESS="unix:path=$_dir/bus"

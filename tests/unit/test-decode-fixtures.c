@@ -89,6 +89,42 @@ test_fixture (gconstpointer data)
         g_error ("%s: %s decoded as %s, expected %s", path, keys[i], got, want);
     }
 
+  /* AMD logs carry the kernel's own reading of the same EFR bits
+   * (drivers/iommu/amd/init.c: feat_str[] for bits 0-9, then GA_vAPIC for
+   * bit 21 and SNP for bit 63): each printed name must be a set field, each
+   * unprinted one a clear field.  "[5]" is bit 5, which no field claims. */
+  {
+    g_autofree char *evidence = g_key_file_get_string (kf, "fixture", "evidence", NULL);
+    if (evidence)
+      {
+        static const struct {
+          const char *printed;
+          const char *key;
+          guint bit;
+        } names[] = {
+          { "PreF", "pref", 0 }, { "PPR", "ppr", 1 }, { "X2APIC", "xt", 2 }, { "NX", "nx", 3 },
+          { "GT", "gt", 4 },     { "[5]", NULL, 5 },  { "IA", "ia", 6 },      { "GA", "ga", 7 },
+          { "HE", "he", 8 },     { "PC", "pc", 9 },   { "GA_vAPIC", NULL, 21 }, { "SNP", "snp", 63 },
+        };
+        g_auto (GStrv) printed = g_strsplit (evidence, " ", -1);
+        g_assert_cmpuint (desc->vendor, ==, IHW_VENDOR_AMD_VI);
+        for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+          {
+            gboolean said = g_strv_contains ((const char *const *) printed, names[i].printed);
+            gboolean bit = (f.regs[0] >> names[i].bit) & 1;
+            if (said != bit)
+              g_error ("%s: the kernel %s %s but EFR bit %u is %d", path, said ? "printed" : "did not print",
+                       names[i].printed, names[i].bit, bit);
+            if (names[i].key)
+              g_assert_cmpuint (ihw_features_get_uint (&f, names[i].key, 99), ==, bit);
+            else if (names[i].bit == 5)
+              g_assert_cmpuint ((ihw_features_unknown_bits (&f, 0) >> 5) & 1, ==, bit); /* kept raw */
+            else
+              g_assert_cmpuint (ihw_features_get_uint (&f, "gam", 0) & 1, ==, bit); /* GAMSup bit 0 */
+          }
+      }
+  }
+
   /* The host verdict for the vendor's model: hardware and kernel rows. */
   {
     g_autofree char *want = g_key_file_get_string (kf, "expect", "verdict", &error);

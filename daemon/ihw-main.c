@@ -14,6 +14,7 @@
 #include "ihw-dbus-loop.h"
 #include "ihw-error.h"
 #include "ihw-exported.h"
+#include "ihw-hotplug.h"
 #include "ihw-log.h"
 #include "ihw-manager.h"
 #include "ihw-names.h"
@@ -147,6 +148,7 @@ run (Options *o)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(IhwRegistry) reg = NULL;
+  g_autoptr(IhwHotplug) hotplug = NULL;
   g_autoptr(IhwBus) bus = NULL;
   g_autoptr(IhwManager) mgr = NULL;
   DBusConnection *conn;
@@ -166,6 +168,17 @@ run (Options *o)
     }
 
   reg = ihw_registry_new (&ropts);
+  /* Listen before the first scan, so nothing that happens during it is
+   * missed; what arrives waits in the socket until the main loop runs, by
+   * then the objects are exported and every change becomes a signal. */
+  hotplug = ihw_hotplug_new (reg, &error);
+  if (!hotplug)
+    {
+      /* Still useful without it: answers stay right after a Refresh. */
+      g_warning ("No hotplug (%s): devices that come, go or change driver are seen only on Refresh",
+                 error->message);
+      g_clear_error (&error);
+    }
   if (!ihw_registry_load (reg, &error))
     {
       g_critical ("Cannot read the host's IOMMUs under %s: %s", ropts.sysfs_root, error->message);
@@ -206,6 +219,7 @@ run (Options *o)
   sd_notify (0, "STOPPING=1");
 
 out:
+  g_clear_pointer (&hotplug, ihw_hotplug_free);
   g_clear_pointer (&mgr, ihw_manager_free);
   g_clear_pointer (&bus, ihw_bus_free);
   dbus_connection_remove_filter (conn, on_disconnected, &d);

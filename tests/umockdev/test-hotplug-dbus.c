@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Hotplug end to end: a uevent sent from this process reaches the REAL
+ * iommu-hwinfod binary (a child on a private dbus-daemon), and the daemon's
+ * D-Bus signals and state follow (SPEC §3.3, §4).
+ *
+ * How the uevent gets there.  umockdev 0.17's preload library turns the
+ * daemon's AF_NETLINK/NETLINK_KOBJECT_UEVENT socket into a unix socket bound
+ * at $UMOCKDEV_DIR/event<fd> (libumockdev-preload.c: netlink_socket/
+ * netlink_bind), and umockdev_testbed_uevent() sends the udev-format message
+ * to every socket matching $UMOCKDEV_DIR/event[0-9]* (uevent_sender.c:
+ * sendmsg_all).  That is a rendezvous in the file system, not in the
+ * process, so a child that inherits UMOCKDEV_DIR and LD_PRELOAD (umockdev's
+ * documented way to run programs in a testbed) receives the test's uevents.
+ *
+ * --sysfs-root /sys, not the testbed's real directory.  The daemon runs
+ * under the preload, where /sys *is* the testbed, exactly as a production
+ * daemon's /sys is the kernel's: the syspaths in the uevents it receives
+ * (/sys/devices/...) and the tree it reads then name the same files, and the
+ * option under test is the default one.  Handing it $UMOCKDEV_DIR/sys would
+ * also read the right files, but would test a configuration nobody runs and
+ * mix two spellings of one tree in one process.
+ *
+ * --no-probe: the ioctl side is test-probe's business; here only sysfs and
+ * uevents drive the daemon.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <umockdev.h>
+
+#include "ihw-names.h"
+#include "../dbus/ihw-test-bus.h"
+
+#define CAP_SPR "19ed008c40780c66"
+#define ECAP_SPR "3ee9e86f050df"
+#define OLD "0000:00:02.0" /* there from the start: dmar0, vfio-pci, group 1, vfio0 */
+#define NEW "0000:00:03.0" /* hotplugged: dmar0, e1000e then vfio-pci, group 2, vfio1 */
+#define NEW_SYSPATH "/sys/devices/pci0000:00/" NEW
+#define NEW_DIR "sys/devices/pci0000:00/" NEW
+#define SIGNAL_TIMEOUT_S 5
+
+static gboolean have_umockdev;
+
+typedef struct {
+  char *path;
+  char *iface;
+  char *member;
+  GVariant *params;
+} Signal;
+
+typedef struct {
+  IhwTestBus bus;
+  UMockdevTestbed *tb;
+  char *root; /* the testbed's real directory */
+  GPtrArray *signals;
+  guint sub;
+} Fixture;
+
+static void
+signal_free (Signal *s)
+{
+  g_free (s->path);
+  g_free (s->iface);
+  g_free (s->member);
+  g_variant_unref (s->params);
+  g_free (s);
+}
+
+static void
+on_signal (GDBusConnection *c, const char *sender, const char *path, const char *iface, const char *member,
+           GVariant *params, gpointer data)
+{
+  Fixture *fx = data;
+  Signal *s = g_new0 (Signal, 1);
+  s->path = g_strdup (path);
+  s->iface = g_strdup (iface);
+  s->member = g_strdup (member);
+  s->params = g_variant_ref (params);
+  g_ptr_array_add (fx->signals, s);
+  if (g_test_verbose ())
+    {
+      g_autofree char *p = g_variant_print (params, FALSE);
+      g_printerr ("  signal %s %s.%s %.200s\n", path, iface, member, p);
+    }
+}
+
+typedef gboolean (*SignalMatch) (const Signal *s, gconstpointer data);
+
+/* Runs the main loop until a signal at or after *cursor matches (bounded);
+ * moves the cursor past it.  What came before it stays in fx->signals. */
+static const Signal *
+wait_signal (Fixture *fx, guint *cursor, SignalMatch match, gconstpointer data, const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + SIGNAL_TIMEOUT_S * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      for (; *cursor < fx->signals->len; (*cursor)++)
+        {
+          const Signal *s = fx->signals->pdata[*cursor];
+          if (match (s, data))
+            {
+              (*cursor)++;
+              return s;
+            }
+        }
+      if (g_get_monotonic_time () >= deadline)
+        break;
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (5000);
+    }
+  g_error ("no %s within %d s (%u signals seen)", what, SIGNAL_TIMEOUT_S, fx->signals->len);
+  return NULL;
+}
+
+static gboolean
+is_interfaces_added (const Signal *s, gconstpointer path)
+{
+  const char *p;
+  if (!g_str_equal (s->member, "InterfacesAdded") || !g_str_equal (s->path, IHW_DBUS_PATH))
+    return FALSE;
+  g_variant_get (s->params, "(&o@a{sa{sv}})", &p, NULL);
+  return g_str_equal (p, path);
+}
+
+static gboolean
+is_interfaces_removed (const Signal *s, gconstpointer path)
+{
+  const char *p;
+  if (!g_str_equal (s->member, "InterfacesRemoved") || !g_str_equal (s->path, IHW_DBUS_PATH))
+    return FALSE;
+  g_variant_get (s->params, "(&o@as)", &p, NULL);
+  return g_str_equal (p, path);
+}
+
+/* The changed properties of a PropertiesChanged on `path` for `iface`, or NULL. */
+static GVariant *
+changed_props (const Signal *s, const char *path, const char *iface)
+{
+  const char *i;
+  GVariant *changed;
+  if (!g_str_equal (s->member, "PropertiesChanged") || !g_str_equal (s->path, path))
+    return NULL;
+  g_variant_get (s->params, "(&s@a{sv}@as)", &i, &changed, NULL);
+  if (!g_str_equal (i, iface))
+    {
+      g_variant_unref (changed);
+      return NULL;
+    }
+  return changed;
+}
+
+static gboolean
+strv_has (GVariant *v, const char *s)
+{
+  g_autofree const char **a = g_variant_get_objv (v, NULL);
+  return g_strv_contains (a, s);
+}
+
+typedef struct {
+  const char *path;
+  gboolean present;
+} DevicesWant;
+
+/* Manager PropertiesChanged whose Devices does (not) list a path. */
+static gboolean
+is_manager_devices (const Signal *s, gconstpointer data)
+{
+  const DevicesWant *w = data;
+  g_autoptr (GVariant) changed = changed_props (s, IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE);
+  g_autoptr (GVariant) devs = NULL;
+  if (!changed || !(devs = g_variant_lookup_value (changed, "Devices", G_VARIANT_TYPE ("ao"))))
+    return FALSE;
+  return strv_has (devs, w->path) == w->present;
+}
+
+typedef struct {
+  const char *path;
+  const char *driver;
+} DriverWant;
+
+static gboolean
+is_device_driver (const Signal *s, gconstpointer data)
+{
+  const DriverWant *w = data;
+  g_autoptr (GVariant) changed = changed_props (s, w->path, IHW_DBUS_DEVICE_IFACE);
+  const char *driver;
+  return changed && g_variant_lookup (changed, "Driver", "&s", &driver) && g_str_equal (driver, w->driver);
+}
+
+/* ------------------------------------------------------------------ */
+/* The testbed's sysfs, in the kernel's shape (SPEC §3), plus what umockdev
+ * needs to build a uevent (a uevent file and a subsystem link). */
+
+static void
+put (Fixture *fx, const char *rel, const char *content)
+{
+  g_autofree char *path = g_build_filename (fx->root, rel, NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (GError) error = NULL;
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_file_set_contents (path, content, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+put_link (Fixture *fx, const char *rel, const char *target)
+{
+  g_autofree char *path = g_build_filename (fx->root, rel, NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  (void) unlink (path);
+  if (symlink (target, path) != 0)
+    g_error ("symlink %s -> %s: %s", path, target, g_strerror (errno));
+}
+
+static void
+remove_path (Fixture *fx, const char *rel)
+{
+  g_autofree char *path = g_build_filename (fx->root, rel, NULL);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", path);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
+static void
+new_device_uevent_file (Fixture *fx, const char *driver)
+{
+  g_autofree char *text = g_strdup_printf ("%s%s%sPCI_CLASS=20000\nPCI_ID=8086:10D3\nPCI_SUBSYS_ID=8086:A01F\n"
+                                           "PCI_SLOT_NAME=" NEW "\nMODALIAS=pci:v00008086d000010D3sv00008086sd0000A01Fbc02sc00i00\n",
+                                           driver ? "DRIVER=" : "", driver ? driver : "", driver ? "\n" : "");
+  put (fx, NEW_DIR "/uevent", text);
+}
+
+/* An Intel NIC on dmar0, group 2, bound to e1000e, as the kernel shows it
+ * when the uevent "add" goes out. */
+static void
+add_new_device (Fixture *fx)
+{
+  put (fx, NEW_DIR "/vendor", "0x8086\n");
+  put (fx, NEW_DIR "/device", "0x10d3\n");
+  put (fx, NEW_DIR "/class", "0x020000\n");
+  new_device_uevent_file (fx, "e1000e");
+  put_link (fx, NEW_DIR "/subsystem", "../../../bus/pci");
+  put_link (fx, NEW_DIR "/iommu", "../../virtual/iommu/dmar0");
+  put_link (fx, "sys/devices/virtual/iommu/dmar0/devices/" NEW, "../../../../pci0000:00/" NEW);
+  put (fx, "sys/kernel/iommu_groups/2/type", "DMA\n");
+  put_link (fx, "sys/kernel/iommu_groups/2/devices/" NEW, "../../../../devices/pci0000:00/" NEW);
+  put_link (fx, NEW_DIR "/iommu_group", "../../../kernel/iommu_groups/2");
+  put_link (fx, "sys/bus/pci/drivers/e1000e/" NEW, "../../../../devices/pci0000:00/" NEW);
+  put_link (fx, NEW_DIR "/driver", "../../../bus/pci/drivers/e1000e");
+  put_link (fx, "sys/bus/pci/devices/" NEW, "../../../devices/pci0000:00/" NEW);
+}
+
+/* ------------------------------------------------------------------ */
+
+static GVariant *
+call_ok (Fixture *fx, const char *path, const char *iface, const char *method, GVariant *args, const char *type)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *r = g_dbus_connection_call_sync (fx->bus.conn, IHW_DBUS_NAME, path, iface, method, args,
+                                             G_VARIANT_TYPE (type), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+  return r;
+}
+
+static GVariant *
+get_property (Fixture *fx, const char *path, const char *iface, const char *prop)
+{
+  g_autoptr (GVariant) r = call_ok (fx, path, "org.freedesktop.DBus.Properties", "Get",
+                                    g_variant_new ("(ss)", iface, prop), "(v)");
+  GVariant *v;
+  g_variant_get (r, "(v)", &v);
+  return v;
+}
+
+/* The Device interface's properties of `path` in GetManagedObjects, or NULL
+ * when the object is not there; *n_objects: how many objects there are. */
+static GVariant *
+managed_device (Fixture *fx, const char *path, gsize *n_objects)
+{
+  g_autoptr (GVariant) r = call_ok (fx, IHW_DBUS_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                                    NULL, "(a{oa{sa{sv}}})");
+  g_autoptr (GVariant) objs = g_variant_get_child_value (r, 0);
+  g_autoptr (GVariant) ifaces = g_variant_lookup_value (objs, path, G_VARIANT_TYPE ("a{sa{sv}}"));
+  *n_objects = g_variant_n_children (objs);
+  return ifaces ? g_variant_lookup_value (ifaces, IHW_DBUS_DEVICE_IFACE, G_VARIANT_TYPE ("a{sv}")) : NULL;
+}
+
+static void
+assert_str_prop (GVariant *props, const char *name, const char *want)
+{
+  const char *v = NULL;
+  if (!g_variant_lookup (props, name, "&s", &v))
+    g_error ("property %s missing", name);
+  g_assert_cmpstr (v, ==, want);
+}
+
+/* Everything a hotplugged, unprobed NIC on dmar0 must say.  A
+ * PropertiesChanged leaves out Address (EmitsChangedSignal=const). */
+static void
+assert_new_device_props (GVariant *props, gboolean with_const, const char *driver, const char *cdev)
+{
+  g_autofree char *unit = ihw_unit_object_path ("dmar0");
+  const char *o = NULL;
+  gint32 group = -1;
+  guint32 type = 99;
+  guint64 updated = 0;
+
+  if (with_const)
+    assert_str_prop (props, "Address", NEW);
+  else
+    g_assert_false (g_variant_lookup (props, "Address", "&s", NULL));
+  g_assert_true (g_variant_lookup (props, "Unit", "&o", &o));
+  g_assert_cmpstr (o, ==, unit);
+  assert_str_prop (props, "Driver", driver);
+  g_assert_true (g_variant_lookup (props, "IommuGroup", "i", &group));
+  g_assert_cmpint (group, ==, 2);
+  assert_str_prop (props, "VfioCdev", cdev);
+  g_assert_true (g_variant_lookup (props, "HwInfoType", "u", &type));
+  g_assert_cmpuint (type, ==, 0); /* --no-probe: never opened */
+  assert_str_prop (props, "HwInfoTypeName", "none");
+  assert_str_prop (props, "NestParent", "unknown");
+  assert_str_prop (props, "Source", "sysfs");
+  g_assert_true (g_variant_lookup (props, "UpdatedUsec", "t", &updated));
+  g_assert_cmpuint (updated, >, 0);
+}
+
+static void
+test_device_lifecycle (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *new_path = ihw_device_object_path (NEW);
+  g_autofree char *old_path = ihw_device_object_path (OLD);
+  g_autofree char *sysfs = NULL;
+  guint cursor = 0;
+  gsize n_objects_before, n_objects;
+  const Signal *s;
+
+  if (!have_umockdev)
+    {
+      const char *preload = g_getenv ("LD_PRELOAD");
+      /* meson test always asks for the preload: if it was asked for and is
+       * not working, that is a broken set-up, and CI must say so. */
+      if (preload && strstr (preload, "libumockdev-preload"))
+        g_error ("LD_PRELOAD=%s, yet /sys is not the testbed: the preload library did not load "
+                 "(is libumockdev-preload.so.0 on the loader's path?)", preload);
+      g_test_skip ("run by hand without LD_PRELOAD=libumockdev-preload.so.0 (meson test sets it): the daemon "
+                   "could not be given a testbed, nor receive its uevents");
+      return;
+    }
+
+  /* The bus first: dbus-daemon has no business in the testbed (no
+   * UMOCKDEV_DIR yet, so the inherited preload passes everything through). */
+  ihw_test_bus_start (&fx->bus, g_getenv ("IHW_POLICY"));
+  fx->signals = g_ptr_array_new_with_free_func ((GDestroyNotify) signal_free);
+  fx->sub = g_dbus_connection_signal_subscribe (fx->bus.conn, IHW_DBUS_NAME, NULL, NULL, NULL, NULL,
+                                                G_DBUS_SIGNAL_FLAGS_NONE, on_signal, fx, NULL);
+
+  fx->tb = umockdev_testbed_new ();
+  fx->root = umockdev_testbed_get_root_dir (fx->tb);
+  /* What the child inherits: the testbed and the preload. */
+  g_assert_cmpstr (g_getenv ("UMOCKDEV_DIR"), ==, fx->root);
+  g_assert_nonnull (strstr (g_getenv ("LD_PRELOAD"), "libumockdev-preload"));
+
+  sysfs = g_build_filename (fx->root, "sys", NULL);
+  ihw_test_host_unit_vtd (sysfs, "dmar0", CAP_SPR, ECAP_SPR);
+  ihw_test_host_device (sysfs, OLD, "dmar0", 1, "vfio-pci", 0);
+  {
+    const char *args[] = { "--sysfs-root", "/sys", "--no-probe", "--verbose", NULL };
+    ihw_test_daemon_start (&fx->bus, args);
+  }
+  {
+    g_autoptr (GVariant) devs = get_property (fx, IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Devices");
+    g_autoptr (GVariant) old = managed_device (fx, old_path, &n_objects_before);
+    /* The daemon reads the testbed through /sys: it found OLD there. */
+    g_assert_nonnull (old);
+    g_assert_cmpuint (g_variant_n_children (devs), ==, 1);
+    /* dmar0 and OLD (the spec's children of the manager, not the root) */
+    g_assert_cmpuint (n_objects_before, ==, 2);
+  }
+
+  /* 1. A NIC appears, bound to e1000e. */
+  add_new_device (fx);
+  umockdev_testbed_uevent (fx->tb, NEW_SYSPATH, "add");
+  s = wait_signal (fx, &cursor, is_interfaces_added, new_path, "InterfacesAdded for the new device");
+  {
+    g_autoptr (GVariant) ifaces = NULL;
+    g_autoptr (GVariant) props = NULL;
+    g_autoptr (GVariant) managed = NULL;
+    g_variant_get (s->params, "(&o@a{sa{sv}})", NULL, &ifaces);
+    g_assert_cmpuint (g_variant_n_children (ifaces), ==, 1);
+    props = g_variant_lookup_value (ifaces, IHW_DBUS_DEVICE_IFACE, G_VARIANT_TYPE ("a{sv}"));
+    g_assert_nonnull (props);
+    assert_new_device_props (props, TRUE, "e1000e", "");
+    /* The object is there with what the signal said. */
+    managed = managed_device (fx, new_path, &n_objects);
+    g_assert_nonnull (managed);
+    g_assert_cmpuint (n_objects, ==, n_objects_before + 1);
+    assert_new_device_props (managed, TRUE, "e1000e", "");
+  }
+  {
+    DevicesWant w = { new_path, TRUE };
+    g_autoptr (GVariant) devs = NULL;
+    s = wait_signal (fx, &cursor, is_manager_devices, &w, "Manager PropertiesChanged listing the new device");
+    devs = get_property (fx, IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Devices");
+    g_assert_true (strv_has (devs, new_path));
+    g_assert_true (strv_has (devs, old_path));
+    g_assert_cmpuint (g_variant_n_children (devs), ==, 2);
+  }
+
+  /* 2. Unbound from e1000e ... */
+  remove_path (fx, NEW_DIR "/driver");
+  remove_path (fx, "sys/bus/pci/drivers/e1000e/" NEW);
+  new_device_uevent_file (fx, NULL);
+  umockdev_testbed_uevent (fx->tb, NEW_SYSPATH, "unbind");
+  {
+    DriverWant w = { new_path, "" };
+    g_autoptr (GVariant) changed = NULL;
+    s = wait_signal (fx, &cursor, is_device_driver, &w, "PropertiesChanged with Driver \"\" after unbind");
+    changed = changed_props (s, new_path, IHW_DBUS_DEVICE_IFACE);
+    assert_str_prop (changed, "VfioCdev", "");
+  }
+
+  /* ... and bound to vfio-pci, as the kernel does it: vfio-pci's probe
+   * registers the cdev (vfio-dev "add"), then the driver core says "bind". */
+  put_link (fx, "sys/bus/pci/drivers/vfio-pci/" NEW, "../../../../devices/pci0000:00/" NEW);
+  put_link (fx, NEW_DIR "/driver", "../../../bus/pci/drivers/vfio-pci");
+  new_device_uevent_file (fx, "vfio-pci");
+  put (fx, NEW_DIR "/vfio-dev/vfio1/dev", "237:1\n");
+  put (fx, NEW_DIR "/vfio-dev/vfio1/uevent", "MAJOR=237\nMINOR=1\nDEVNAME=vfio/devices/vfio1\n");
+  put_link (fx, NEW_DIR "/vfio-dev/vfio1/subsystem", "../../../../../class/vfio-dev");
+  put_link (fx, NEW_DIR "/vfio-dev/vfio1/device", "../../../" NEW);
+  put_link (fx, "sys/class/vfio-dev/vfio1", "../../devices/pci0000:00/" NEW "/vfio-dev/vfio1");
+  umockdev_testbed_uevent (fx->tb, NEW_SYSPATH "/vfio-dev/vfio1", "add");
+  umockdev_testbed_uevent (fx->tb, NEW_SYSPATH, "bind");
+  {
+    DriverWant w = { new_path, "vfio-pci" };
+    g_autoptr (GVariant) changed = NULL;
+    g_autoptr (GVariant) cdev = NULL;
+    s = wait_signal (fx, &cursor, is_device_driver, &w, "PropertiesChanged with Driver vfio-pci after bind");
+    changed = changed_props (s, new_path, IHW_DBUS_DEVICE_IFACE);
+    assert_new_device_props (changed, FALSE, "vfio-pci", "/dev/vfio/devices/vfio1");
+    cdev = get_property (fx, new_path, IHW_DBUS_DEVICE_IFACE, "VfioCdev");
+    g_assert_cmpstr (g_variant_get_string (cdev, NULL), ==, "/dev/vfio/devices/vfio1");
+  }
+
+  /* 3. It goes: the vfio cdev, then the device.  The kernel drops the bus
+   * and unit links first; umockdev needs the device directory to build the
+   * uevent, so that goes last. */
+  remove_path (fx, "sys/bus/pci/devices/" NEW);
+  remove_path (fx, "sys/bus/pci/drivers/vfio-pci/" NEW);
+  remove_path (fx, "sys/devices/virtual/iommu/dmar0/devices/" NEW);
+  remove_path (fx, "sys/class/vfio-dev/vfio1");
+  umockdev_testbed_uevent (fx->tb, NEW_SYSPATH, "remove");
+  {
+    g_autoptr (GVariant) ifaces = NULL;
+    DevicesWant w = { new_path, FALSE };
+    s = wait_signal (fx, &cursor, is_interfaces_removed, new_path, "InterfacesRemoved for the new device");
+    g_variant_get (s->params, "(&o@as)", NULL, &ifaces);
+    {
+      g_autofree const char **names = g_variant_get_strv (ifaces, NULL);
+      g_assert_cmpuint (g_strv_length ((char **) names), ==, 1);
+      g_assert_cmpstr (names[0], ==, IHW_DBUS_DEVICE_IFACE);
+    }
+    wait_signal (fx, &cursor, is_manager_devices, &w, "Manager PropertiesChanged without the new device");
+  }
+  remove_path (fx, NEW_DIR);
+
+  /* The final state agrees: back to what it was, and no object for NEW. */
+  {
+    g_autoptr (GVariant) gone = managed_device (fx, new_path, &n_objects);
+    g_autoptr (GVariant) old = managed_device (fx, old_path, &n_objects);
+    g_autoptr (GVariant) devs = get_property (fx, IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Devices");
+    g_assert_null (gone);
+    g_assert_nonnull (old);
+    g_assert_cmpuint (n_objects, ==, n_objects_before);
+    g_assert_false (strv_has (devs, new_path));
+    g_assert_cmpuint (g_variant_n_children (devs), ==, 1);
+  }
+
+  /* One InterfacesAdded and one InterfacesRemoved, both for NEW: nothing
+   * announced twice, nothing else came or went. */
+  {
+    guint added = 0, removed = 0;
+    for (guint i = 0; i < fx->signals->len; i++)
+      {
+        const Signal *x = fx->signals->pdata[i];
+        if (g_str_equal (x->member, "InterfacesAdded"))
+          {
+            g_assert_true (is_interfaces_added (x, new_path));
+            added++;
+          }
+        else if (g_str_equal (x->member, "InterfacesRemoved"))
+          {
+            g_assert_true (is_interfaces_removed (x, new_path));
+            removed++;
+          }
+      }
+    g_assert_cmpuint (added, ==, 1);
+    g_assert_cmpuint (removed, ==, 1);
+  }
+
+  /* The daemon is still well and stops cleanly. */
+  {
+    int status = ihw_test_daemon_stop (&fx->bus);
+    g_assert_true (WIFEXITED (status));
+    g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  }
+}
+
+static void
+fixture_setup (Fixture *fx, gconstpointer data)
+{
+  memset (fx, 0, sizeof *fx);
+}
+
+static void
+fixture_teardown (Fixture *fx, gconstpointer data)
+{
+  if (fx->sub)
+    g_dbus_connection_signal_unsubscribe (fx->bus.conn, fx->sub);
+  ihw_test_bus_stop (&fx->bus);
+  g_clear_pointer (&fx->signals, g_ptr_array_unref);
+  g_clear_pointer (&fx->root, g_free);
+  g_clear_object (&fx->tb);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  {
+    /* in_mock_environment() caches its first look at /sys: ask with a
+     * testbed (its finalize unsets UMOCKDEV_DIR again, so the bus started
+     * first in the test runs outside any testbed). */
+    UMockdevTestbed *tb = umockdev_testbed_new ();
+    have_umockdev = umockdev_in_mock_environment ();
+    g_object_unref (tb);
+  }
+  g_test_add ("/umockdev/hotplug-dbus/device-lifecycle", Fixture, NULL, fixture_setup, test_device_lifecycle,
+              fixture_teardown);
+  return g_test_run ();
+}

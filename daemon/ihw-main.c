@@ -143,6 +143,14 @@ request_name (DBusConnection *conn, GError **error)
   return TRUE;
 }
 
+/* Whether a --sysfs-root is the running kernel's /sys ("/sys/", a link). */
+static gboolean
+is_real_sysfs (const char *root)
+{
+  g_autofree char *real = realpath (root, NULL);
+  return g_strcmp0 (real, "/sys") == 0;
+}
+
 static int
 run (Options *o)
 {
@@ -171,8 +179,12 @@ run (Options *o)
   /* Listen before the first scan, so nothing that happens during it is
    * missed; what arrives waits in the socket until the main loop runs, by
    * then the objects are exported and every change becomes a signal. */
-  hotplug = ihw_hotplug_new (reg, &error);
-  if (!hotplug)
+  /* Uevents describe the running kernel's /sys: a recorded tree under
+   * another --sysfs-root (tests, replays of a captured host) has none, and
+   * the host's own events are not about it. */
+  if (!is_real_sysfs (ropts.sysfs_root))
+    g_message ("Hotplug off: uevents describe /sys, not %s (Refresh re-reads it)", ropts.sysfs_root);
+  else if (!(hotplug = ihw_hotplug_new (reg, &error)))
     {
       /* Still useful without it: answers stay right after a Refresh. */
       g_warning ("No hotplug (%s): devices that come, go or change driver are seen only on Refresh",

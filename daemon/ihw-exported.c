@@ -264,6 +264,7 @@ typedef struct {
   const XmlInterface *xml;
   gpointer user_data;
   GDestroyNotify destroy;
+  GBytes *last_changed;  /* the last full PropertiesChanged, marshalled */
 } Export;
 
 typedef struct {
@@ -285,6 +286,7 @@ export_free (gpointer p)
   Export *e = p;
   if (e->destroy)
     e->destroy (e->user_data);
+  g_clear_pointer (&e->last_changed, g_bytes_unref);
   g_free (e);
 }
 
@@ -754,28 +756,69 @@ new_signal (const char *path, const char *iface, const char *name)
   return sig;
 }
 
-void
-ihw_bus_emit_properties_changed (IhwBus *bus, const char *path, const char *iface, const char *const *names)
+/* PropertiesChanged for `names` (NULL: every property that emits changes),
+ * or NULL when a getter failed (logged). */
+static DBusMessage *
+build_properties_changed (const char *path, Export *e, const char *const *names)
 {
-  Object *o = g_hash_table_lookup (bus->objects, path);
-  Export *e = o ? find_export (o, iface) : NULL;
   g_autoptr(GError) error = NULL;
-  DBusMessage *sig;
+  DBusMessage *sig = new_signal (path, IFACE_PROPERTIES, "PropertiesChanged");
   DBusMessageIter iter, inval;
 
-  if (!e)
-    return;
-  sig = new_signal (path, IFACE_PROPERTIES, "PropertiesChanged");
   dbus_message_iter_init_append (sig, &iter);
   CHECK (dbus_message_iter_append_basic (&iter, DBUS_TYPE_STRING, &e->def->name));
   if (!append_properties (e, names, names == NULL, &iter, &error))
     {
       g_warning ("Not sending PropertiesChanged for %s: %s", path, error->message);
       dbus_message_unref (sig);
-      return;
+      return NULL;
     }
   CHECK (dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "s", &inval));
   CHECK (dbus_message_iter_close_container (&iter, &inval));
+  return sig;
+}
+
+/* A message as bytes, for comparing (serial 0: not sent yet). */
+static GBytes *
+marshal_bytes (DBusMessage *m)
+{
+  char *buf = NULL;
+  int len = 0;
+  GBytes *b;
+
+  if (!dbus_message_marshal (m, &buf, &len))
+    return NULL;
+  b = g_bytes_new (buf, (gsize) len);
+  dbus_free (buf);
+  return b;
+}
+
+void
+ihw_bus_emit_properties_changed (IhwBus *bus, const char *path, const char *iface, const char *const *names)
+{
+  Object *o = g_hash_table_lookup (bus->objects, path);
+  Export *e = o ? find_export (o, iface) : NULL;
+  DBusMessage *sig;
+
+  if (!e)
+    return;
+  sig = build_properties_changed (path, e, names);
+  if (!sig)
+    return;
+  /* A change of something the interface does not show (a unit's device
+   * list) must not become a signal whose values are all the same: a full
+   * emission identical to the last one is dropped. */
+  if (!names)
+    {
+      g_autoptr(GBytes) now = marshal_bytes (sig);
+      if (e->last_changed && now && g_bytes_equal (now, e->last_changed))
+        {
+          dbus_message_unref (sig);
+          return;
+        }
+      g_clear_pointer (&e->last_changed, g_bytes_unref);
+      e->last_changed = g_steal_pointer (&now);
+    }
   send_signal (bus, sig);
 }
 
@@ -920,6 +963,16 @@ ihw_bus_export (IhwBus *bus, const char *path, const IhwInterfaceDef *iface, gpo
   e->user_data = user_data;
   e->destroy = destroy;
   g_ptr_array_add (o->exports, e);
+  {
+    /* What a client has after InterfacesAdded/GetAll: the baseline an
+     * identical PropertiesChanged is compared with. */
+    DBusMessage *baseline = build_properties_changed (path, e, NULL);
+    if (baseline)
+      {
+        e->last_changed = marshal_bytes (baseline);
+        dbus_message_unref (baseline);
+      }
+  }
 
   if (is_managed (bus, path))
     emit_interfaces_added (bus, o, e);

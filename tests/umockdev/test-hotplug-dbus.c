@@ -503,6 +503,18 @@ test_device_lifecycle (Fixture *fx, gconstpointer data)
     g_assert_cmpuint (removed, ==, 1);
   }
 
+  /* The unit's device list changed, which the Unit interface does not show:
+   * no PropertiesChanged with unchanged values for it. */
+  {
+    g_autofree char *unit_path = ihw_unit_object_path ("dmar0");
+    for (guint i = 0; i < fx->signals->len; i++)
+      {
+        const Signal *x = fx->signals->pdata[i];
+        if (g_str_equal (x->path, unit_path))
+          g_error ("unexpected %s on %s: %s", x->member, unit_path, g_variant_print (x->params, TRUE));
+      }
+  }
+
   /* The daemon is still well and stops cleanly. */
   {
     int status = ihw_test_daemon_stop (&fx->bus);

@@ -426,9 +426,18 @@ ihw_request_to_variant (const IhwRequest *req)
 guint
 ihw_request_qemu (const IhwRequest *req, guint fallback)
 {
-  if (req && req->has_qemu_version)
-    return IHW_QEMU (req->qemu_major, req->qemu_minor);
-  return fallback ? fallback : IHW_QEMU_NEWEST;
+  guint v = req && req->has_qemu_version ? IHW_QEMU (req->qemu_major, req->qemu_minor)
+                                          : fallback ? fallback : IHW_QEMU_NEWEST;
+
+  /* A version between two profiles (9.9, 10.5: no such release, or one the
+   * tables do not describe) is judged by the newest profile before it, so it
+   * is never judged by no rows at all.  Below the oldest profile the rows
+   * that are open downwards apply; above the newest, the newest's. */
+  if (v > qemu_profiles[0] && v < IHW_QEMU_NEWEST)
+    for (guint i = G_N_ELEMENTS (qemu_profiles); i-- > 0;)
+      if (qemu_profiles[i] <= v)
+        return qemu_profiles[i];
+  return v;
 }
 
 /* --- the engine ------------------------------------------------------------ */
@@ -843,6 +852,15 @@ ihw_check_nesting_full (IhwModel model, const IhwDeviceFacts *devices, guint n_d
       add_note_once (ctx.res, "", note);
     }
   note_unused_request_keys (&ctx);
+  if (req && req->has_qemu_version && IHW_QEMU (req->qemu_major, req->qemu_minor) != ctx.qemu
+      && ctx.qemu < IHW_QEMU_NEWEST)
+    {
+      g_autofree char *asked = ihw_qemu_version_string (IHW_QEMU (req->qemu_major, req->qemu_minor));
+      g_autofree char *used = ihw_qemu_version_string (ctx.qemu);
+      g_autofree char *note = g_strdup_printf ("QEMU %s is not a release the tables describe; judged as QEMU %s",
+                                               asked, used);
+      add_note_once (ctx.res, "", note);
+    }
 
   for (guint i = 0; i < n_rules; i++)
     if (ihw_rule_applies (&rules[i], model, ctx.qemu) && ihw_rule_is_model_level (&rules[i]))

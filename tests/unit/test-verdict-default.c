@@ -207,6 +207,48 @@ test_requirement_why (void)
   g_assert_null (ihw_requirement_why (IHW_MODEL_INTEL, "no.such.requirement", "1", "0"));
 }
 
+/* A QEMU version between the tables' profiles is judged by the profile
+ * before it, never by no rows at all. */
+static void
+test_qemu_gaps (void)
+{
+  static const struct {
+    const char *version;
+    IhwVerdict verdict;
+    const char *note_part;
+  } cases[] = {
+    { "9.9", IHW_VERDICT_UNSUPPORTED, "judged as QEMU 9.2" },    /* no x-flts before 10.0 */
+    { "10.5", IHW_VERDICT_UNSUPPORTED, "judged as QEMU 10.2" },  /* x-flts refuses passthrough */
+    { "10.2", IHW_VERDICT_UNSUPPORTED, NULL },
+    { "11.0", IHW_VERDICT_SUPPORTED, NULL },
+    { "12.3", IHW_VERDICT_SUPPORTED, "newer than the newest profile" },
+  };
+  IhwFeatures f;
+
+  /* Sapphire Rapids-class registers (tests/fixtures/registers/intel-eagle-stream-m50fcp-xeon.ini) */
+  ihw_features_init (&f, IHW_VENDOR_INTEL_VTD);
+  ihw_features_set_reg (&f, "cap", 0x19ed008c40780c66ull);
+  ihw_features_set_reg (&f, "ecap", 0x3ee9e86f050dfull);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      IhwDeviceFacts facts = { .device = "0000:3a:00.0", .features = &f, .iommufd = IHW_TRISTATE_YES,
+                               .behind_pci_bridge = IHW_TRISTATE_NO };
+      IhwRequest req = { 0 };
+      g_autoptr (IhwResult) r = NULL;
+      gboolean noted = FALSE;
+
+      g_assert_true (ihw_request_set_qemu_version (&req, cases[i].version, NULL));
+      r = ihw_check_nesting (IHW_MODEL_INTEL, &facts, 1, &req);
+      if (r->verdict != cases[i].verdict)
+        g_error ("QEMU %s: %s, expected %s", cases[i].version, ihw_verdict_name (r->verdict),
+                 ihw_verdict_name (cases[i].verdict));
+      for (guint n = 0; n < r->notes->len; n++)
+        if (cases[i].note_part && strstr (r->notes->pdata[n], cases[i].note_part))
+          noted = TRUE;
+      g_assert_true (noted == (cases[i].note_part != NULL));
+    }
+}
+
 static void
 test_names (void)
 {
@@ -240,6 +282,7 @@ main (int argc, char **argv)
   g_test_add_func ("/verdict/smmuv3-rows", test_smmuv3_rows);
   g_test_add_func ("/verdict/unknown-and-vendor", test_unknown_and_vendor);
   g_test_add_func ("/verdict/requirement-why", test_requirement_why);
+  g_test_add_func ("/verdict/qemu-gaps", test_qemu_gaps);
   g_test_add_func ("/verdict/names", test_names);
   return g_test_run ();
 }

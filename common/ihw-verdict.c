@@ -552,6 +552,21 @@ fail (const CheckCtx *ctx, IhwVerdict severity, const char *device, const char *
 }
 
 /* Rows about the model or the QEMU version as a whole: once per check. */
+/* What a REQUEST_RANGE / REQUEST_IN_LIST row needs, as its reasons say it:
+ * "0..20", "39|48". */
+static char *
+model_row_needed (const IhwRule *rule)
+{
+  GString *needed = g_string_new (NULL);
+
+  if (rule->kind == IHW_RULE_REQUEST_RANGE)
+    g_string_printf (needed, "%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT, rule->value, rule->value2);
+  else
+    for (guint i = 0; i < IHW_RULE_LIST_MAX && rule->list[i]; i++)
+      g_string_append_printf (needed, "%s%u", i ? "|" : "", rule->list[i]);
+  return g_string_free (needed, FALSE);
+}
+
 static void
 check_model_row (const CheckCtx *ctx, const IhwRule *rule)
 {
@@ -576,26 +591,20 @@ check_model_row (const CheckCtx *ctx, const IhwRule *rule)
       {
         guint64 v;
         g_autofree char *why_default = NULL;
+        g_autofree char *needed = model_row_needed (rule);
         gboolean ok = FALSE;
-        g_autoptr (GString) needed = g_string_new (NULL);
 
         if (!effective_value (ctx, rule->key, &v, &why_default))
           break;
         if (rule->kind == IHW_RULE_REQUEST_RANGE)
-          {
-            ok = v >= rule->value && v <= rule->value2;
-            g_string_printf (needed, "%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT, rule->value, rule->value2);
-          }
+          ok = v >= rule->value && v <= rule->value2;
         else
           for (guint i = 0; i < IHW_RULE_LIST_MAX && rule->list[i]; i++)
-            {
-              ok |= v == rule->list[i];
-              g_string_append_printf (needed, "%s%u", i ? "|" : "", rule->list[i]);
-            }
+            ok |= v == rule->list[i];
         if (!ok)
           {
             g_autofree char *found = key_value_string (rule->key, v);
-            fail (ctx, IHW_VERDICT_UNSUPPORTED, "", req, needed->str, found, rule->why, why_default);
+            fail (ctx, IHW_VERDICT_UNSUPPORTED, "", req, needed, found, rule->why, why_default);
           }
         break;
       }
@@ -931,6 +940,14 @@ ihw_requirement_why (IhwModel model, const char *requirement, const char *needed
         name = rule_requirement (&rules[i], &f);
         if (g_strcmp0 (name, requirement) != 0)
           continue;
+        /* the row's own `needed` wording singles it out */
+        if (needed && (rules[i].kind == IHW_RULE_REQUEST_RANGE || rules[i].kind == IHW_RULE_REQUEST_IN_LIST))
+          {
+            g_autofree char *own = model_row_needed (&rules[i]);
+            if (strcmp (own, needed) == 0)
+              return g_strdup (rules[i].why);
+            continue;
+          }
         if (rules[i].field && needed)
           {
             g_autofree char *field = field_name (&f, rules[i].field);

@@ -200,6 +200,27 @@ test_requirement_why (void)
       if (!why || !g_str_has_prefix (x->why, why))
         g_error ("%s: engine says '%s', lookup says '%s'", x->requirement, x->why, why ? why : "(null)");
     }
+  /* rows sharing a name: x-flts's aw-bits list, not the MGAW row */
+  {
+    IhwFeatures spr;
+    IhwDeviceFacts d = { .device = "0000:3a:00.0", .features = &spr };
+    IhwRequest req = { 0 };
+    g_autoptr (IhwResult) r2 = NULL;
+    ihw_features_init (&spr, IHW_VENDOR_INTEL_VTD);
+    ihw_features_set_reg (&spr, "cap", 0x19ed008c40780c66ull);
+    ihw_features_set_reg (&spr, "ecap", 0x3ee9e86f050dfull);
+    ihw_request_set (&req, "aw-bits", 57);
+    r2 = ihw_check_nesting (IHW_MODEL_INTEL, &d, 1, &req);
+    g_assert_cmpuint (r2->reasons->len, >=, 1);
+    for (guint i = 0; i < r2->reasons->len; i++)
+      {
+        const IhwReason *x = r2->reasons->pdata[i];
+        g_autofree char *why = ihw_requirement_why (IHW_MODEL_INTEL, x->requirement, x->needed, x->found);
+        if (!why || !g_str_has_prefix (x->why, why))
+          g_error ("%s (needed %s): engine says '%s', lookup says '%s'", x->requirement, x->needed, x->why,
+                   why ? why : "(null)");
+      }
+  }
   {
     g_autofree char *v = ihw_requirement_why (IHW_MODEL_AMD, "iommu.vendor", "amd-vi", "intel-vtd");
     g_assert_nonnull (strstr (v, "Intel VT-d"));

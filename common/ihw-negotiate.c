@@ -233,6 +233,23 @@ ihw_negotiation_libvirt_xml (const IhwNegotiation *n)
     }
 
   buf = xmlBufferCreate ();
+  {
+    /* What the element cannot say goes with it, as a comment, so whoever
+     * pastes it sees it (D-Bus Negotiate has no field for notes). */
+    const IhwQemuDevice *dev = ihw_qemu_device (n->model, n->qemu);
+    if (dev && dev->libvirt_note)
+      {
+        g_autoptr (GString) text = g_string_new (dev->libvirt_note);
+        xmlNodePtr comment;
+        g_string_replace (text, "--", "- -", 0); /* not allowed in a comment */
+        g_string_prepend_c (text, ' ');
+        g_string_append_c (text, ' ');
+        comment = xmlNewComment (BAD_CAST text->str);
+        xmlNodeDump (buf, NULL, comment, 0, 0);
+        xmlBufferCCat (buf, "\n");
+        xmlFreeNode (comment);
+      }
+  }
   xmlNodeDump (buf, NULL, iommu, 0, 0);
   out = g_strdup ((const char *) xmlBufferContent (buf));
   xmlBufferFree (buf);

@@ -333,15 +333,19 @@ static const IhwQemuDevice qemu_devices[] = {
    * x86-iommu OnOffAuto property (needs kernel-irqchip=split). */
   { INTEL, Q (11, 0), ANY, "intel-iommu,intremap=on,caching-mode=on,x-scalable-mode=on,x-flts=on", TRUE,
     "the machine needs -machine q35,kernel-irqchip=split (intremap=on)",
-    "libvirt has no <iommu> attribute for x-scalable-mode=on and x-flts=on: add them with "
-    "<qemu:override> (or <qemu:commandline>), and give the domain <ioapic driver='qemu'/>" },
+    "libvirt has no <iommu> attribute for x-scalable-mode=on and x-flts=on: without them QEMU emulates "
+    "the vIOMMU instead of nesting. Add to the domain (<domain xmlns:qemu='http://libvirt.org/schemas/"
+    "domain/qemu/1.0'>): <qemu:commandline><qemu:arg value='-global'/><qemu:arg "
+    "value='intel-iommu.x-scalable-mode=on'/><qemu:arg value='-global'/><qemu:arg "
+    "value='intel-iommu.x-flts=on'/></qemu:commandline>, and give it <ioapic driver='qemu'/>" },
   /* hw/arm/smmuv3.c (11.0-dev): user-creatable since 10.2, attached to a
    * PCIe root bus with primary-bus; accel=on is stage 1 only and needs KVM
    * with kernel-irqchip=on. */
   { SMMU, Q (11, 0), ANY, "arm-smmuv3,primary-bus=pcie.0,accel=on", TRUE,
     "the machine needs -machine virt with KVM and kernel-irqchip=on; accel=on is stage 1 only",
     "no released libvirt checked here has <iommu model='smmuv3'> attributes for accel, ril, ats, oas "
-    "or ssidsize: add them with <qemu:override> (or <qemu:commandline>)" },
+    "or ssidsize: without accel=on QEMU does not nest. Add them with <qemu:override> (or "
+    "<qemu:commandline><qemu:arg value='-global'/><qemu:arg value='arm-smmuv3.accel=on'/>...)" },
 };
 
 const IhwQemuDevice *

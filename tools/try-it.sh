@@ -34,7 +34,7 @@ decode_fixtures() {
     rc=0
     out=$("$ctl" decode "$v" "$input" 2>&1) || rc=$?
     verdict=$(printf '%s\n' "$out" | sed -n "s/^Host IOMMU and kernel can be a nest parent: //p")
-    printf "host %-12s %-70s qemu: exit %s\n" "$verdict" "$desc" "$rc"
+    printf "host %-12s %-66s model verdict: exit %s\n" "$verdict" "$desc" "$rc"
   done
 }
 

@@ -78,7 +78,7 @@ ctl_decode (CtlGlobal *g, int argc, char **argv)
     if (g_ascii_strcasecmp (argv[1], vendor_words[i].word) == 0)
       vendor = vendor_words[i].vendor;
   if (vendor == IHW_VENDOR_UNKNOWN)
-    return ctl_usage_error ("decode", "unknown IOMMU '%s': expected one of intel, amd, smmuv3", argv[1]);
+    return ctl_usage_error ("decode", "unknown IOMMU '%.80s': expected one of intel, amd, smmuv3", argv[1]);
   if (argc < 3)
     return ctl_usage_error ("decode", "no register values given for %s", argv[1]);
 

@@ -125,10 +125,10 @@ domain_xml_from_libvirt (const char *domain, const char *uri, GError **error)
         {
           if (no_domain)
             g_set_error (error, IHW_ERROR, IHW_ERROR_NO_SUCH_DEVICE,
-                         "libvirt at %s has no domain named '%s' ('virsh list --all' lists the defined ones)",
+                         "libvirt at %s has no domain named '%.80s' ('virsh list --all' lists the defined ones)",
                          shown_uri, domain);
           else
-            g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "libvirt at %s: looking up domain '%s' failed: %s",
+            g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "libvirt at %s: looking up domain '%.80s' failed: %s",
                          shown_uri, domain, why);
           return NULL;
         }
@@ -136,7 +136,7 @@ domain_xml_from_libvirt (const char *domain, const char *uri, GError **error)
   xml = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_INACTIVE);
   if (!xml)
     {
-      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "libvirt at %s: cannot get the XML of domain '%s': %s",
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "libvirt at %s: cannot get the XML of domain '%.80s': %s",
                    shown_uri, domain, libvirt_message ());
       return NULL;
     }
@@ -240,7 +240,7 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
       free (xml);
       if (!info)
         {
-          g_prefix_error (&error, "domain '%s': ", argv[1]);
+          g_prefix_error (&error, "domain '%.80s': ", argv[1]);
           return ctl_fail (error);
         }
 #else

@@ -94,7 +94,7 @@ ctl_list (CtlGlobal *g, int argc, char **argv)
                           NULL, &argc, &argv, &code))
     return code;
   if (argc > 1)
-    return ctl_usage_error ("list", "unexpected argument '%s'", argv[1]);
+    return ctl_usage_error ("list", "unexpected argument '%.80s'", argv[1]);
 
   if (!(client = ctl_connect (&error)) || !(objs = ctl_objects_load (client, &error)))
     return ctl_fail (error);

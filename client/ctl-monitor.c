@@ -177,7 +177,7 @@ ctl_monitor (CtlGlobal *g, int argc, char **argv)
                           NULL, &argc, &argv, &code))
     return code;
   if (argc > 1)
-    return ctl_usage_error ("monitor", "unexpected argument '%s'", argv[1]);
+    return ctl_usage_error ("monitor", "unexpected argument '%.80s'", argv[1]);
 
   if (!(client = ctl_connect (&error)) || !ihw_client_watch (client, &error))
     return ctl_fail (error);

@@ -80,7 +80,8 @@ static void
 print_human (IhwModel model, char **devices, const IhwCheckResult *res)
 {
   ctl_print_verdict (model, devices, res->verdict, res->reasons, stdout);
-  if (res->config && g_variant_n_children (res->config))
+  /* Without a supported verdict there is no configuration to use. */
+  if (res->verdict == IHW_VERDICT_SUPPORTED && res->config && g_variant_n_children (res->config))
     {
       g_autoptr (CtlTable) t = ctl_table_new (2, "KEY", "VALUE");
       GVariantIter it;
@@ -142,7 +143,7 @@ ctl_negotiate (CtlGlobal *g, int argc, char **argv)
       else if (strcmp (format_text, "json") == 0)
         format = FORMAT_JSON;
       else
-        return ctl_usage_error ("negotiate", "--format '%s': expected libvirt, qemu or json", format_text);
+        return ctl_usage_error ("negotiate", "--format '%.80s': expected libvirt, qemu or json", format_text);
     }
   if (g->json)
     format = FORMAT_JSON;

@@ -206,9 +206,13 @@ ctl_nfd (CtlGlobal *g, int argc, char **argv)
                           entries, &argc, &argv, &code))
     return code;
   if (argc > 1)
-    return ctl_usage_error ("nfd", "unexpected argument '%s'", argv[1]);
+    return ctl_usage_error ("nfd", "unexpected argument '%.80s'", argv[1]);
+  /* NFD's local source reads key=value lines only: a JSON feature file
+   * would be silently ignored by it. */
+  if (output && g->json)
+    return ctl_usage_error ("nfd", "--output writes the key=value file NFD reads; --json prints to standard output only");
   if (prefix && *prefix && !k8s_prefix_valid (prefix))
-    return ctl_usage_error ("nfd", "--prefix '%s' is not a DNS subdomain (lower-case letters, digits, '-', '.')",
+    return ctl_usage_error ("nfd", "--prefix '%.80s' is not a DNS subdomain (lower-case letters, digits, '-', '.')",
                             prefix);
   if (qemu_version && !ihw_request_set_qemu_version (&req, qemu_version, &error))
     return ctl_usage_error ("nfd", "--qemu-version: %s", error->message);

@@ -256,10 +256,10 @@ ctl_show (CtlGlobal *g, int argc, char **argv)
   if (argc < 2)
     return ctl_usage_error ("show", "which device or unit? e.g. 0000:3a:00.0 or dmar0");
   if (argc > 2)
-    return ctl_usage_error ("show", "unexpected argument '%s': one device or unit at a time", argv[2]);
+    return ctl_usage_error ("show", "unexpected argument '%.80s': one device or unit at a time", argv[2]);
   if (strchr (argv[1], ':') && !ihw_pci_address_valid (argv[1]))
     {
-      g_printerr ("iommu-hwinfoctl show: '%s' is not a PCI address: expected DDDD:BB:DD.F, e.g. 0000:3a:00.0\n",
+      g_printerr ("iommu-hwinfoctl show: '%.80s' is not a PCI address: expected DDDD:BB:DD.F, e.g. 0000:3a:00.0\n",
                   argv[1]);
       return IHW_EXIT_DATAERR;
     }
@@ -269,7 +269,7 @@ ctl_show (CtlGlobal *g, int argc, char **argv)
   obj = ctl_objects_find (objs, argv[1]);
   if (!obj)
     {
-      g_printerr ("iommu-hwinfoctl show: iommu-hwinfod knows no %s '%s' (see 'iommu-hwinfoctl list')\n",
+      g_printerr ("iommu-hwinfoctl show: iommu-hwinfod knows no %s '%.80s' (see 'iommu-hwinfoctl list')\n",
                   ihw_pci_address_valid (argv[1]) ? "PCI device" : "device or IOMMU unit", argv[1]);
       return IHW_EXIT_DATAERR;
     }

@@ -25,7 +25,7 @@ ctl_check_model (const char *cmd, const char *word, IhwModel *model, int *exit_c
     return TRUE;
   for (IhwModel m = 0; m < IHW_MODEL_LAST; m++)
     g_string_append_printf (names, "%s%s", m ? ", " : "", ihw_model_name (m));
-  *exit_code = ctl_usage_error (cmd, "unknown vIOMMU model '%s': expected one of %s (libvirt's <iommu model=...>)",
+  *exit_code = ctl_usage_error (cmd, "unknown vIOMMU model '%.80s': expected one of %s (libvirt's <iommu model=...>)",
                                 word, names->str);
   return FALSE;
 }
@@ -38,7 +38,7 @@ ctl_check_devices (const char *cmd, char **devices, int *exit_code)
   for (; devices[n]; n++)
     if (!ihw_pci_address_valid (devices[n]))
       {
-        g_printerr ("iommu-hwinfoctl %s: '%s' is not a PCI address: expected DDDD:BB:DD.F, e.g. 0000:3a:00.0\n",
+        g_printerr ("iommu-hwinfoctl %s: '%.80s' is not a PCI address: expected DDDD:BB:DD.F, e.g. 0000:3a:00.0\n",
                     cmd, devices[n]);
         *exit_code = IHW_EXIT_DATAERR;
         return FALSE;
@@ -96,7 +96,7 @@ parse_bits_option (const char *cmd, const char *name, const char *text, gboolean
     return TRUE;
   if (!g_ascii_string_to_unsigned (text, 10, 0, 64, &v, &error))
     {
-      *exit_code = ctl_usage_error (cmd, "--%s '%s': expected a number of bits from 0 to 64", name, text);
+      *exit_code = ctl_usage_error (cmd, "--%s '%.80s': expected a number of bits from 0 to 64", name, text);
       return FALSE;
     }
   *has = TRUE;

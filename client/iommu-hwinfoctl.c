@@ -64,7 +64,9 @@ ctl_parse_options (CtlGlobal *g, const char *cmd, const char *args, const char *
   };
   g_autoptr (GOptionContext) ctx = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *param = g_strdup_printf ("%s %s", cmd, args);
+  /* GOption prints "Usage: <argv[0]> [OPTION…] <param>", and argv[0] is
+   * already the command's name. */
+  g_autofree char *param = g_strdup (args);
 
   ctx = g_option_context_new (param);
   g_option_context_set_summary (ctx, summary);

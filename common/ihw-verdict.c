@@ -117,7 +117,8 @@ ihw_request_set_qemu_version (IhwRequest *req, const char *text, GError **error)
 
 bad:
   g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
-               "qemu-version '%s' is not a QEMU version like \"10.0\"", text ? text : "");
+               "qemu-version '%.40s%s' is not a QEMU version like \"10.0\"", text ? text : "",
+               text && strlen (text) > 40 ? "…" : "");
   return FALSE;
 }
 

@@ -5,6 +5,10 @@
  * or a domain XML file.  The exit code is the verdict (0/1/2), 0 with
  * "nothing to check" for a domain without <iommu> or PCI hostdevs.
  *
+ * The QEMU version judged for (CheckNesting's qemu-version): --qemu-version,
+ * else the domain's <emulator> --version (run here, so only for --xml and a
+ * local libvirt URI), else the daemon's default.  Printed with its source.
+ *
  * Exit codes besides the verdicts: 64 usage; 65 the XML is bad, the domain
  * does not exist, or it names a device the daemon does not know; 69 the
  * daemon or libvirt cannot be reached (the message says which).
@@ -25,6 +29,7 @@
 #include "ihw-domain.h"
 #include "ihw-error.h"
 #include "ihw-names.h"
+#include "ihw-qemu-version.h"
 
 /* Reads at most `max` bytes of `path`; more is an error (the file is
  * untrusted and may be a FIFO or /dev/zero). */
@@ -185,7 +190,55 @@ print_nothing_to_check (CtlGlobal *g, const IhwDomainInfo *info, const char *why
   return 0;
 }
 
-static const char domain_check_args[] = "DOMAIN [--connect URI] | --xml FILE";
+/* A libvirt URI whose hypervisor is on another host ("qemu+ssh://host/system"):
+ * its <emulator> path means nothing here.  "qemu:///system", "test:///default"
+ * and libvirt's default (NULL) are local. */
+static gboolean
+uri_is_remote (const char *uri)
+{
+  const char *p = uri ? strstr (uri, "://") : NULL;
+  return p && p[3] != '/' && p[3] != '\0';
+}
+
+/* Which QEMU is judged for, and how that was decided. */
+typedef struct {
+  char *version;     /* "10.0", NULL: the daemon's default */
+  const char *source; /* "option" | "emulator" | "daemon-default" */
+  char *note;        /* daemon-default: why the domain's QEMU is not known */
+} QemuChoice;
+
+static void
+qemu_choice_clear (QemuChoice *q)
+{
+  g_free (q->version);
+  g_free (q->note);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QemuChoice, qemu_choice_clear)
+
+static void
+choose_qemu (const char *option, gboolean remote, IhwDomainInfo *info, QemuChoice *q)
+{
+  g_autoptr (GError) error = NULL;
+
+  q->source = "daemon-default";
+  if (option)
+    {
+      q->version = g_strdup (option);
+      q->source = "option";
+    }
+  else if (remote)
+    q->note = g_strdup ("the libvirt connection is remote: its <emulator> is not on this host");
+  else if (!info->emulator)
+    q->note = g_strdup ("the domain XML names no usable <emulator>");
+  else if ((q->version = ihw_qemu_version_detect (info->emulator, 0, &error)))
+    q->source = "emulator";
+  else
+    q->note = g_strdup (error->message);
+  if (q->version && !ihw_request_set_qemu_version (&info->request, q->version, NULL))
+    g_clear_pointer (&q->version, g_free); /* not reached: both are validated */
+}
+
+static const char domain_check_args[] = "DOMAIN [--connect URI] | --xml FILE [--qemu-version V]";
 
 int
 ctl_domain_check (CtlGlobal *g, int argc, char **argv)
@@ -194,12 +247,15 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
   g_autoptr (IhwClient) client = NULL;
   g_autoptr (IhwCheckResult) res = NULL;
   g_autoptr (IhwDomainInfo) info = NULL;
-  g_autofree char *uri = NULL, *xml_file = NULL;
+  g_autofree char *uri = NULL, *xml_file = NULL, *qemu_option = NULL;
+  g_auto (QemuChoice) qemu = { 0 };
   char *xml = NULL;
   gsize len = 0;
   GOptionEntry entries[] = {
     { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri, "libvirt URI (default: libvirt's own default)", "URI" },
     { "xml", 0, 0, G_OPTION_ARG_FILENAME, &xml_file, "Read the domain XML from FILE instead of libvirt", "FILE" },
+    { "qemu-version", 0, 0, G_OPTION_ARG_STRING, &qemu_option,
+      "Judge for this QEMU version (default: ask the domain's <emulator> --version)", "V" },
     { NULL },
   };
   IhwModel model;
@@ -216,6 +272,14 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
   if (!xml_file && argc != 2)
     return ctl_usage_error ("domain-check", argc < 2 ? "which domain? give its name or UUID, or --xml FILE"
                                                      : "one domain at a time");
+  if (qemu_option)
+    {
+      IhwRequest probe = { 0 };
+      if (!ihw_request_set_qemu_version (&probe, qemu_option, &error))
+        return ctl_usage_error ("domain-check", "--%s", error->message);
+      g_free (qemu_option);
+      qemu_option = g_strdup_printf ("%u.%u", probe.qemu_major, probe.qemu_minor);
+    }
 
   if (xml_file)
     {
@@ -268,7 +332,9 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
     }
   g_ptr_array_add (info->devices, NULL);
 
-  if (!(client = ctl_connect (&error)) ||
+  if ((client = ctl_connect (&error)))
+    choose_qemu (qemu_option, !xml_file && uri_is_remote (uri), info, &qemu);
+  if (!client ||
       !(res = ihw_client_check_nesting (client, info->model, (const char *const *) info->devices->pdata,
                                         &info->request, &error)))
     {
@@ -294,6 +360,23 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
         json_builder_add_string_value (b, info->nesting_via);
       else
         json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "qemu_version");
+      if (qemu.version)
+        json_builder_add_string_value (b, qemu.version);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "qemu_version_source");
+      json_builder_add_string_value (b, qemu.source);
+      json_builder_set_member_name (b, "emulator");
+      if (info->emulator)
+        json_builder_add_string_value (b, info->emulator);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "qemu_version_note");
+      if (qemu.note)
+        json_builder_add_string_value (b, qemu.note);
+      else
+        json_builder_add_null_value (b);
       ctl_json_add_reasons (b, model, res->reasons);
       g_ptr_array_remove_index (info->devices, info->devices->len - 1);
       json_add_strings (b, "ignored", info->ignored);
@@ -310,6 +393,12 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
       else
         printf ("The domain does not turn nested translation on (no x-flts=on, no <driver accel='on'>): "
                 "QEMU emulates the vIOMMU; the libvirt hook (check=nesting) lets it start.\n");
+      if (strcmp (qemu.source, "option") == 0)
+        printf ("Judged for QEMU %s (--qemu-version).\n", qemu.version);
+      else if (strcmp (qemu.source, "emulator") == 0)
+        printf ("Judged for QEMU %s (%s --version).\n", qemu.version, info->emulator);
+      else
+        printf ("Judged for iommu-hwinfod's default QEMU version (%s).\n", qemu.note);
     }
   return ihw_verdict_exit_code (res->verdict);
 }

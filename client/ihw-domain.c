@@ -19,6 +19,7 @@ ihw_domain_info_free (IhwDomainInfo *info)
   g_free (info->name);
   g_free (info->model);
   g_free (info->nesting_via);
+  g_free (info->emulator);
   g_ptr_array_unref (info->devices);
   g_ptr_array_unref (info->ignored);
   g_free (info);
@@ -248,6 +249,64 @@ scan_qemu_args (xmlNode *root, IhwDomainInfo *info)
     }
 }
 
+/* The text of an element, direct text children only (entity references are
+ * never expanded: a hostile "billion laughs" stays small), at most `max`
+ * bytes; *truncated when there was more. */
+static char *
+element_text (xmlNode *n, gsize max, gboolean *truncated)
+{
+  GString *s = g_string_new (NULL);
+
+  *truncated = FALSE;
+  for (xmlNode *t = n ? n->children : NULL; t; t = t->next)
+    if (t->type == XML_TEXT_NODE && t->content)
+      {
+        gsize l = strlen ((const char *) t->content);
+        if (s->len + l > max)
+          {
+            g_string_append_len (s, (const char *) t->content, max - s->len);
+            *truncated = TRUE;
+            break;
+          }
+        g_string_append_len (s, (const char *) t->content, l);
+      }
+  return g_string_free (s, FALSE);
+}
+
+/* <emulator>: kept only when it is a plausible absolute path; anything else
+ * is noted in `ignored` (the hook then judges without it, never vetoes for it). */
+static void
+parse_emulator (xmlNode *n, IhwDomainInfo *info)
+{
+  gboolean truncated;
+  g_autofree char *path = element_text (n, IHW_DOMAIN_EMULATOR_MAX, &truncated);
+  const char *why = NULL;
+
+  g_strstrip (path);
+  if (truncated)
+    why = "longer than " G_STRINGIFY (IHW_DOMAIN_EMULATOR_MAX) " bytes";
+  else if (!*path)
+    why = "empty";
+  else if (path[0] != '/')
+    why = "not an absolute path";
+  else
+    for (const char *p = path; *p; p++)
+      if ((guchar) *p < 0x20 || *p == 0x7f)
+        {
+          why = "has control characters";
+          break;
+        }
+  if (why)
+    {
+      g_autofree char *shown = g_strescape (path, NULL);
+      g_ptr_array_add (info->ignored, g_strdup_printf ("<emulator>%.60s%s</emulator> (%s)", shown,
+                                                       strlen (shown) > 60 ? "..." : "", why));
+      return;
+    }
+  g_free (info->emulator);
+  info->emulator = g_steal_pointer (&path);
+}
+
 IhwDomainInfo *
 ihw_domain_parse_xml (const char *xml, gsize len, GError **error)
 {
@@ -290,13 +349,8 @@ ihw_domain_parse_xml (const char *xml, gsize len, GError **error)
   info->ignored = g_ptr_array_new_with_free_func (g_free);
   name = child (root, "name");
   {
-    /* Text children only: entity references are never expanded (a hostile
-     * "billion laughs" <name> stays small). */
-    GString *s = g_string_new (NULL);
-    for (xmlNode *t = name ? name->children : NULL; t && s->len < 256; t = t->next)
-      if (t->type == XML_TEXT_NODE && t->content)
-        g_string_append_len (s, (const char *) t->content, MIN (strlen ((const char *) t->content), 256 - s->len));
-    info->name = g_string_free (s, FALSE);
+    gboolean truncated;
+    info->name = element_text (name, 256, &truncated);
   }
 
   devices = child (root, "devices");
@@ -304,7 +358,9 @@ ihw_domain_parse_xml (const char *xml, gsize len, GError **error)
     {
       if (n->type != XML_ELEMENT_NODE)
         continue;
-      if (strcmp ((const char *) n->name, "iommu") == 0)
+      if (strcmp ((const char *) n->name, "emulator") == 0)
+        parse_emulator (n, info);
+      else if (strcmp ((const char *) n->name, "iommu") == 0)
         {
           if (++n_iommu > 1)
             {

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 /* Larger than any sane domain definition; refuse beyond it. */
 #define IHW_DOMAIN_XML_MAX (8 * 1024 * 1024)
 #define IHW_DOMAIN_MAX_HOSTDEVS 1024
+/* Longest <emulator> path recorded (PATH_MAX is 4096; libvirt's are short). */
+#define IHW_DOMAIN_EMULATOR_MAX 1024
 
 typedef struct {
   char *name;            /* <name>, "" if absent */
@@ -30,6 +32,11 @@ typedef struct {
    * (shadow page tables) and never asks the host to nest. */
   gboolean nesting_requested;
   char *nesting_via;     /* what asked for it ("<driver accel='on'>", "x-flts=on"), NULL if nothing */
+  /* <devices><emulator>: the QEMU binary libvirt runs for this domain, an
+   * absolute path without control characters of at most
+   * IHW_DOMAIN_EMULATOR_MAX bytes; NULL when absent or not such a path (then
+   * `ignored` says why).  Not checked for existence: parsing does no I/O. */
+  char *emulator;
 } IhwDomainInfo;
 
 void ihw_domain_info_free (IhwDomainInfo *info);

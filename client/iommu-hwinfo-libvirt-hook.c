@@ -35,7 +35,20 @@
  *   on-unknown=allow|deny       no verdict (default allow)
  *   check=nesting|always        which domains to check (default nesting)
  *   bus-address=unix:path=...   D-Bus address (default: the system bus)
- *   timeout-ms=N                bus connect and call timeout (default 3000)
+ *   timeout-ms=N                bus connect and call timeout, and the time
+ *                               EMULATOR --version may take (default 3000)
+ *   qemu-version=X.Y            judge for this QEMU (default: ask the domain's
+ *                               emulator)
+ *   detect-qemu=yes|no          run the domain's <emulator> --version to learn
+ *                               which QEMU will run it (default yes)
+ *
+ * The QEMU version judged for (CheckNesting's qemu-version): hook.conf
+ * qemu-version, else the domain's <emulator> --version (detect-qemu=yes),
+ * else none (the daemon's default: its [daemon] qemu-version or its newest
+ * profile).  QEMU 10.0-10.2 refuse every assigned device with x-flts=on
+ * and 11.0 accepts them, so judging for the wrong QEMU lets a domain
+ * through that will not start.  A failed detection is said only when the
+ * verdict is not `supported` (one line), so the hook stays quiet on success.
  */
 #include <errno.h>
 #include <locale.h>
@@ -47,6 +60,7 @@
 #include "ihw-domain.h"
 #include "ihw-error.h"
 #include "ihw-names.h"
+#include "ihw-qemu-version.h"
 
 #define HOOK_CONF_DEFAULT SYSCONFDIR "/iommu-hwinfod/hook.conf"
 #define HOOK_TIMEOUT_DEFAULT_MS 3000
@@ -59,6 +73,8 @@ typedef struct {
   gboolean check_always;
   char *bus_address;
   int timeout_ms;
+  char *qemu_version;  /* validated "X.Y", or NULL */
+  gboolean detect_qemu;
   char *path;
 } HookConf;
 
@@ -66,6 +82,7 @@ static void
 hook_conf_clear (HookConf *c)
 {
   g_free (c->bus_address);
+  g_free (c->qemu_version);
   g_free (c->path);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (HookConf, hook_conf_clear)
@@ -101,6 +118,7 @@ hook_conf_load (HookConf *c)
   g_autofree char *check = NULL;
 
   c->timeout_ms = HOOK_TIMEOUT_DEFAULT_MS;
+  c->detect_qemu = TRUE;
   c->path = g_strdup (env && *env ? env : HOOK_CONF_DEFAULT);
   if (!g_key_file_load_from_file (kf, c->path, G_KEY_FILE_NONE, &error))
     {
@@ -134,6 +152,24 @@ hook_conf_load (HookConf *c)
       else
         g_printerr (PREFIX "warning: %s: timeout-ms='%.20s' is not a number of milliseconds in 1..%d; using %d\n",
                     c->path, t ? t : "", HOOK_TIMEOUT_MAX_MS, HOOK_TIMEOUT_DEFAULT_MS);
+    }
+  if (g_key_file_has_key (kf, "hook", "qemu-version", NULL))
+    {
+      g_autofree char *v = g_key_file_get_string (kf, "hook", "qemu-version", NULL);
+      IhwRequest probe = { 0 };
+      if (v && *g_strstrip (v) && ihw_request_set_qemu_version (&probe, v, NULL))
+        c->qemu_version = g_strdup_printf ("%u.%u", probe.qemu_major, probe.qemu_minor);
+      else if (v && *v)
+        g_printerr (PREFIX "warning: %s: qemu-version='%.20s' is not a QEMU version like 10.0; ignored\n", c->path, v);
+    }
+  if (g_key_file_has_key (kf, "hook", "detect-qemu", NULL))
+    {
+      g_autofree char *v = g_key_file_get_string (kf, "hook", "detect-qemu", NULL);
+      if (v && strcmp (g_strstrip (v), "no") == 0)
+        c->detect_qemu = FALSE;
+      else if (!v || strcmp (v, "yes") != 0)
+        g_printerr (PREFIX "warning: %s: detect-qemu='%.20s' is neither yes nor no; using yes\n", c->path,
+                    v ? v : "");
     }
 }
 
@@ -169,6 +205,58 @@ read_stdin_bounded (gsize max, gsize *len, gboolean *too_big, GError **error)
     }
   *len = buf->len;
   return g_string_free (g_steal_pointer (&buf), FALSE);
+}
+
+/* Which QEMU the verdict is for, and how that was decided. */
+typedef struct {
+  char *version;  /* "10.0", NULL: the daemon's default */
+  char *source;   /* "hook.conf", "/usr/bin/qemu-system-x86_64 --version" */
+  char *failure;  /* why the domain's emulator gave no version, NULL if not asked */
+} QemuChoice;
+
+static void
+qemu_choice_clear (QemuChoice *q)
+{
+  g_free (q->version);
+  g_free (q->source);
+  g_free (q->failure);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QemuChoice, qemu_choice_clear)
+
+/* hook.conf qemu-version > the domain's <emulator> --version > the daemon's
+ * default.  Sets the request's qemu-version when there is one. */
+static void
+choose_qemu (const HookConf *c, IhwDomainInfo *info, QemuChoice *q)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (c->qemu_version)
+    {
+      q->version = g_strdup (c->qemu_version);
+      q->source = g_strdup_printf ("qemu-version in %s", c->path);
+    }
+  else if (!c->detect_qemu)
+    return;
+  else if (!info->emulator)
+    q->failure = g_strdup ("the domain XML names no usable <emulator>");
+  else if ((q->version = ihw_qemu_version_detect (info->emulator, c->timeout_ms, &error)))
+    q->source = g_strdup_printf ("%s --version", info->emulator);
+  else
+    q->failure = g_strdup (error->message);
+  if (q->version && !ihw_request_set_qemu_version (&info->request, q->version, NULL))
+    g_clear_pointer (&q->version, g_free); /* not reached: both sources are validated */
+}
+
+/* Said only when the verdict is not `supported`: the verdict may be wrong
+ * for the QEMU that will run the domain. */
+static void
+say_qemu (const QemuChoice *q)
+{
+  if (q->version)
+    g_printerr (PREFIX "judged for QEMU %s (%s)\n", q->version, q->source);
+  else if (q->failure)
+    g_printerr (PREFIX "judged for iommu-hwinfod's default QEMU version; the domain's is unknown: %s\n",
+                q->failure);
 }
 
 /* The verdict could not be had: warn, then on-unknown decides. */
@@ -211,6 +299,7 @@ static int
 prepare_begin (const char *domain)
 {
   g_auto (HookConf) conf = { 0 };
+  g_auto (QemuChoice) qemu = { 0 };
   g_autoptr (GError) error = NULL;
   g_autoptr (IhwDomainInfo) info = NULL;
   g_autoptr (IhwClient) client = NULL;
@@ -254,6 +343,8 @@ prepare_begin (const char *domain)
 
   client = ihw_client_new (conf.bus_address, conf.timeout_ms, &error);
   if (client)
+    choose_qemu (&conf, info, &qemu); /* not before: no emulator run when the bus is down */
+  if (client)
     res = ihw_client_check_nesting (client, info->model, (const char *const *) info->devices->pdata,
                                     &info->request, &error);
   if (!res)
@@ -272,7 +363,9 @@ prepare_begin (const char *domain)
         g_autofree char *why = reasons_summary (res->reasons);
         g_autofree char *what = g_strdup_printf ("nesting for <iommu model='%s'> is unknown (%s)", info->model,
                                                  *why ? why : "no data");
-        return no_verdict (&conf, domain, what);
+        int code = no_verdict (&conf, domain, what);
+        say_qemu (&qemu);
+        return code;
       }
     case IHW_VERDICT_UNSUPPORTED:
     default:
@@ -288,6 +381,7 @@ prepare_begin (const char *domain)
         }
       if (res->reasons->len == 0)
         g_printerr (PREFIX "<iommu model='%s'> cannot nest with these devices\n", info->model);
+      say_qemu (&qemu);
       return 1;
     }
 }

@@ -64,6 +64,27 @@ start_host() {
 
 ihw_bus_start "$tmp" || exit 1
 
+# Fake emulators: $tmp/qemu-V/qemu-system-x86_64 prints what QEMU V prints
+# for --version; qemu-hang prints nothing and sleeps (its pid in hang.pid).
+fake_qemu() {
+  mkdir -p "$tmp/qemu-$1"
+  printf '#!/bin/sh\n%s\n' "$2" >"$tmp/qemu-$1/qemu-system-x86_64"
+  chmod 755 "$tmp/qemu-$1" "$tmp/qemu-$1/qemu-system-x86_64"
+}
+fake_qemu 10.0 "echo 'QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-1~bpo12+1)'; echo 'Copyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers'"
+fake_qemu 11.0 "echo 'QEMU emulator version 11.0.0'"
+fake_qemu hang "echo \$\$ >$tmp/hang.pid; exec sleep 60"
+# domain_with_emulator FIXTURE NAME: the fixture with <emulator> set to
+# $tmp/qemu-NAME/qemu-system-x86_64, as $tmp/FIXTURE-NAME.xml
+domain_with_emulator() {
+  sed "s|<devices>|<devices>\\n    <emulator>$tmp/qemu-$2/qemu-system-x86_64</emulator>|" "$domains/$1.xml" \
+    >"$tmp/$1-$2.xml"
+}
+for q in 10.0 11.0 hang missing; do
+  domain_with_emulator nest-intel-server "$q"
+  domain_with_emulator nest-intel-guest "$q"
+done
+
 # --- domain-check ----------------------------------------------------------
 if [ "$mode" = domain-check ]; then
   if "$ctl" domain-check any-vm --connect test:///default 2>&1 | grep -q "no libvirt support"; then
@@ -111,6 +132,23 @@ if [ "$mode" = domain-check ]; then
     ctl_case "dc-xml-nest$j" 0 $json domain-check --xml "$domains/nest-intel-server.xml"
   done
   ctl_case dc-nest-vm-uuid 0 domain-check 6f1c1a9e-3b1d-4c53-9d0e-2f5a4c1b7e01 --connect "$uri"
+
+  # the QEMU judged for: the domain's <emulator> --version (10.0 refuses
+  # x-flts=on with any assigned device, 11.0 accepts), --qemu-version over it
+  for json in "" --json; do
+    j=${json:+-json}
+    ctl_case "dc-qemu-10.0$j" 1 $json domain-check --xml "$tmp/nest-intel-server-10.0.xml"
+    ctl_case "dc-qemu-11.0$j" 0 $json domain-check --xml "$tmp/nest-intel-server-11.0.xml"
+    ctl_case "dc-qemu-missing$j" 0 $json domain-check --xml "$tmp/nest-intel-server-missing.xml"
+    ctl_case "dc-qemu-option$j" 0 $json domain-check --xml "$tmp/nest-intel-server-10.0.xml" --qemu-version 11.0
+  done
+  ctl_case dc-qemu-option-10.0 1 domain-check --xml "$tmp/nest-intel-server-11.0.xml" --qemu-version 10.0.2
+  ctl_case dc-qemu-option-bad 64 domain-check --xml "$tmp/nest-intel-server-11.0.xml" --qemu-version ten
+  t0=$(date +%s%N)
+  ctl_case dc-qemu-hang 0 domain-check --xml "$tmp/nest-intel-server-hang.xml"
+  t1=$(date +%s%N)
+  [ $(((t1 - t0) / 1000000)) -lt 6000 ] || fail "dc-qemu-hang: took $(((t1 - t0) / 1000000)) ms"
+  kill -0 "$(cat "$tmp/hang.pid")" 2>/dev/null && fail "dc-qemu-hang: the hanging emulator was left running"
   ihw_daemon_stop
 
   start_host qemu-guest
@@ -149,6 +187,11 @@ if [ "$mode" = hook ]; then
   printf '[hook]\nbus-address=unix:path=%s/no-such-bus\n' "$tmp" >"$tmp/nobus-allow.conf"
   printf '[hook]\nbus-address=%s\non-unknown=maybe\ntimeout-ms=soon\n' "$bus" >"$tmp/broken.conf"
   printf 'this is not a key file\n' >"$tmp/garbage.conf"
+  printf '[hook]\nbus-address=%s\ntimeout-ms=500\n' "$bus" >"$tmp/fast.conf"
+  printf '[hook]\nbus-address=%s\nqemu-version=10.0\n' "$bus" >"$tmp/qemu10.conf"
+  printf '[hook]\nbus-address=%s\nqemu-version=11.0.1\n' "$bus" >"$tmp/qemu11.conf"
+  printf '[hook]\nbus-address=%s\ndetect-qemu=no\n' "$bus" >"$tmp/nodetect.conf"
+  printf '[hook]\nbus-address=%s\nqemu-version=latest\ndetect-qemu=maybe\n' "$bus" >"$tmp/badqemu.conf"
 
   hook_case hook-usage 64 allow.conf /dev/null
 
@@ -200,6 +243,25 @@ if [ "$mode" = hook ]; then
   # missing device itself later)
   hook_case hook-unknown-device-allow 0 allow.conf "$domains/smmuv3-accel.xml" arm-vm prepare begin -
   hook_case hook-unknown-device-deny 1 deny.conf "$domains/smmuv3-accel.xml" arm-vm prepare begin -
+
+  # The QEMU judged for.  This host nests; QEMU 10.0 still refuses x-flts=on
+  # with any assigned device, 11.0 accepts (and the daemon's default is 11.0).
+  hook_case hook-qemu-10.0 1 allow.conf "$tmp/nest-intel-server-10.0.xml" nest-vm prepare begin -
+  hook_case hook-qemu-11.0 0 allow.conf "$tmp/nest-intel-server-11.0.xml" nest-vm prepare begin -
+  # hook.conf qemu-version wins over the emulator, both ways
+  hook_case hook-qemu-conf-10.0 1 qemu10.conf "$tmp/nest-intel-server-11.0.xml" nest-vm prepare begin -
+  hook_case hook-qemu-conf-11.0 0 qemu11.conf "$tmp/nest-intel-server-10.0.xml" nest-vm prepare begin -
+  # detect-qemu=no: the daemon's default
+  hook_case hook-qemu-nodetect 0 nodetect.conf "$tmp/nest-intel-server-10.0.xml" nest-vm prepare begin -
+  # a broken qemu-version / detect-qemu: said, then detection as by default
+  hook_case hook-qemu-badconf 1 badqemu.conf "$tmp/nest-intel-server-10.0.xml" nest-vm prepare begin -
+  # no answer from the emulator: the daemon's default, silently when supported
+  hook_case hook-qemu-missing 0 allow.conf "$tmp/nest-intel-server-missing.xml" nest-vm prepare begin -
+  t0=$(date +%s%N)
+  hook_case hook-qemu-hang 0 fast.conf "$tmp/nest-intel-server-hang.xml" nest-vm prepare begin -
+  t1=$(date +%s%N)
+  [ $(((t1 - t0) / 1000000)) -lt 3000 ] || fail "hook-qemu-hang: took $(((t1 - t0) / 1000000)) ms"
+  kill -0 "$(cat "$tmp/hang.pid")" 2>/dev/null && fail "hook-qemu-hang: the hanging emulator was left running"
   ihw_daemon_stop
 
   # an SMMUv3 host without iommufd data: the daemon's verdict is `unknown`
@@ -211,6 +273,10 @@ if [ "$mode" = hook ]; then
 
   start_host qemu-guest
   hook_case hook-unsupported 1 allow.conf "$domains/nest-intel-guest.xml" guest-nest-vm prepare begin -
+  # not supported and the emulator gave no version: one line says so
+  hook_case hook-unsupported-qemu-missing 1 allow.conf "$tmp/nest-intel-guest-missing.xml" guest-nest-vm \
+    prepare begin -
+  hook_case hook-unsupported-qemu-11.0 1 allow.conf "$tmp/nest-intel-guest-11.0.xml" guest-nest-vm prepare begin -
   # no nesting asked for: QEMU emulates the vIOMMU, the hook lets it start...
   hook_case hook-emulated 0 allow.conf "$domains/emulated-intel-guest.xml" emulated-vm prepare begin -
   # ...unless check=always

@@ -174,6 +174,61 @@ test_nesting_requested (void)
   }
 }
 
+static IhwDomainInfo *
+parse_str (const char *xml)
+{
+  g_autoptr (GError) error = NULL;
+  IhwDomainInfo *d = ihw_domain_parse_xml (xml, strlen (xml), &error);
+  g_assert_no_error (error);
+  return d;
+}
+
+static gboolean
+ignored_has (IhwDomainInfo *d, const char *needle)
+{
+  for (guint i = 0; i < d->ignored->len; i++)
+    if (strstr (d->ignored->pdata[i], needle))
+      return TRUE;
+  return FALSE;
+}
+
+/* <devices><emulator>: the QEMU the hook asks for its version. */
+static void
+test_emulator (void)
+{
+  g_autoptr (IhwDomainInfo) plain = parse_fixture ("nest-intel-server.xml", NULL);
+  g_autoptr (IhwDomainInfo) ok = parse_str ("<domain><devices>\n  <emulator> /usr/bin/qemu-system-x86_64\n</emulator>"
+                                            "</devices></domain>");
+  g_autoptr (IhwDomainInfo) rel = parse_str ("<domain><devices><emulator>qemu-kvm</emulator></devices></domain>");
+  g_autoptr (IhwDomainInfo) empty = parse_str ("<domain><devices><emulator/></devices></domain>");
+  g_autoptr (IhwDomainInfo) ctl = parse_str ("<domain><devices><emulator>/usr/bin/qemu&#10;x</emulator></devices></domain>");
+  g_autoptr (IhwDomainInfo) outside = parse_str ("<domain><emulator>/usr/bin/qemu</emulator></domain>");
+  g_autoptr (IhwDomainInfo) huge = NULL;
+  g_autoptr (GString) xml = g_string_new ("<domain><devices><emulator>/");
+
+  g_assert_null (plain->emulator); /* absent: nothing noted */
+  g_assert_false (ignored_has (plain, "<emulator>"));
+  g_assert_cmpstr (ok->emulator, ==, "/usr/bin/qemu-system-x86_64");
+  g_assert_cmpuint (ok->ignored->len, ==, 0);
+  g_assert_null (rel->emulator);
+  g_assert_true (ignored_has (rel, "not an absolute path"));
+  g_assert_null (empty->emulator);
+  g_assert_true (ignored_has (empty, "empty"));
+  g_assert_null (ctl->emulator);
+  g_assert_true (ignored_has (ctl, "control characters"));
+  g_assert_null (outside->emulator); /* only <devices><emulator> counts */
+
+  for (guint i = 0; i < IHW_DOMAIN_EMULATOR_MAX; i++)
+    g_string_append_c (xml, 'q');
+  g_string_append (xml, "</emulator></devices></domain>");
+  huge = parse_str (xml->str);
+  g_assert_null (huge->emulator);
+  g_assert_true (ignored_has (huge, "longer than 1024 bytes"));
+  /* the note itself stays short */
+  for (guint i = 0; i < huge->ignored->len; i++)
+    g_assert_cmpuint (strlen (huge->ignored->pdata[i]), <, 200);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -184,5 +239,6 @@ main (int argc, char **argv)
   g_test_add_func ("/domain/hostile", test_hostile);
   g_test_add_func ("/domain/bad", test_bad);
   g_test_add_func ("/domain/nesting-requested", test_nesting_requested);
+  g_test_add_func ("/domain/emulator", test_emulator);
   return g_test_run ();
 }

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Which QEMU a libvirt domain runs: `EMULATOR --version`, the first line of
+ * which has been "QEMU emulator version X.Y.Z[ (package)]" in every QEMU
+ * release.  The answer becomes the CheckNesting request's qemu-version
+ * (SPEC §4): QEMU 10.0-10.2 refuse every assigned device with x-flts=on,
+ * 11.0 accepts them (FACTS.md), so the daemon's default (its newest
+ * profile) is wrong for a host that runs an older QEMU.
+ *
+ * ihw_qemu_version_parse() is pure; ihw_qemu_version_detect() runs the
+ * emulator (no shell, a clean minimal environment, stdin and stderr
+ * /dev/null, bounded output, a hard deadline after which the emulator's
+ * whole process group is killed).
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Bytes of `--version` output read; the version is on the first line. */
+#define IHW_QEMU_VERSION_OUTPUT_MAX 4096
+/* How long `EMULATOR --version` may take (QEMU answers in ~20 ms). */
+#define IHW_QEMU_VERSION_TIMEOUT_DEFAULT_MS 3000
+
+/* `EMULATOR --version` output -> "10.0" (major.minor; a micro version,
+ * including development snapshots x.y.50 and release candidates x.y.9x, is
+ * dropped: a snapshot is judged as the release it grew from).  Fails with
+ * IHW_ERROR_BAD_DATA and a short reason quoting the first line. */
+char *ihw_qemu_version_parse (const char *output, gsize len, GError **error);
+
+/* Runs `emulator --version` (an absolute path) and parses it.  Fails with
+ * IHW_ERROR_FAILED and a one-line reason (cannot run, timed out and
+ * killed, exit status, unparsable output).  As root, refuses an emulator
+ * not owned by root or writable by group or others.  `timeout_ms` <= 0:
+ * IHW_QEMU_VERSION_TIMEOUT_DEFAULT_MS. */
+char *ihw_qemu_version_detect (const char *emulator, int timeout_ms, GError **error);
+
+G_END_DECLS

@@ -373,11 +373,14 @@ prepare_begin (const char *domain)
         {
           const IhwClientReason *r = res->reasons->pdata[i];
           if (*r->device)
-            g_printerr (PREFIX "%s cannot nest under <iommu model='%s'>: %s is %s, needs %s\n", r->device,
-                        info->model, r->requirement, r->found, r->needed);
+            /* "needs X, found Y": for request rows `needed` names the host
+             * field ("cap.MGAW >= 48") and `found` its value, so "REQ is
+             * FOUND" would misread as the request's own value. */
+            g_printerr (PREFIX "%s cannot nest under <iommu model='%s'>: %s needs %s, found %s\n", r->device,
+                        info->model, r->requirement, r->needed, r->found);
           else
-            g_printerr (PREFIX "<iommu model='%s'> cannot nest: %s is %s, needs %s\n", info->model, r->requirement,
-                        r->found, r->needed);
+            g_printerr (PREFIX "<iommu model='%s'> cannot nest: %s needs %s, found %s\n", info->model,
+                        r->requirement, r->needed, r->found);
         }
       if (res->reasons->len == 0)
         g_printerr (PREFIX "<iommu model='%s'> cannot nest with these devices\n", info->model);

@@ -97,7 +97,8 @@ tokenize (const char *const *words)
     {
       g_auto (GStrv) parts = g_strsplit_set (words[i], " \t\n\r,", -1);
       for (guint j = 0; parts[j]; j++)
-        if (*parts[j])
+        /* "--" ends options on a command line; it is never a value */
+        if (*parts[j] && strcmp (parts[j], "--") != 0)
           g_ptr_array_add (toks, g_strdup (parts[j]));
     }
   return toks;
@@ -119,6 +120,9 @@ label_index (const IhwFeatures *f, const char *tok, const char **inline_value)
     }
   else
     name = g_strdup (tok);
+  /* The SMMUv3 specification's own register names: SMMU_IDR0. */
+  if (g_ascii_strncasecmp (name, "SMMU_", 5) == 0 && f->desc && f->desc->vendor == IHW_VENDOR_ARM_SMMUV3)
+    return ihw_features_reg_index (f, name + 5);
   return ihw_features_reg_index (f, name);
 }
 
@@ -133,7 +137,7 @@ set_reg (IhwFeatures *f, guint idx, const char *text, GError **error)
     return FALSE;
   if (f->present & (1u << idx))
     {
-      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "%s given twice", what);
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "%s given twice (decode one IOMMU unit at a time)", what);
       return FALSE;
     }
   f->regs[idx] = v;
@@ -226,9 +230,13 @@ ihw_parse_register_words (IhwVendor vendor, const char *const *words, IhwFeature
           int idx = label_index (&f, tok, &iv);
           if (idx < 0)
             {
+              gboolean complete = TRUE;
+              for (guint k = 0; k < min; k++)
+                complete &= (f.present & (1u << ihw_features_reg_index (&f, pos[k]))) != 0;
               g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA,
-                           "unexpected word '%s': after the first register label only "
-                           "'NAME VALUE' pairs may follow", tok);
+                           "unexpected word '%.40s': after the first register label only "
+                           "'NAME VALUE' pairs may follow%s", tok,
+                           complete ? " (another unit's log line? decode one IOMMU unit at a time)" : "");
               return FALSE;
             }
           if (!iv)

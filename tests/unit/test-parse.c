@@ -121,8 +121,12 @@ test_forms (void)
     static const guint64 v[] = { 0xd44101a, 0x2730010, 0x1404, 0x74 };
     const char *w[] = { "0xd44101a", "2730010", "0x1404", "74", NULL };
     const char *w2[] = { "idr5=74 idr3=1404 idr1=2730010 idr0=d44101a", NULL };
+    const char *w3[] = { "SMMU_IDR0=0xd44101a SMMU_IDR1=0x2730010 SMMU_IDR3=0x1404 SMMU_IDR5=0x74", NULL };
+    const char *w4[] = { "--", "0xd44101a", "2730010", "0x1404", "74", NULL };
     check_words (IHW_VENDOR_ARM_SMMUV3, w, r, v);
     check_words (IHW_VENDOR_ARM_SMMUV3, w2, r, v);
+    check_words (IHW_VENDOR_ARM_SMMUV3, w3, r, v);
+    check_words (IHW_VENDOR_ARM_SMMUV3, w4, r, v);
   }
   /* one AMD value: EFR2 stays unknown */
   {
@@ -148,6 +152,9 @@ test_bad_words (void)
     { IHW_VENDOR_INTEL_VTD, { "1", "10000000000000000", NULL }, "ECAP: '10000000000000000' has more than 64 bits" },
     { IHW_VENDOR_INTEL_VTD, { "cap", "1", "ecap", "2", "extra", NULL }, "unexpected word 'extra'" },
     { IHW_VENDOR_INTEL_VTD, { "cap", "1", "cap", "2", NULL }, "CAP given twice" },
+    { IHW_VENDOR_INTEL_VTD, { "DMAR: dmar0: cap d2008c222f0606 ecap f00f4a DMAR: dmar1: cap d2008c222f0606 ecap f00f4a", NULL },
+      "one IOMMU unit at a time" },
+    { IHW_VENDOR_INTEL_VTD, { "--", "-1", "0", NULL }, "CAP: '-1' is not a hexadecimal" },
     { IHW_VENDOR_INTEL_VTD, { "cap", "1", NULL }, "ECAP is missing" },
     { IHW_VENDOR_INTEL_VTD, { "cap", "1", "ecap", NULL }, "'ecap' has no value" },
     { IHW_VENDOR_INTEL_VTD, { "", NULL }, "expected CAP ECAP" },

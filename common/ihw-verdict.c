@@ -154,6 +154,20 @@ ihw_result_free (IhwResult *r)
   g_free (r);
 }
 
+/* A requirement that could not be checked is not a failing one: say so
+ * before the sentence that explains what it is for. */
+#define IHW_UNKNOWN_PREFIX "could not check, the register or fact is not known: "
+
+static char *
+unknown_why (const char *found, const char *why)
+{
+  if (!why)
+    return NULL;
+  if (g_strcmp0 (found, "unknown") == 0)
+    return g_strconcat (IHW_UNKNOWN_PREFIX, why, NULL);
+  return g_strdup (why);
+}
+
 void
 ihw_result_add_reason (IhwResult *r, IhwVerdict severity, const char *device, const char *requirement,
                        const char *needed, const char *found, const char *why)
@@ -163,7 +177,7 @@ ihw_result_add_reason (IhwResult *r, IhwVerdict severity, const char *device, co
   reason->requirement = g_strdup (requirement);
   reason->needed = g_strdup (needed);
   reason->found = g_strdup (found);
-  reason->why = g_strdup (why);
+  reason->why = unknown_why (found, why);
   g_ptr_array_add (r->reasons, reason);
   /* unsupported beats unknown beats supported */
   if (severity == IHW_VERDICT_UNSUPPORTED || (severity == IHW_VERDICT_UNKNOWN && r->verdict == IHW_VERDICT_SUPPORTED))
@@ -946,18 +960,18 @@ ihw_requirement_why (IhwModel model, const char *requirement, const char *needed
           {
             g_autofree char *own = model_row_needed (&rules[i]);
             if (strcmp (own, needed) == 0)
-              return g_strdup (rules[i].why);
+              return unknown_why (found, rules[i].why);
             continue;
           }
         if (rules[i].field && needed)
           {
             g_autofree char *field = field_name (&f, rules[i].field);
             if (strstr (needed, field))
-              return g_strdup (rules[i].why);
+              return unknown_why (found, rules[i].why);
           }
         if (!first)
           first = rules[i].why;
       }
-    return g_strdup (first);
+    return unknown_why (found, first);
   }
 }

@@ -50,7 +50,7 @@ cleanup() {
   ihw_bus_stop
   rm -rf "$run"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT INT TERM HUP PIPE
 ihw_bus_start "$run" "$top/dbus/io.iommuhwinfo1.conf"
 
 if [ -n "$(ls -A /sys/class/iommu 2>/dev/null)" ]; then

@@ -31,15 +31,8 @@ ihw_daemon_pid=
 ihw_bus_start() {
   _dir=$1
   if [ -n "${2:-}" ]; then
-    cat >"$_dir/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$_dir/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
+    # the system bus's own defaults, then the project's policy file
+    _policy='    <allow user="*"/>
     <deny own="*"/>
     <deny send_type="method_call"/>
     <allow send_destination="org.freedesktop.DBus"/>
@@ -49,12 +42,15 @@ ihw_bus_start() {
     <allow receive_type="method_call"/>
     <allow receive_type="method_return"/>
     <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-  </policy>
-  <include>$2</include>
-</busconfig>
-CONF
+    <allow receive_type="signal"/>'
+    _include="  <include>$2</include>"
   else
+    _policy='    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>'
+    _include=
+  fi
   cat >"$_dir/bus.conf" <<CONF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -63,14 +59,11 @@ CONF
   <listen>unix:path=$_dir/bus</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
+$_policy
   </policy>
+$_include
 </busconfig>
 CONF
-  fi
   dbus-daemon --config-file="$_dir/bus.conf" --nofork --nopidfile >"$_dir/bus.log" 2>&1 &
   ihw_bus_pid=$!
   DBUS_SYSTEM_BUS_ADDRESS="unix:path=$_dir/bus"

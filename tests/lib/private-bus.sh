@@ -23,7 +23,9 @@
 #   ihw_daemon_stop          stops it (and waits)
 #   ihw_bus_stop             stops the daemon, then the bus
 #
-# Callers install their own EXIT trap and call ihw_bus_stop from it.
+# Callers install their own EXIT trap and call ihw_bus_stop from it.  The
+# stop functions never fail (a caller may run under set -e, and a daemon
+# that already died must not keep the bus alive).
 
 ihw_bus_pid=
 ihw_daemon_pid=
@@ -93,8 +95,8 @@ ihw_daemon_start() {
 
 ihw_daemon_stop() {
   if [ -n "$ihw_daemon_pid" ]; then
-    kill "$ihw_daemon_pid" 2>/dev/null
-    wait "$ihw_daemon_pid" 2>/dev/null
+    kill "$ihw_daemon_pid" 2>/dev/null || true
+    wait "$ihw_daemon_pid" 2>/dev/null || true
   fi
   ihw_daemon_pid=
 }
@@ -102,8 +104,8 @@ ihw_daemon_stop() {
 ihw_bus_stop() {
   ihw_daemon_stop
   if [ -n "$ihw_bus_pid" ]; then
-    kill "$ihw_bus_pid" 2>/dev/null
-    wait "$ihw_bus_pid" 2>/dev/null
+    kill "$ihw_bus_pid" 2>/dev/null || true
+    wait "$ihw_bus_pid" 2>/dev/null || true
   fi
   ihw_bus_pid=
 }

@@ -278,6 +278,7 @@ struct _IhwBus {
   char *manager_path;
   GHashTable *xml;      /* name -> XmlInterface */
   GHashTable *objects;  /* path -> Object */
+  char *fallbacks[2];   /* <manager>/unit, <manager>/device: UnknownObject below them */
 };
 
 static void
@@ -868,6 +869,31 @@ emit_interfaces_removed (IhwBus *bus, Object *o)
 /* ------------------------------------------------------------------ */
 /* Objects                                                             */
 
+/* Below the manager, a path that is no object (a device that went, a
+ * mistyped address) answers UnknownObject, as sd-bus and GDBus services
+ * do, rather than libdbus's UnknownMethod.  Introspect is left to libdbus,
+ * which lists the children of such intermediate nodes. */
+static DBusHandlerResult
+no_such_object (DBusConnection *conn, DBusMessage *msg, void *user_data)
+{
+  DBusMessage *reply;
+  g_autofree char *text = NULL;
+
+  if (dbus_message_get_type (msg) != DBUS_MESSAGE_TYPE_METHOD_CALL
+      || dbus_message_is_method_call (msg, "org.freedesktop.DBus.Introspectable", "Introspect"))
+    return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+  text = g_strdup_printf ("no object at %.200s", dbus_message_get_path (msg));
+  reply = dbus_message_new_error (msg, DBUS_ERROR_UNKNOWN_OBJECT, text);
+  if (reply)
+    {
+      dbus_connection_send (conn, reply, NULL);
+      dbus_message_unref (reply);
+    }
+  return DBUS_HANDLER_RESULT_HANDLED;
+}
+
+static const DBusObjectPathVTable no_such_object_vtable = { .message_function = no_such_object };
+
 IhwBus *
 ihw_bus_new (DBusConnection *conn, const char *introspection_xml, const char *manager_path, GError **error)
 {
@@ -879,6 +905,12 @@ ihw_bus_new (DBusConnection *conn, const char *introspection_xml, const char *ma
   bus->xml = xml_parse (introspection_xml, error);
   if (!bus->xml)
     return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (bus->fallbacks); i++)
+    {
+      bus->fallbacks[i] = g_strdup_printf ("%s/%s", manager_path, i == 0 ? "unit" : "device");
+      if (!dbus_connection_register_fallback (conn, bus->fallbacks[i], &no_such_object_vtable, NULL))
+        g_clear_pointer (&bus->fallbacks[i], g_free); /* out of memory: libdbus's default answer stays */
+    }
   return g_steal_pointer (&bus);
 }
 
@@ -894,6 +926,12 @@ ihw_bus_free (IhwBus *bus)
   while (g_hash_table_iter_next (&it, NULL, (gpointer *) &o))
     dbus_connection_unregister_object_path (bus->conn, o->path);
   g_hash_table_unref (bus->objects);
+  for (guint i = 0; i < G_N_ELEMENTS (bus->fallbacks); i++)
+    if (bus->fallbacks[i])
+      {
+        dbus_connection_unregister_object_path (bus->conn, bus->fallbacks[i]);
+        g_free (bus->fallbacks[i]);
+      }
   if (bus->xml)
     g_hash_table_unref (bus->xml);
   g_free (bus->manager_path);

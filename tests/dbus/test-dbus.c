@@ -366,6 +366,13 @@ test_properties_errors (void)
                 "org.freedesktop.DBus.Error.UnknownInterface", "no.such.Iface");
   EXPECT_ERROR (call (dev, PROPS, "Get", g_variant_new ("(s)", IHW_DBUS_DEVICE_IFACE), error_),
                 "org.freedesktop.DBus.Error.InvalidArgs", "(ss)");
+  /* a device or unit that is not there (gone, mistyped) */
+  EXPECT_ERROR (call (IHW_DBUS_DEVICE_PATH_PREFIX "0000_ff_00_0", PROPS, "Get",
+                      g_variant_new ("(ss)", IHW_DBUS_DEVICE_IFACE, "Address"), error_),
+                "org.freedesktop.DBus.Error.UnknownObject", "0000_ff_00_0");
+  EXPECT_ERROR (call (IHW_DBUS_UNIT_PATH_PREFIX "dmar9", PROPS, "GetAll", g_variant_new ("(s)", IHW_DBUS_UNIT_IFACE),
+                      error_),
+                "org.freedesktop.DBus.Error.UnknownObject", "dmar9");
 #undef PROPS
 }
 

@@ -159,6 +159,17 @@ json_add_strings (JsonBuilder *b, const char *member, GPtrArray *strings)
   json_builder_end_array (b);
 }
 
+/* "name": "value", or "name": null when there is none. */
+static void
+json_add_string_or_null (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
 /* Prints "nothing to check" for a domain without vIOMMU or PCI hostdevs. */
 static int
 print_nothing_to_check (CtlGlobal *g, const IhwDomainInfo *info, const char *why)
@@ -175,11 +186,7 @@ print_nothing_to_check (CtlGlobal *g, const IhwDomainInfo *info, const char *why
       json_builder_add_boolean_value (b, FALSE);
       json_builder_set_member_name (b, "why");
       json_builder_add_string_value (b, why);
-      json_builder_set_member_name (b, "model");
-      if (info->model)
-        json_builder_add_string_value (b, info->model);
-      else
-        json_builder_add_null_value (b);
+      json_add_string_or_null (b, "model", info->model);
       json_add_strings (b, "devices", info->devices);
       json_builder_end_object (b);
       root = json_builder_get_root (b);
@@ -355,28 +362,12 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
       ctl_json_add_check_head (b, model, (char **) info->devices->pdata, &info->request, res->verdict);
       json_builder_set_member_name (b, "nesting_requested");
       json_builder_add_boolean_value (b, info->nesting_requested);
-      json_builder_set_member_name (b, "nesting_requested_by");
-      if (info->nesting_via)
-        json_builder_add_string_value (b, info->nesting_via);
-      else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "qemu_version");
-      if (qemu.version)
-        json_builder_add_string_value (b, qemu.version);
-      else
-        json_builder_add_null_value (b);
+      json_add_string_or_null (b, "nesting_requested_by", info->nesting_via);
+      json_add_string_or_null (b, "qemu_version", qemu.version);
       json_builder_set_member_name (b, "qemu_version_source");
       json_builder_add_string_value (b, qemu.source);
-      json_builder_set_member_name (b, "emulator");
-      if (info->emulator)
-        json_builder_add_string_value (b, info->emulator);
-      else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "qemu_version_note");
-      if (qemu.note)
-        json_builder_add_string_value (b, qemu.note);
-      else
-        json_builder_add_null_value (b);
+      json_add_string_or_null (b, "emulator", info->emulator);
+      json_add_string_or_null (b, "qemu_version_note", qemu.note);
       ctl_json_add_reasons (b, model, res->reasons);
       g_ptr_array_remove_index (info->devices, info->devices->len - 1);
       json_add_strings (b, "ignored", info->ignored);

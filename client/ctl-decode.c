@@ -41,7 +41,7 @@ print_result (const char *title, const IhwResult *res)
 static void
 print_human (const IhwFeatures *f, IhwModel model, const IhwResult *host, const IhwResult *res)
 {
-  g_autofree char *qemu = ihw_qemu_version_string (IHW_QEMU_NEWEST);
+  g_autofree char *qemu = ihw_qemu_version_string (ihw_qemu_newest ());
   g_autofree char *title = NULL;
 
   ctl_print_features (f);

@@ -286,6 +286,33 @@ ihw_rule_applies (const IhwRule *rule, IhwModel model, guint qemu)
 
 /* ------------------------------------------------------------------------ */
 
+/* The QEMU releases the rows above and below are written for, oldest first.
+ * Every qemu_min and qemu_max of a row is one of them (test-rules checks
+ * it), so the rows a profile selects change only at a profile.  The last
+ * row is the default profile: adding a QEMU version is adding its row here
+ * and the rows that differ for it. */
+static const guint qemu_profiles[] = {
+  Q (9, 1),  /* HostIOMMUDevice: intel-iommu checks aw-bits against the host */
+  Q (9, 2),
+  Q (10, 0), /* intel-iommu x-flts, aw-bits default 48, fs1gp */
+  Q (10, 1),
+  Q (10, 2), /* arm-smmuv3 user-creatable, still no accel */
+  Q (11, 0), /* master of 2026-02: intel accel (x-flts passthrough), arm-smmuv3 accel=on */
+};
+
+const guint *
+ihw_qemu_profiles (guint *n_profiles)
+{
+  *n_profiles = G_N_ELEMENTS (qemu_profiles);
+  return qemu_profiles;
+}
+
+guint
+ihw_qemu_newest (void)
+{
+  return qemu_profiles[G_N_ELEMENTS (qemu_profiles) - 1];
+}
+
 static const IhwQemuProperty qemu_properties[] = {
   /* hw/i386/intel_iommu.c vtd_properties: DEFINE_PROP_UINT8("aw-bits", ...)
    * default VTD_HOST_ADDRESS_WIDTH, 48 since 10.0 (39 before; pc-*-9.1

@@ -199,19 +199,6 @@ ihw_tristate_name (IhwTristate t)
     }
 }
 
-/* --- QEMU profiles -------------------------------------------------------- */
-
-static const guint qemu_profiles[] = {
-  IHW_QEMU (9, 1), IHW_QEMU (9, 2), IHW_QEMU (10, 0), IHW_QEMU (10, 1), IHW_QEMU (10, 2), IHW_QEMU (11, 0),
-};
-
-const guint *
-ihw_qemu_profiles (guint *n_profiles)
-{
-  *n_profiles = G_N_ELEMENTS (qemu_profiles);
-  return qemu_profiles;
-}
-
 char *
 ihw_qemu_version_string (guint qemu)
 {
@@ -441,17 +428,20 @@ ihw_request_to_variant (const IhwRequest *req)
 guint
 ihw_request_qemu (const IhwRequest *req, guint fallback)
 {
+  guint n;
+  const guint *profiles = ihw_qemu_profiles (&n);
+  guint newest = profiles[n - 1];
   guint v = req && req->has_qemu_version ? IHW_QEMU (req->qemu_major, req->qemu_minor)
-                                          : fallback ? fallback : IHW_QEMU_NEWEST;
+                                          : fallback ? fallback : newest;
 
   /* A version between two profiles (9.9, 10.5: no such release, or one the
    * tables do not describe) is judged by the newest profile before it, so it
    * is never judged by no rows at all.  Below the oldest profile the rows
    * that are open downwards apply; above the newest, the newest's. */
-  if (v > qemu_profiles[0] && v < IHW_QEMU_NEWEST)
-    for (guint i = G_N_ELEMENTS (qemu_profiles); i-- > 0;)
-      if (qemu_profiles[i] <= v)
-        return qemu_profiles[i];
+  if (v > profiles[0] && v < newest)
+    for (guint i = n; i-- > 0;)
+      if (profiles[i] <= v)
+        return profiles[i];
   return v;
 }
 
@@ -866,18 +856,19 @@ ihw_check_nesting_full (IhwModel model, const IhwDeviceFacts *devices, guint n_d
   };
   guint n_rules;
   const IhwRule *rules = ihw_rules (&n_rules);
+  guint newest = ihw_qemu_newest ();
 
-  if (ctx.qemu > IHW_QEMU_NEWEST)
+  if (ctx.qemu > newest)
     {
       g_autofree char *q = ihw_qemu_version_string (ctx.qemu);
-      g_autofree char *newest = ihw_qemu_version_string (IHW_QEMU_NEWEST);
+      g_autofree char *newest_text = ihw_qemu_version_string (newest);
       g_autofree char *note = g_strdup_printf ("QEMU %s is newer than the newest profile (%s); its rules are used", q,
-                                               newest);
+                                               newest_text);
       add_note_once (ctx.res, "", note);
     }
   note_unused_request_keys (&ctx);
   if (req && req->has_qemu_version && IHW_QEMU (req->qemu_major, req->qemu_minor) != ctx.qemu
-      && ctx.qemu < IHW_QEMU_NEWEST)
+      && ctx.qemu < newest)
     {
       g_autofree char *asked = ihw_qemu_version_string (IHW_QEMU (req->qemu_major, req->qemu_minor));
       g_autofree char *used = ihw_qemu_version_string (ctx.qemu);
@@ -908,7 +899,7 @@ ihw_check_host (IhwModel model, const IhwDeviceFacts *devices, guint n_devices)
   CheckCtx ctx = {
     .res = ihw_result_new (),
     .model = model,
-    .qemu = IHW_QEMU_NEWEST,
+    .qemu = ihw_qemu_newest (),
     .req = &none,
     .host_only = TRUE,
   };

@@ -56,12 +56,14 @@ const char *ihw_tristate_name (IhwTristate t);
 
 /* QEMU versions as major * 100 + minor. */
 #define IHW_QEMU(maj, min) ((maj) * 100 + (min))
-/* The newest QEMU the tables describe; the default profile. */
-#define IHW_QEMU_NEWEST IHW_QEMU (11, 0)
 
 /* The QEMU versions the requirement tables have a profile for, oldest
- * first (9.1 ... 11.0).  Any other version gets the rows whose range holds it. */
+ * first (ihw-rules.c qemu_profiles).  Any other version gets the rows whose
+ * range holds it. */
 const guint *ihw_qemu_profiles (guint *n_profiles);
+/* The last row of that table: the default profile, so that adding a
+ * profile moves the default with it. */
+guint ihw_qemu_newest (void);
 /* "10.0" for IHW_QEMU (10, 0). */
 char *ihw_qemu_version_string (guint qemu);
 
@@ -114,7 +116,7 @@ GVariant *ihw_request_to_variant (const IhwRequest *req);
 
 /* The QEMU version a request selects: its qemu-version, else `fallback`
  * (the daemon passes the host's installed QEMU from its config, 0 = the
- * newest profile, IHW_QEMU_NEWEST). */
+ * newest profile, ihw_qemu_newest()). */
 guint ihw_request_qemu (const IhwRequest *req, guint fallback);
 
 /* What is known about one device when a verdict is asked for.
@@ -161,7 +163,7 @@ void ihw_result_add_reason (IhwResult *r, IhwVerdict severity, const char *devic
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwResult, ihw_result_free)
 
 /* The verdict for `model` over every device.  `req` may be NULL (defaults).
- * The QEMU profile is req's qemu-version, else the newest (IHW_QEMU_NEWEST).
+ * The QEMU profile is req's qemu-version, else the newest (ihw_qemu_newest()).
  * Reasons about the model or the QEMU version as a whole (virtio, amd, a
  * QEMU that cannot nest, a request value QEMU never accepts) have device "". */
 /* The sentence behind a reason row (device, requirement, needed, found), for

@@ -459,6 +459,54 @@ test_model_rows (void)
   g_assert_cmpuint (amd->reasons->len, ==, 1);
 }
 
+static gboolean
+is_profile (guint qemu)
+{
+  guint n;
+  const guint *profiles = ihw_qemu_profiles (&n);
+  for (guint i = 0; i < n; i++)
+    if (profiles[i] == qemu)
+      return TRUE;
+  return qemu == 0;
+}
+
+/* Every QEMU range boundary of the tables is a profile, the profiles are
+ * ordered, and the default is the last of them (no constant to bump). */
+static void
+test_profile_table (void)
+{
+  guint n, n_rules, n_props;
+  const guint *profiles = ihw_qemu_profiles (&n);
+  const IhwRule *rules = ihw_rules (&n_rules);
+  const IhwQemuProperty *props = ihw_qemu_properties (&n_props);
+
+  g_assert_cmpuint (n, >, 0);
+  for (guint i = 1; i < n; i++)
+    g_assert_cmpuint (profiles[i - 1], <, profiles[i]);
+  g_assert_cmpuint (ihw_qemu_newest (), ==, profiles[n - 1]);
+  g_assert_cmpuint (ihw_request_qemu (NULL, 0), ==, profiles[n - 1]);
+  for (guint i = 0; i < n_rules; i++)
+    {
+      g_assert_true (is_profile (rules[i].qemu_min));
+      g_assert_true (is_profile (rules[i].qemu_max));
+    }
+  for (guint i = 0; i < n_props; i++)
+    {
+      g_assert_true (is_profile (props[i].qemu_min));
+      g_assert_true (is_profile (props[i].qemu_max));
+    }
+  for (IhwModel m = 0; m < IHW_MODEL_LAST; m++)
+    for (guint i = 0; i < n; i++)
+      {
+        const IhwQemuDevice *d = ihw_qemu_device (m, profiles[i]);
+        if (d)
+          {
+            g_assert_true (is_profile (d->qemu_min));
+            g_assert_true (is_profile (d->qemu_max));
+          }
+      }
+}
+
 /* Every profile, for a host that nests: only 11.0 can use it. */
 static void
 test_profiles (void)
@@ -841,6 +889,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/vendor-mismatch-no-iommu", test_vendor_mismatch_and_no_iommu);
   g_test_add_func ("/rules/model-rows", test_model_rows);
   g_test_add_func ("/rules/profiles", test_profiles);
+  g_test_add_func ("/rules/profile-table", test_profile_table);
   g_test_add_func ("/rules/fixture-hosts", test_fixture_hosts);
   g_test_add_func ("/request/variant", test_request_variant);
   g_test_add_func ("/request/key-not-for-model", test_request_key_not_for_model);

@@ -16,15 +16,6 @@
 #include "ihw-parse.h"
 #include "ihw-verdict.h"
 
-static const struct {
-  const char *word;
-  IhwVendor vendor;
-} vendor_words[] = {
-  { "intel", IHW_VENDOR_INTEL_VTD }, { "intel-vtd", IHW_VENDOR_INTEL_VTD }, { "vtd", IHW_VENDOR_INTEL_VTD },
-  { "amd", IHW_VENDOR_AMD_VI },      { "amd-vi", IHW_VENDOR_AMD_VI },
-  { "smmuv3", IHW_VENDOR_ARM_SMMUV3 }, { "arm-smmuv3", IHW_VENDOR_ARM_SMMUV3 },
-};
-
 static void
 print_result (const char *title, const IhwResult *res)
 {
@@ -55,9 +46,11 @@ print_human (const IhwFeatures *f, IhwModel model, const IhwResult *host, const 
 int
 ctl_decode (CtlGlobal *g, int argc, char **argv)
 {
-  static const char args[] = "intel CAP ECAP | amd EFR [EFR2] | smmuv3 IDR0 IDR1 IDR3 IDR5";
+  g_autofree char *args = ihw_vendor_decode_usage ();
+  g_autofree char *words = ihw_vendor_words ();
   g_autoptr (GError) error = NULL;
-  IhwVendor vendor = IHW_VENDOR_UNKNOWN;
+  const IhwVendorDesc *desc;
+  IhwVendor vendor;
   IhwFeatures f;
   IhwModel model;
   IhwDeviceFacts facts = { 0 };
@@ -73,12 +66,11 @@ ctl_decode (CtlGlobal *g, int argc, char **argv)
                           NULL, &argc, &argv, &code))
     return code;
   if (argc < 2)
-    return ctl_usage_error ("decode", "which IOMMU? expected one of intel, amd, smmuv3");
-  for (guint i = 0; i < G_N_ELEMENTS (vendor_words); i++)
-    if (g_ascii_strcasecmp (argv[1], vendor_words[i].word) == 0)
-      vendor = vendor_words[i].vendor;
-  if (vendor == IHW_VENDOR_UNKNOWN)
-    return ctl_usage_error ("decode", "unknown IOMMU '%.80s': expected one of intel, amd, smmuv3", argv[1]);
+    return ctl_usage_error ("decode", "which IOMMU? expected one of %s", words);
+  desc = ihw_vendor_desc_by_word (argv[1]);
+  if (!desc)
+    return ctl_usage_error ("decode", "unknown IOMMU '%.80s': expected one of %s", argv[1], words);
+  vendor = desc->vendor;
   if (argc < 3)
     return ctl_usage_error ("decode", "no register values given for %s", argv[1]);
 

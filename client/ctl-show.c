@@ -233,9 +233,11 @@ show_unit (CtlGlobal *g, const CtlObjects *objs, const CtlObject *unit)
       printf ("\n");
       ctl_print_features (&f);
     }
+  else if (f.desc && f.desc->registers_need_iommufd)
+    printf ("\nNo registers known for this unit (%s has none in sysfs; iommufd gives them per device).\n",
+            f.desc->short_title);
   else
-    printf ("\nNo registers known for this unit (%s).\n",
-            f.desc ? "SMMUv3 has none in sysfs; iommufd gives them per device" : "unknown vendor");
+    printf ("\nNo registers known for this unit (%s).\n", f.desc ? "none could be read" : "unknown vendor");
   return 0;
 }
 

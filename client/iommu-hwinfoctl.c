@@ -22,7 +22,8 @@ static const CtlCommand commands[] = {
   { "domain-check", "DOMAIN [--connect URI] | --xml FILE",
     "would the libvirt hook let this domain start? (exit 0/1/2)", ctl_domain_check },
   { "nfd", "[--output FILE] [--prefix NS]", "node-feature-discovery feature file: nesting per model", ctl_nfd },
-  { "decode", "intel CAP ECAP | amd EFR [EFR2] | smmuv3 IDR0 IDR1 IDR3 IDR5",
+  /* decode's arguments come from the vendor descriptors */
+  { "decode", NULL,
     "decode IOMMU registers offline and judge nesting", ctl_decode },
 };
 
@@ -88,7 +89,10 @@ print_help (void)
           "Can a vIOMMU model use nested translation with these devices on this host?\n\n"
           "Commands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    printf ("  %-10s %s\n             %s\n", commands[i].name, commands[i].args, commands[i].summary);
+    {
+      g_autofree char *args = commands[i].args ? g_strdup (commands[i].args) : ihw_vendor_decode_usage ();
+      printf ("  %-10s %s\n             %s\n", commands[i].name, args, commands[i].summary);
+    }
   printf ("\nEvery command takes --json.  Exit status: 0 supported/success, 1 unsupported,\n"
           "2 unknown, 64 usage error, 65 bad input data, 69 daemon unavailable,\n"
           "77 permission denied.\n");

@@ -2,37 +2,6 @@
 #include "ihw-features.h"
 #include <string.h>
 
-#include "ihw-decode.h"
-
-static const IhwVendorDesc *const vendor_descs[IHW_VENDOR_LAST] = {
-  [IHW_VENDOR_INTEL_VTD] = &ihw_vtd_desc,
-  [IHW_VENDOR_AMD_VI] = &ihw_amd_desc,
-  [IHW_VENDOR_ARM_SMMUV3] = &ihw_smmuv3_desc,
-};
-
-const IhwVendorDesc *
-ihw_vendor_desc (IhwVendor vendor)
-{
-  if ((guint) vendor >= IHW_VENDOR_LAST)
-    return NULL;
-  return vendor_descs[vendor];
-}
-
-const IhwVendorDesc *
-ihw_vendor_desc_by_name (const char *name)
-{
-  for (guint i = 0; i < IHW_VENDOR_LAST; i++)
-    if (vendor_descs[i] && g_strcmp0 (vendor_descs[i]->name, name) == 0)
-      return vendor_descs[i];
-  return NULL;
-}
-
-const char *
-ihw_vendor_name (IhwVendor vendor)
-{
-  const IhwVendorDesc *d = ihw_vendor_desc (vendor);
-  return d ? d->name : "unknown";
-}
 
 void
 ihw_features_init (IhwFeatures *f, IhwVendor vendor)

@@ -9,56 +9,9 @@
 
 #include <glib.h>
 
+#include "ihw-vendor.h"
+
 G_BEGIN_DECLS
-
-typedef enum {
-  IHW_VENDOR_UNKNOWN = 0,
-  IHW_VENDOR_INTEL_VTD,
-  IHW_VENDOR_AMD_VI,
-  IHW_VENDOR_ARM_SMMUV3,
-  IHW_VENDOR_LAST
-} IhwVendor;
-
-typedef enum {
-  IHW_FIELD_BOOL,     /* one bit */
-  IHW_FIELD_UINT,     /* raw value of the bit range, plus `offset` */
-  IHW_FIELD_MAP,      /* raw value indexes `map` (n_map entries); out of range = reserved */
-  IHW_FIELD_BITLIST,  /* bit i set -> map[i] (e.g. SAGAW bit 2 -> 48) */
-  IHW_FIELD_ENUM,     /* raw value indexes `names` */
-} IhwFieldKind;
-
-#define IHW_MAX_REGS 8
-#define IHW_MAX_MAP 8
-
-typedef struct {
-  const char *key;          /* JSON key, lower case ("nest", "pasid_bits") */
-  guint reg;                /* index into the vendor's register table */
-  const char *mnemonic;     /* the spec's name ("NEST"), used in reasons */
-  guint8 lo;                /* lowest bit */
-  guint8 width;             /* number of bits */
-  IhwFieldKind kind;
-  gint8 offset;             /* IHW_FIELD_UINT: added to the raw value */
-  guint16 map[IHW_MAX_MAP]; /* IHW_FIELD_MAP / IHW_FIELD_BITLIST */
-  guint8 n_map;
-  const char *names[IHW_MAX_MAP]; /* IHW_FIELD_ENUM (n_map entries) */
-  const char *only_if;      /* key of a BOOL field: when it is 0, this value is 0 */
-  const char *description;  /* human text for the table */
-} IhwFieldDef;
-
-typedef struct {
-  const char *name;   /* "cap", "efr2", "idr3" */
-  guint bits;         /* 32 or 64 */
-} IhwRegisterDef;
-
-typedef struct {
-  IhwVendor vendor;
-  const char *name;        /* "intel-vtd", "amd-vi", "arm-smmuv3" (SPEC names) */
-  const char *title;       /* "Intel VT-d" */
-  const IhwRegisterDef *regs;
-  guint n_regs;
-  const IhwFieldDef *fields;
-  guint n_fields;
-} IhwVendorDesc;
 
 /* A unit's capabilities: raw registers of one vendor. */
 typedef struct {
@@ -84,10 +37,6 @@ typedef struct {
   guint16 list[IHW_MAX_MAP];
   guint64 raw;              /* the raw bit-field value */
 } IhwValue;
-
-const IhwVendorDesc *ihw_vendor_desc (IhwVendor vendor);
-const IhwVendorDesc *ihw_vendor_desc_by_name (const char *name);
-const char *ihw_vendor_name (IhwVendor vendor);
 
 void ihw_features_init (IhwFeatures *f, IhwVendor vendor);
 gboolean ihw_features_set_reg (IhwFeatures *f, const char *reg, guint64 value);

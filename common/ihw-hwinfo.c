@@ -1,40 +1,53 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "ihw-hwinfo.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "ihw-error.h"
 #include "ihw-uapi.h"
 
-typedef struct {
+/* hw_info types that carry no vendor's registers (the vendors' own types
+ * are in their descriptors, ihw-vendor-*.c). */
+static const struct {
   guint32 type;
   const char *name;
-  IhwVendor vendor;
   guint32 struct_len;
-} HwInfoTypeDesc;
-
-static const HwInfoTypeDesc hw_info_types[] = {
-  { IHW_HW_INFO_TYPE_NONE, "none", IHW_VENDOR_UNKNOWN, 0 },
-  { IHW_HW_INFO_TYPE_INTEL_VTD, "intel-vtd", IHW_VENDOR_INTEL_VTD, sizeof (struct iommu_hw_info_vtd) },
-  { IHW_HW_INFO_TYPE_ARM_SMMUV3, "arm-smmuv3", IHW_VENDOR_ARM_SMMUV3, sizeof (struct ihw_hw_info_arm_smmuv3) },
-  { IHW_HW_INFO_TYPE_TEGRA241_CMDQV, "tegra241-cmdqv", IHW_VENDOR_UNKNOWN, sizeof (struct ihw_hw_info_tegra241_cmdqv) },
-  { IHW_HW_INFO_TYPE_AMD, "amd", IHW_VENDOR_AMD_VI, sizeof (struct ihw_hw_info_amd) },
+} other_types[] = {
+  { IHW_HW_INFO_TYPE_NONE, "none", 0 },
+  { IHW_HW_INFO_TYPE_TEGRA241_CMDQV, "tegra241-cmdqv", sizeof (struct ihw_hw_info_tegra241_cmdqv) },
 };
 
-static const HwInfoTypeDesc *
-find_type (guint32 type)
+/* The type's name and struct length; FALSE for a type newer than this build. */
+static gboolean
+find_type (guint32 type, const char **name, guint32 *struct_len, const IhwVendorDesc **vendor)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (hw_info_types); i++)
-    if (hw_info_types[i].type == type)
-      return &hw_info_types[i];
-  return NULL;
+  const IhwVendorDesc *d = ihw_vendor_desc_by_hw_info (type);
+
+  *vendor = d;
+  if (d)
+    {
+      *name = d->hw_info_name;
+      *struct_len = d->hw_info_len;
+      return TRUE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (other_types); i++)
+    if (other_types[i].type == type)
+      {
+        *name = other_types[i].name;
+        *struct_len = other_types[i].struct_len;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 const char *
 ihw_hw_info_type_name (guint32 type)
 {
-  const HwInfoTypeDesc *t = find_type (type);
-  return t ? t->name : NULL;
+  const char *name;
+  guint32 len;
+  const IhwVendorDesc *d;
+  return find_type (type, &name, &len, &d) ? name : NULL;
 }
 
 char *
@@ -66,7 +79,9 @@ gboolean
 ihw_hw_info_parse (guint32 type, const guint8 *data, gsize avail, guint32 data_len,
                    IhwHwInfo *out, GError **error)
 {
-  const HwInfoTypeDesc *t = find_type (type);
+  const IhwVendorDesc *d;
+  const char *name;
+  guint32 struct_len;
   gsize usable = MIN (avail, (gsize) data_len);
   IhwHwInfo h = { 0 };
 
@@ -77,55 +92,41 @@ ihw_hw_info_parse (guint32 type, const guint8 *data, gsize avail, guint32 data_l
       g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "hw_info: %zu bytes claimed but no buffer", usable);
       return FALSE;
     }
-  if (!t)
+  if (!find_type (type, &name, &struct_len, &d))
     {
       /* A type newer than this build: not an error, just nothing to decode. */
       *out = h;
       return TRUE;
     }
   h.type_known = TRUE;
-  h.struct_len = t->struct_len;
-  if (usable < t->struct_len)
+  h.struct_len = struct_len;
+  if (usable < struct_len)
     {
       g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA,
                    "hw_info type %s: %zu bytes of data (kernel reported %u), the structure needs %u",
-                   t->name, usable, data_len, t->struct_len);
+                   name, usable, data_len, struct_len);
       return FALSE;
     }
-  h.ignored_len = data_len > t->struct_len ? data_len - t->struct_len : 0;
-  ihw_features_init (&h.features, t->vendor);
+  h.ignored_len = data_len > struct_len ? data_len - struct_len : 0;
+  ihw_features_init (&h.features, d ? d->vendor : IHW_VENDOR_UNKNOWN);
 
-  switch (type)
+  if (d)
     {
-    case IHW_HW_INFO_TYPE_INTEL_VTD:
-      h.features.hw_info_flags = rd32 (data + offsetof (struct iommu_hw_info_vtd, flags));
-      h.features.has_hw_info_flags = TRUE;
-      ihw_features_set_reg (&h.features, "cap", rd64 (data + offsetof (struct iommu_hw_info_vtd, cap_reg)));
-      ihw_features_set_reg (&h.features, "ecap", rd64 (data + offsetof (struct iommu_hw_info_vtd, ecap_reg)));
-      break;
-    case IHW_HW_INFO_TYPE_ARM_SMMUV3:
-      {
-        static const char *const names[] = { "idr0", "idr1", "idr2", "idr3", "idr4", "idr5" };
-        h.features.hw_info_flags = rd32 (data + offsetof (struct ihw_hw_info_arm_smmuv3, flags));
-        h.features.has_hw_info_flags = TRUE;
-        for (guint i = 0; i < 6; i++)
-          ihw_features_set_reg (&h.features, names[i],
-                                rd32 (data + offsetof (struct ihw_hw_info_arm_smmuv3, idr) + 4 * i));
-        ihw_features_set_reg (&h.features, "iidr", rd32 (data + offsetof (struct ihw_hw_info_arm_smmuv3, iidr)));
-        ihw_features_set_reg (&h.features, "aidr", rd32 (data + offsetof (struct ihw_hw_info_arm_smmuv3, aidr)));
-        break;
-      }
-    case IHW_HW_INFO_TYPE_TEGRA241_CMDQV:
+      if (d->hw_info_flags_offset >= 0)
+        {
+          h.features.hw_info_flags = rd32 (data + d->hw_info_flags_offset);
+          h.features.has_hw_info_flags = TRUE;
+        }
+      for (guint i = 0; i < d->n_regs; i++)
+        ihw_features_set_reg (&h.features, d->regs[i].name,
+                              d->regs[i].bits == 64 ? rd64 (data + d->regs[i].hw_info_offset)
+                                                    : rd32 (data + d->regs[i].hw_info_offset));
+    }
+  else if (type == IHW_HW_INFO_TYPE_TEGRA241_CMDQV)
+    {
       h.cmdqv_version = data[offsetof (struct ihw_hw_info_tegra241_cmdqv, version)];
       h.cmdqv_log2vcmdqs = data[offsetof (struct ihw_hw_info_tegra241_cmdqv, log2vcmdqs)];
       h.cmdqv_log2vsids = data[offsetof (struct ihw_hw_info_tegra241_cmdqv, log2vsids)];
-      break;
-    case IHW_HW_INFO_TYPE_AMD:
-      ihw_features_set_reg (&h.features, "efr", rd64 (data + offsetof (struct ihw_hw_info_amd, efr)));
-      ihw_features_set_reg (&h.features, "efr2", rd64 (data + offsetof (struct ihw_hw_info_amd, efr2)));
-      break;
-    default:
-      break;
     }
   *out = h;
   return TRUE;
@@ -145,51 +146,25 @@ wr64 (guint8 *p, guint64 v)
   memcpy (p, &v, sizeof v);
 }
 
-static guint64
-reg_or_zero (const IhwFeatures *f, const char *name)
-{
-  int i = ihw_features_reg_index (f, name);
-  return i >= 0 && ihw_features_has_reg (f, (guint) i) ? f->regs[i] : 0;
-}
-
 GBytes *
 ihw_hw_info_build (const IhwFeatures *f, guint32 flags, guint32 *type_out)
 {
   guint8 buf[IHW_HW_INFO_BUF_SIZE] = { 0 };
-  gsize len;
-  guint32 type;
+  const IhwVendorDesc *d = f->desc;
 
-  if (!f->desc)
+  if (!d || !d->hw_info_type)
     return NULL;
-  switch (f->desc->vendor)
+  if (d->hw_info_flags_offset >= 0)
+    wr32 (buf + d->hw_info_flags_offset, flags);
+  for (guint i = 0; i < d->n_regs; i++)
     {
-    case IHW_VENDOR_INTEL_VTD:
-      type = IHW_HW_INFO_TYPE_INTEL_VTD;
-      len = sizeof (struct iommu_hw_info_vtd);
-      wr32 (buf, flags);
-      wr64 (buf + offsetof (struct iommu_hw_info_vtd, cap_reg), reg_or_zero (f, "cap"));
-      wr64 (buf + offsetof (struct iommu_hw_info_vtd, ecap_reg), reg_or_zero (f, "ecap"));
-      break;
-    case IHW_VENDOR_ARM_SMMUV3:
-      {
-        static const char *const names[] = { "idr0", "idr1", "idr2", "idr3", "idr4", "idr5", "iidr", "aidr" };
-        type = IHW_HW_INFO_TYPE_ARM_SMMUV3;
-        len = sizeof (struct ihw_hw_info_arm_smmuv3);
-        wr32 (buf, flags);
-        for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-          wr32 (buf + offsetof (struct ihw_hw_info_arm_smmuv3, idr) + 4 * i, (guint32) reg_or_zero (f, names[i]));
-        break;
-      }
-    case IHW_VENDOR_AMD_VI:
-      type = IHW_HW_INFO_TYPE_AMD;
-      len = sizeof (struct ihw_hw_info_amd);
-      wr64 (buf, reg_or_zero (f, "efr"));
-      wr64 (buf + 8, reg_or_zero (f, "efr2"));
-      break;
-    default:
-      return NULL;
+      guint64 v = ihw_features_has_reg (f, i) ? f->regs[i] : 0;
+      if (d->regs[i].bits == 64)
+        wr64 (buf + d->regs[i].hw_info_offset, v);
+      else
+        wr32 (buf + d->regs[i].hw_info_offset, (guint32) v);
     }
   if (type_out)
-    *type_out = type;
-  return g_bytes_new (buf, len);
+    *type_out = d->hw_info_type;
+  return g_bytes_new (buf, d->hw_info_len);
 }

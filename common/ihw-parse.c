@@ -62,30 +62,14 @@ ihw_parse_hex (const char *text, guint bits, const char *what, guint64 *out, GEr
   return TRUE;
 }
 
-/* Positional register order per vendor for the CLI. */
-static const char *const *
-positional_regs (IhwVendor vendor, guint *min, guint *max)
+/* The sysfs file that prints two registers as "A:B", if any. */
+static const IhwSysfsFile *
+sysfs_file_with_pair (const IhwVendorDesc *d)
 {
-  static const char *const vtd[] = { "cap", "ecap", NULL };
-  static const char *const amd[] = { "efr", "efr2", NULL };
-  static const char *const smmu[] = { "idr0", "idr1", "idr3", "idr5", NULL };
-
-  switch (vendor)
-    {
-    case IHW_VENDOR_INTEL_VTD:
-      *min = *max = 2;
-      return vtd;
-    case IHW_VENDOR_AMD_VI:
-      *min = 1;
-      *max = 2;
-      return amd;
-    case IHW_VENDOR_ARM_SMMUV3:
-      *min = *max = 4;
-      return smmu;
-    default:
-      *min = *max = 0;
-      return NULL;
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (d->sysfs_files) && d->sysfs_files[i].file; i++)
+    if (d->sysfs_files[i].regs[1])
+      return &d->sysfs_files[i];
+  return NULL;
 }
 
 /* Split every word on white space and commas; drop empty pieces. */
@@ -120,9 +104,13 @@ label_index (const IhwFeatures *f, const char *tok, const char **inline_value)
     }
   else
     name = g_strdup (tok);
-  /* The SMMUv3 specification's own register names: SMMU_IDR0. */
-  if (g_ascii_strncasecmp (name, "SMMU_", 5) == 0 && f->desc && f->desc->vendor == IHW_VENDOR_ARM_SMMUV3)
-    return ihw_features_reg_index (f, name + 5);
+  /* The specification's own register names: SMMU_IDR0. */
+  if (f->desc && f->desc->label_prefix)
+    {
+      gsize n = strlen (f->desc->label_prefix);
+      if (g_ascii_strncasecmp (name, f->desc->label_prefix, n) == 0)
+        return ihw_features_reg_index (f, name + n);
+    }
   return ihw_features_reg_index (f, name);
 }
 
@@ -145,36 +133,64 @@ set_reg (IhwFeatures *f, guint idx, const char *text, GError **error)
   return TRUE;
 }
 
-/* AMD's dmesg: "... Extended features (0xEFR[, 0xEFR2]): PPR NX GT ...". */
-static gboolean
-parse_amd_dmesg (IhwFeatures *f, const char *joined, gboolean *matched, GError **error)
+/* "A, B" or "A:B": the positional registers, `sep`-separated, upper case. */
+static char *
+positional_names (const IhwVendorDesc *d, guint n, const char *sep)
 {
-  const char *open = strstr (joined, "features (");
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < n && d->positional[i]; i++)
+    {
+      g_autofree char *up = g_ascii_strup (d->positional[i], -1);
+      g_string_append_printf (s, "%s%s", i ? sep : "", up);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static guint
+n_positional (const IhwVendorDesc *d)
+{
+  guint n = 0;
+  while (d->positional[n])
+    n++;
+  return n;
+}
+
+/* A log line that lists the registers in parentheses, as AMD's dmesg does:
+ * "... Extended features (0xEFR[, 0xEFR2]): PPR NX GT ...". */
+static gboolean
+parse_paste_line (IhwFeatures *f, const char *joined, gboolean *matched, GError **error)
+{
+  const IhwVendorDesc *d = f->desc;
+  const char *open = strstr (joined, d->paste_open);
   const char *close;
   g_autofree char *inner = NULL;
   g_auto (GStrv) vals = NULL;
+  guint n;
 
   *matched = FALSE;
   if (!open)
     return TRUE;
-  open += strlen ("features (");
+  open += strlen (d->paste_open);
   close = strchr (open, ')');
   if (!close)
     {
-      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "'Extended features (' has no closing ')'");
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "'%s (' has no closing ')'", d->paste_title);
       return FALSE;
     }
   *matched = TRUE;
   inner = g_strndup (open, close - open);
   vals = g_strsplit (inner, ",", -1);
-  if (g_strv_length (vals) < 1 || g_strv_length (vals) > 2)
+  n = g_strv_length (vals);
+  if (n < d->n_required || n < 1 || n > n_positional (d))
     {
-      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA,
-                   "'Extended features (%s)': expected EFR or EFR, EFR2", inner);
+      g_autofree char *required = positional_names (d, d->n_required, ", ");
+      g_autofree char *all = positional_names (d, n_positional (d), ", ");
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "'%s (%s)': expected %s or %s", d->paste_title, inner,
+                   required, all);
       return FALSE;
     }
   for (guint i = 0; vals[i]; i++)
-    if (!set_reg (f, i, vals[i], error))
+    if (!set_reg (f, ihw_features_reg_index (f, d->positional[i]), vals[i], error))
       return FALSE;
   /* The feature names after "):" are the kernel's reading of the same bits;
    * they carry no extra information, so they are not parsed. */
@@ -191,18 +207,20 @@ ihw_parse_register_words (IhwVendor vendor, const char *const *words, IhwFeature
   IhwFeatures f;
 
   ihw_features_init (&f, vendor);
-  pos = positional_regs (vendor, &min, &max);
-  if (!f.desc || !pos)
+  if (!f.desc)
     {
       g_set_error (error, IHW_ERROR, IHW_ERROR_USAGE, "unknown IOMMU vendor");
       return FALSE;
     }
+  pos = f.desc->positional;
+  min = f.desc->n_required;
+  max = n_positional (f.desc);
 
-  if (vendor == IHW_VENDOR_AMD_VI)
+  if (f.desc->paste_open)
     {
       g_autofree char *joined = g_strjoinv (" ", (char **) words);
       gboolean matched;
-      if (!parse_amd_dmesg (&f, joined, &matched, error))
+      if (!parse_paste_line (&f, joined, &matched, error))
         return FALSE;
       if (matched)
         {
@@ -254,15 +272,17 @@ ihw_parse_register_words (IhwVendor vendor, const char *const *words, IhwFeature
     }
   else
     {
-      /* Positional.  AMD sysfs prints "efr:efr2" as one word. */
-      if (vendor == IHW_VENDOR_AMD_VI && toks->len == 1 && strchr (toks->pdata[0], ':'))
+      /* Positional.  A sysfs file that prints several registers prints
+       * them as one word, "efr:efr2". */
+      const IhwSysfsFile *joined = sysfs_file_with_pair (f.desc);
+      if (joined && toks->len == 1 && strchr (toks->pdata[0], ':'))
         {
           g_auto (GStrv) pair = g_strsplit (toks->pdata[0], ":", -1);
           if (g_strv_length (pair) != 2)
             {
-              g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA,
-                           "'%s': expected EFR:EFR2 as printed by sysfs amd-iommu/features",
-                           (char *) toks->pdata[0]);
+              g_autofree char *names = positional_names (f.desc, 2, ":");
+              g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "'%s': expected %s as printed by sysfs %s/%s",
+                           (char *) toks->pdata[0], names, f.desc->sysfs_dir, joined->file);
               return FALSE;
             }
           g_ptr_array_set_size (toks, 0);

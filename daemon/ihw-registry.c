@@ -822,8 +822,8 @@ ihw_registry_device_facts (IhwRegistry *reg, const IhwDevice *dev, IhwFeatures *
   else if (!u->features.desc)
     facts_out->no_features_reason = "unknown IOMMU vendor";
   else if (!u->features.present)
-    facts_out->no_features_reason = u->features.desc->vendor == IHW_VENDOR_ARM_SMMUV3
-                                      ? "no registers (SMMUv3 has none in sysfs; needs iommufd)"
+    facts_out->no_features_reason = u->features.desc->registers_need_iommufd
+                                      ? u->features.desc->no_registers_reason
                                       : "no readable registers";
   else
     {

@@ -264,80 +264,128 @@ dir_usable (const char *path)
 
 /* ---- units ------------------------------------------------------------ */
 
+/* One register file: "value" or "value:value" for the registers it names. */
 static void
-read_vtd_registers (IhwUnit *u, const char *regdir)
+read_register_file (IhwUnit *u, const char *regdir, const IhwSysfsFile *file)
 {
-  static const char *const regs[] = { "cap", "ecap" };
-  g_autofree char *vpath = g_build_filename (regdir, "version", NULL);
+  g_autofree char *path = g_build_filename (regdir, file->file, NULL);
+  guint n_regs = file->regs[1] ? 2 : file->regs[0] ? 1 : 0;
+  g_autofree char *text = NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (regs); i++)
+  if (n_regs == 0)
     {
-      g_autofree char *path = g_build_filename (regdir, regs[i], NULL);
+      /* Nothing we decode, but a garbage value still deserves a line in the log. */
+      guint64 ignored;
+      if (!file->optional || entry_exists (path))
+        (void) read_hex_logged (path, file->bits, &ignored);
+      return;
+    }
+  if (n_regs == 1)
+    {
       guint64 v;
-      if (read_hex_logged (path, 64, &v))
-        ihw_features_set_reg (&u->features, regs[i], v);
+      if (read_hex_logged (path, file->bits, &v))
+        ihw_features_set_reg (&u->features, file->regs[0], v);
+      return;
     }
 
-  /* "major:minor" as the kernel prints it (DMAR_VER_REG); informational. */
-  u->version = read_attr_logged (vpath, TRUE);
-  if (u->version && !g_regex_match_simple ("^[0-9]{1,3}:[0-9]{1,3}$", u->version, 0, 0))
-    {
-      g_autofree char *shown = g_strescape (u->version, NULL);
-      g_warning ("%s: '%.40s' is not a 'major:minor' version", vpath, shown);
-      g_clear_pointer (&u->version, g_free);
-    }
-}
-
-static void
-read_amd_registers (IhwUnit *u, const char *regdir)
-{
-  g_autofree char *fpath = g_build_filename (regdir, "features", NULL);
-  g_autofree char *cpath = g_build_filename (regdir, "cap", NULL);
-  g_autofree char *text = read_attr_logged (fpath, FALSE);
-  guint64 cap;
-
-  /* `cap` is the IOMMU's PCI capability header: nothing we decode, but a
-   * garbage value still deserves a line in the log. */
-  if (entry_exists (cpath))
-    (void) read_hex_logged (cpath, 32, &cap);
-
+  /* Several registers in one file; a kernel that knows fewer prints fewer. */
+  text = read_attr_logged (path, FALSE);
   if (!text)
     return;
-
-  /* "efr:efr2" since 6.9ish; older kernels print only efr. */
   {
-    g_auto (GStrv) parts = g_strsplit (text, ":", 3);
-    static const char *const regs[] = { "efr", "efr2" };
+    g_auto (GStrv) parts = g_strsplit (text, ":", n_regs + 1);
     guint n = g_strv_length (parts);
 
-    if (n > 2)
+    if (n > n_regs)
       {
         g_autofree char *shown = g_strescape (text, NULL);
-        g_warning ("%s: '%.60s' is neither 'efr' nor 'efr:efr2'", fpath, shown);
+        g_warning ("%s: '%.60s' is neither '%s' nor '%s:%s'", path, shown, file->regs[0], file->regs[0],
+                   file->regs[1]);
         return;
       }
     for (guint i = 0; i < n; i++)
       {
-        g_autofree char *what = g_strdup_printf ("%s (%s)", fpath, regs[i]);
+        g_autofree char *what = g_strdup_printf ("%s (%s)", path, file->regs[i]);
         g_autoptr (GError) error = NULL;
         guint64 v;
-        if (!ihw_parse_hex (parts[i], 64, what, &v, &error))
+        if (!ihw_parse_hex (parts[i], file->bits, what, &v, &error))
           {
             g_warning ("%s", error->message);
             continue;
           }
-        ihw_features_set_reg (&u->features, regs[i], v);
+        ihw_features_set_reg (&u->features, file->regs[i], v);
       }
   }
+}
+
+static void
+read_vendor_registers (IhwUnit *u, const IhwVendorDesc *d, const char *regdir)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (d->sysfs_files) && d->sysfs_files[i].file; i++)
+    read_register_file (u, regdir, &d->sysfs_files[i]);
+
+  if (d->sysfs_version_file)
+    {
+      g_autofree char *vpath = g_build_filename (regdir, d->sysfs_version_file, NULL);
+      /* "major:minor" as the kernel prints it (DMAR_VER_REG); informational. */
+      u->version = read_attr_logged (vpath, TRUE);
+      if (u->version && !g_regex_match_simple ("^[0-9]{1,3}:[0-9]{1,3}$", u->version, 0, 0))
+        {
+          g_autofree char *shown = g_strescape (u->version, NULL);
+          g_warning ("%s: '%.40s' is not a 'major:minor' version", vpath, shown);
+          g_clear_pointer (&u->version, g_free);
+        }
+    }
+}
+
+/* The vendor whose register directory the unit has, or whose unit names
+ * it has; NULL: unknown.  *regdir gets the directory (caller frees). */
+static const IhwVendorDesc *
+unit_vendor (const char *base, const char *name, char **regdir)
+{
+  guint n;
+  const IhwVendorDesc *const *vendors = ihw_vendors (&n);
+
+  *regdir = NULL;
+  for (guint i = 0; i < n; i++)
+    if (vendors[i]->sysfs_dir)
+      {
+        g_autofree char *dir = g_build_filename (base, vendors[i]->sysfs_dir, NULL);
+        if (g_file_test (dir, G_FILE_TEST_IS_DIR))
+          {
+            *regdir = g_steal_pointer (&dir);
+            return vendors[i];
+          }
+      }
+  for (guint i = 0; i < n; i++)
+    if (vendors[i]->sysfs_unit_prefix && g_str_has_prefix (name, vendors[i]->sysfs_unit_prefix))
+      return vendors[i];
+  return NULL;
+}
+
+/* "intel-iommu/ or amd-iommu/": the directories unit_vendor() looks for. */
+static char *
+vendor_dirs_text (void)
+{
+  guint n;
+  const IhwVendorDesc *const *vendors = ihw_vendors (&n);
+  g_autoptr (GPtrArray) dirs = g_ptr_array_new ();
+
+  for (guint i = 0; i < n; i++)
+    if (vendors[i]->sysfs_dir)
+      g_ptr_array_add (dirs, g_strdup_printf ("%s/", vendors[i]->sysfs_dir));
+  g_ptr_array_set_free_func (dirs, g_free);
+  g_ptr_array_add (dirs, NULL);
+  return g_strjoinv (" or ", (char **) dirs->pdata);
 }
 
 IhwUnit *
 ihw_sysfs_read_unit (const char *sysfs_root, const char *name)
 {
   g_autofree char *base = NULL;
-  g_autofree char *vtd = NULL;
-  g_autofree char *amd = NULL;
+  g_autofree char *regdir = NULL;
   g_autofree char *devdir = NULL;
+  const IhwVendorDesc *vendor;
   IhwUnit *u;
 
   if (!ihw_sysfs_unit_exists (sysfs_root, name))
@@ -348,26 +396,18 @@ ihw_sysfs_read_unit (const char *sysfs_root, const char *name)
   if (!dir_usable (base))
     return u; /* kept: the name is all we know */
 
-  vtd = g_build_filename (base, "intel-iommu", NULL);
-  amd = g_build_filename (base, "amd-iommu", NULL);
-  if (g_file_test (vtd, G_FILE_TEST_IS_DIR))
+  vendor = unit_vendor (base, name, &regdir);
+  if (vendor)
     {
-      ihw_features_init (&u->features, IHW_VENDOR_INTEL_VTD);
-      read_vtd_registers (u, vtd);
-    }
-  else if (g_file_test (amd, G_FILE_TEST_IS_DIR))
-    {
-      ihw_features_init (&u->features, IHW_VENDOR_AMD_VI);
-      read_amd_registers (u, amd);
-    }
-  else if (g_str_has_prefix (name, "smmu3."))
-    {
-      /* The SMMUv3 driver exports no register files: only iommufd can tell. */
-      ihw_features_init (&u->features, IHW_VENDOR_ARM_SMMUV3);
+      ihw_features_init (&u->features, vendor->vendor);
+      /* A vendor without register files (SMMUv3): only iommufd can tell. */
+      if (regdir)
+        read_vendor_registers (u, vendor, regdir);
     }
   else
     {
-      g_message ("%s: no intel-iommu/ or amd-iommu/ register directory; vendor unknown", base);
+      g_autofree char *dirs = vendor_dirs_text ();
+      g_message ("%s: no %s register directory; vendor unknown", base, dirs);
     }
   u->source = u->features.present ? IHW_SOURCE_SYSFS : IHW_SOURCE_NONE;
 

@@ -4,13 +4,17 @@
  * Bit positions follow drivers/iommu/intel/iommu.h (6.12) and the VT-d
  * specification, rev. 4.x, sections 11.4.2 and 11.4.3.
  */
-#include "ihw-decode.h"
+#include "ihw-vendor.h"
+
+#include <stddef.h>
+
+#include "ihw-uapi.h"
 
 enum { CAP, ECAP };
 
 static const IhwRegisterDef vtd_regs[] = {
-  [CAP] = { "cap", 64 },
-  [ECAP] = { "ecap", 64 },
+  [CAP] = { "cap", 64, offsetof (struct iommu_hw_info_vtd, cap_reg) },
+  [ECAP] = { "ecap", 64, offsetof (struct iommu_hw_info_vtd, ecap_reg) },
 };
 
 
@@ -76,12 +80,27 @@ static const IhwFieldDef vtd_fields[] = {
   IHW_BIT ("pms", ECAP, "PMS", 51, "Performance monitoring"),
 };
 
-const IhwVendorDesc ihw_vtd_desc = {
+const IhwVendorDesc ihw_vendor_vtd = {
   .vendor = IHW_VENDOR_INTEL_VTD,
   .name = "intel-vtd",
   .title = "Intel VT-d",
+  .short_title = "VT-d",
   .regs = vtd_regs,
   .n_regs = G_N_ELEMENTS (vtd_regs),
   .fields = vtd_fields,
   .n_fields = G_N_ELEMENTS (vtd_fields),
+
+  .hw_info_type = IHW_HW_INFO_TYPE_INTEL_VTD,
+  .hw_info_name = "intel-vtd",
+  .hw_info_len = sizeof (struct iommu_hw_info_vtd),
+  .hw_info_flags_offset = offsetof (struct iommu_hw_info_vtd, flags),
+
+  .words = { "intel", "intel-vtd", "vtd" },
+  .positional = { "cap", "ecap" },
+  .n_required = 2,
+
+  /* drivers/iommu/intel/iommu.c intel_iommu_groups: cap, ecap, version. */
+  .sysfs_dir = "intel-iommu",
+  .sysfs_files = { { "cap", { "cap" }, 64 }, { "ecap", { "ecap" }, 64 } },
+  .sysfs_version_file = "version",
 };

@@ -4,14 +4,21 @@
  * Bit positions follow drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h and the
  * SMMUv3 architecture specification (IHI 0070), section 6.3.
  */
-#include "ihw-decode.h"
+#include "ihw-vendor.h"
+
+#include <stddef.h>
+
+#include "ihw-uapi.h"
 
 enum { IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR, AIDR };
 
 static const IhwRegisterDef smmuv3_regs[] = {
-  [IDR0] = { "idr0", 32 }, [IDR1] = { "idr1", 32 }, [IDR2] = { "idr2", 32 },
-  [IDR3] = { "idr3", 32 }, [IDR4] = { "idr4", 32 }, [IDR5] = { "idr5", 32 },
-  [IIDR] = { "iidr", 32 }, [AIDR] = { "aidr", 32 },
+#define IDR(i) offsetof (struct ihw_hw_info_arm_smmuv3, idr) + 4 * (i)
+  [IDR0] = { "idr0", 32, IDR (0) }, [IDR1] = { "idr1", 32, IDR (1) }, [IDR2] = { "idr2", 32, IDR (2) },
+  [IDR3] = { "idr3", 32, IDR (3) }, [IDR4] = { "idr4", 32, IDR (4) }, [IDR5] = { "idr5", 32, IDR (5) },
+  [IIDR] = { "iidr", 32, offsetof (struct ihw_hw_info_arm_smmuv3, iidr) },
+  [AIDR] = { "aidr", 32, offsetof (struct ihw_hw_info_arm_smmuv3, aidr) },
+#undef IDR
 };
 
 
@@ -78,12 +85,29 @@ static const IhwFieldDef smmuv3_fields[] = {
   IHW_NUM ("stall_max", IDR5, "STALL_MAX", 16, 16, 0, "Maximum outstanding stalls"),
 };
 
-const IhwVendorDesc ihw_smmuv3_desc = {
+const IhwVendorDesc ihw_vendor_smmuv3 = {
   .vendor = IHW_VENDOR_ARM_SMMUV3,
   .name = "arm-smmuv3",
   .title = "ARM SMMUv3",
+  .short_title = "SMMUv3",
   .regs = smmuv3_regs,
   .n_regs = G_N_ELEMENTS (smmuv3_regs),
   .fields = smmuv3_fields,
   .n_fields = G_N_ELEMENTS (smmuv3_fields),
+
+  .hw_info_type = IHW_HW_INFO_TYPE_ARM_SMMUV3,
+  .hw_info_name = "arm-smmuv3",
+  .hw_info_len = sizeof (struct ihw_hw_info_arm_smmuv3),
+  .hw_info_flags_offset = offsetof (struct ihw_hw_info_arm_smmuv3, flags),
+
+  .words = { "smmuv3", "arm-smmuv3" },
+  .positional = { "idr0", "idr1", "idr3", "idr5" },
+  .n_required = 4,
+  .label_prefix = "SMMU_",
+
+  /* The driver exports no register files; its units are named
+   * "smmu3.0x<base>" (arm-smmu-v3.c iommu_device_sysfs_add). */
+  .sysfs_unit_prefix = "smmu3.",
+  .registers_need_iommufd = TRUE,
+  .no_registers_reason = "no registers (SMMUv3 has none in sysfs; needs iommufd)",
 };

@@ -6,13 +6,17 @@
  * Multi-bit fields are shown raw, as the register holds them; derived widths
  * (guest_levels, pasid_bits, ...) are separate keys.
  */
-#include "ihw-decode.h"
+#include "ihw-vendor.h"
+
+#include <stddef.h>
+
+#include "ihw-uapi.h"
 
 enum { EFR, EFR2 };
 
 static const IhwRegisterDef amd_regs[] = {
-  [EFR] = { "efr", 64 },
-  [EFR2] = { "efr2", 64 },
+  [EFR] = { "efr", 64, offsetof (struct ihw_hw_info_amd, efr) },
+  [EFR2] = { "efr2", 64, offsetof (struct ihw_hw_info_amd, efr2) },
 };
 
 
@@ -59,12 +63,31 @@ static const IhwFieldDef amd_fields[] = {
   IHW_BIT ("ht_range_ignore", EFR2, "HTRangeIgnore", 11, "HyperTransport range ignored"),
 };
 
-const IhwVendorDesc ihw_amd_desc = {
+const IhwVendorDesc ihw_vendor_amd = {
   .vendor = IHW_VENDOR_AMD_VI,
   .name = "amd-vi",
   .title = "AMD-Vi",
+  .short_title = "AMD-Vi",
   .regs = amd_regs,
   .n_regs = G_N_ELEMENTS (amd_regs),
   .fields = amd_fields,
   .n_fields = G_N_ELEMENTS (amd_fields),
+
+  .hw_info_type = IHW_HW_INFO_TYPE_AMD,
+  .hw_info_name = "amd",
+  .hw_info_len = sizeof (struct ihw_hw_info_amd),
+  .hw_info_flags_offset = -1,
+
+  .words = { "amd", "amd-vi" },
+  .positional = { "efr", "efr2" },
+  .n_required = 1,
+  /* dmesg: "AMD-Vi: Extended features (0xEFR, 0xEFR2): PPR NX GT ..." */
+  .paste_open = "features (",
+  .paste_title = "Extended features",
+
+  /* drivers/iommu/amd/init.c amd_iommu_groups: cap (the PCI capability
+   * header, nothing to decode) and features ("efr:efr2" since 6.9ish,
+   * "efr" before). */
+  .sysfs_dir = "amd-iommu",
+  .sysfs_files = { { "cap", { NULL }, 32, TRUE }, { "features", { "efr", "efr2" }, 64 } },
 };

@@ -281,11 +281,11 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
                                                      : "one domain at a time");
   if (qemu_option)
     {
-      IhwRequest probe = { 0 };
-      if (!ihw_request_set_qemu_version (&probe, qemu_option, &error))
+      guint qv;
+      if (!ihw_qemu_version_from_text (qemu_option, &qv, &error))
         return ctl_usage_error ("domain-check", "--%s", error->message);
       g_free (qemu_option);
-      qemu_option = g_strdup_printf ("%u.%u", probe.qemu_major, probe.qemu_minor);
+      qemu_option = ihw_qemu_version_string (qv);
     }
 
   if (xml_file)

@@ -55,92 +55,95 @@ ctl_check_devices (const char *cmd, char **devices, int *exit_code)
 
 /* --- request options ------------------------------------------------------ */
 
+static const char *
+keep (CtlRequestOptions *o, char *s)
+{
+  g_ptr_array_add (o->strings, s);
+  return s;
+}
+
 GOptionEntry *
 ctl_request_option_entries (CtlRequestOptions *o)
 {
-  const GOptionEntry entries[] = {
-    { "qemu-version", 0, 0, G_OPTION_ARG_STRING, &o->qemu_version, "QEMU version to judge for (default: newest known)",
-      "V" },
-    { "aw-bits", 0, 0, G_OPTION_ARG_STRING, &o->aw_bits, "Guest address width the vIOMMU is to have", "N" },
-    { "fs1gp", 0, 0, G_OPTION_ARG_NONE, &o->fs1gp, "Require first-stage 1 GiB pages (intel)", NULL },
-    { "no-fs1gp", 0, 0, G_OPTION_ARG_NONE, &o->no_fs1gp, "Do not require first-stage 1 GiB pages", NULL },
-    { "pasid-bits", 0, 0, G_OPTION_ARG_STRING, &o->pasid_bits, "PASID width the guest is to have", "N" },
-    { "ssid-size", 0, 0, G_OPTION_ARG_STRING, &o->ssid_size, "SMMUv3 substream ID bits (ssidsize)", "N" },
-    { "oas", 0, 0, G_OPTION_ARG_STRING, &o->oas, "SMMUv3 output address size in bits", "N" },
-    { "ril", 0, 0, G_OPTION_ARG_NONE, &o->ril, "Require range invalidation (smmuv3)", NULL },
-    { "no-ril", 0, 0, G_OPTION_ARG_NONE, &o->no_ril, "Do not require range invalidation", NULL },
-    { "ats", 0, 0, G_OPTION_ARG_NONE, &o->ats, "Require ATS (smmuv3)", NULL },
-    { "no-ats", 0, 0, G_OPTION_ARG_NONE, &o->no_ats, "Do not require ATS", NULL },
-    { NULL },
-  };
-  return g_memdup2 (entries, sizeof entries);
+  const IhwRequestKeyDef *keys = ihw_request_key_defs ();
+  GOptionEntry *entries = g_new0 (GOptionEntry, 2 * IHW_REQUEST_N_KEYS + 1);
+  guint n = 0;
+
+  o->strings = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < IHW_REQUEST_N_KEYS; i++)
+    {
+      if (keys[i].type == 'b')
+        {
+          entries[n++] = (GOptionEntry) { keys[i].name, 0, 0, G_OPTION_ARG_NONE, &o->yes[i],
+                                          keep (o, g_strconcat ("Require ", keys[i].help, NULL)), NULL };
+          entries[n++] = (GOptionEntry) { keep (o, g_strconcat ("no-", keys[i].name, NULL)), 0, 0, G_OPTION_ARG_NONE,
+                                          &o->no[i], keep (o, g_strconcat ("Do not require ", keys[i].help, NULL)),
+                                          NULL };
+        }
+      else
+        entries[n++] = (GOptionEntry) { keys[i].name, 0, 0, G_OPTION_ARG_STRING, &o->text[i], keys[i].help,
+                                        keys[i].type == 's' ? "V" : "N" };
+    }
+  return entries;
 }
 
 void
 ctl_request_options_clear (CtlRequestOptions *o)
 {
-  g_clear_pointer (&o->qemu_version, g_free);
-  g_clear_pointer (&o->aw_bits, g_free);
-  g_clear_pointer (&o->pasid_bits, g_free);
-  g_clear_pointer (&o->ssid_size, g_free);
-  g_clear_pointer (&o->oas, g_free);
+  for (guint i = 0; i < IHW_REQUEST_N_KEYS; i++)
+    g_clear_pointer (&o->text[i], g_free);
+  g_clear_pointer (&o->strings, g_ptr_array_unref);
 }
 
-static gboolean
-parse_bits_option (const char *cmd, const char *name, const char *text, gboolean *has, guint *out, int *exit_code)
-{
-  guint64 v;
-  g_autoptr (GError) error = NULL;
-
-  if (!text)
-    return TRUE;
-  if (!g_ascii_string_to_unsigned (text, 10, 0, 64, &v, &error))
-    {
-      *exit_code = ctl_usage_error (cmd, "--%s '%.80s': expected a number of bits from 0 to 64", name, text);
-      return FALSE;
-    }
-  *has = TRUE;
-  *out = (guint) v;
-  return TRUE;
-}
-
-static gboolean
-parse_flag_pair (const char *cmd, const char *name, gboolean yes, gboolean no, gboolean *has, gboolean *out,
-                 int *exit_code)
-{
-  if (yes && no)
-    {
-      *exit_code = ctl_usage_error (cmd, "--%s and --no-%s contradict each other", name, name);
-      return FALSE;
-    }
-  if (yes || no)
-    {
-      *has = TRUE;
-      *out = yes;
-    }
-  return TRUE;
-}
-
+/* The options into a request, through common's range checks. */
 gboolean
 ctl_request_from_options (const char *cmd, const CtlRequestOptions *o, IhwRequest *req, int *exit_code)
 {
+  const IhwRequestKeyDef *keys = ihw_request_key_defs ();
+
   memset (req, 0, sizeof *req);
-  if (o->qemu_version)
+  for (guint i = 0; i < IHW_REQUEST_N_KEYS; i++)
     {
+      const char *name = keys[i].name;
       g_autoptr (GError) error = NULL;
-      if (!ihw_request_set_qemu_version (req, o->qemu_version, &error))
+      guint64 v;
+
+      switch (keys[i].type)
         {
-          *exit_code = ctl_usage_error (cmd, "--%s", error->message);
-          return FALSE;
+        case 's':
+          if (o->text[i] && !ihw_request_set_qemu_version (req, o->text[i], &error))
+            {
+              *exit_code = ctl_usage_error (cmd, "--%s", error->message);
+              return FALSE;
+            }
+          break;
+        case 'u':
+          if (!o->text[i])
+            break;
+          if (!g_ascii_string_to_unsigned (o->text[i], 10, 0, 64, &v, NULL))
+            {
+              *exit_code = ctl_usage_error (cmd, "--%s '%.80s': expected a number of bits from 0 to 64", name,
+                                            o->text[i]);
+              return FALSE;
+            }
+          if (!ihw_request_set_checked (req, name, v, &error))
+            {
+              *exit_code = ctl_usage_error (cmd, "--%s %s: %s", name, o->text[i], error->message);
+              return FALSE;
+            }
+          break;
+        default:
+          if (o->yes[i] && o->no[i])
+            {
+              *exit_code = ctl_usage_error (cmd, "--%s and --no-%s contradict each other", name, name);
+              return FALSE;
+            }
+          if (o->yes[i] || o->no[i])
+            ihw_request_set (req, name, o->yes[i]);
+          break;
         }
     }
-  return parse_bits_option (cmd, "aw-bits", o->aw_bits, &req->has_aw_bits, &req->aw_bits, exit_code) &&
-         parse_bits_option (cmd, "pasid-bits", o->pasid_bits, &req->has_pasid_bits, &req->pasid_bits, exit_code) &&
-         parse_bits_option (cmd, "ssid-size", o->ssid_size, &req->has_ssid_size, &req->ssid_size, exit_code) &&
-         parse_bits_option (cmd, "oas", o->oas, &req->has_oas, &req->oas, exit_code) &&
-         parse_flag_pair (cmd, "fs1gp", o->fs1gp, o->no_fs1gp, &req->has_fs1gp, &req->fs1gp, exit_code) &&
-         parse_flag_pair (cmd, "ril", o->ril, o->no_ril, &req->has_ril, &req->ril, exit_code) &&
-         parse_flag_pair (cmd, "ats", o->ats, o->no_ats, &req->has_ats, &req->ats, exit_code);
+  return TRUE;
 }
 
 /* --- tables ----------------------------------------------------------------- */

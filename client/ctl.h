@@ -56,10 +56,12 @@ IhwClient *ctl_connect (GError **error);
 gboolean ctl_check_model (const char *cmd, const char *word, IhwModel *model, int *exit_code);
 gboolean ctl_check_devices (const char *cmd, char **devices, int *exit_code);
 
-/* The request options shared by check and negotiate (SPEC §4 keys). */
+/* The request options shared by check and negotiate: one per request key
+ * (common's key table), --KEY VALUE, or --KEY / --no-KEY for booleans. */
 typedef struct {
-  char *qemu_version, *aw_bits, *pasid_bits, *ssid_size, *oas;
-  gboolean fs1gp, no_fs1gp, ril, no_ril, ats, no_ats;
+  char *text[IHW_REQUEST_N_KEYS];
+  gboolean yes[IHW_REQUEST_N_KEYS], no[IHW_REQUEST_N_KEYS];
+  GPtrArray *strings;   /* the entries' option names and help texts */
 } CtlRequestOptions;
 
 GOptionEntry *ctl_request_option_entries (CtlRequestOptions *o); /* g_free() the array */

@@ -78,38 +78,39 @@ on_off (const char *v, gboolean *out)
   return TRUE;
 }
 
-/* libvirt <driver> attribute -> request key.  aw_bits since libvirt 6.5;
- * ssidSize/oas/ril/ats for smmuv3 from the accel series (see FACTS.md). */
-typedef enum { MAP_UINT, MAP_BOOL } MapKind;
-static const struct {
-  const char *attr;
-  const char *key;
-  MapKind kind;
-  gsize has_off, val_off;
-} driver_map[] = {
-  { "aw_bits", "aw-bits", MAP_UINT, G_STRUCT_OFFSET (IhwRequest, has_aw_bits), G_STRUCT_OFFSET (IhwRequest, aw_bits) },
-  { "ssidSize", "ssid-size", MAP_UINT, G_STRUCT_OFFSET (IhwRequest, has_ssid_size), G_STRUCT_OFFSET (IhwRequest, ssid_size) },
-  { "oas", "oas", MAP_UINT, G_STRUCT_OFFSET (IhwRequest, has_oas), G_STRUCT_OFFSET (IhwRequest, oas) },
-  { "ril", "ril", MAP_BOOL, G_STRUCT_OFFSET (IhwRequest, has_ril), G_STRUCT_OFFSET (IhwRequest, ril) },
-  { "ats", "ats", MAP_BOOL, G_STRUCT_OFFSET (IhwRequest, has_ats), G_STRUCT_OFFSET (IhwRequest, ats) },
-};
+/* A request value read from the domain, through the key table's range check. */
+static gboolean
+set_request (IhwDomainInfo *info, const char *key, guint64 value, const char *attr, const char *text,
+             GError **error)
+{
+  g_autoptr (GError) local = NULL;
 
+  if (ihw_request_set_checked (&info->request, key, value, &local))
+    return TRUE;
+  g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "<iommu><driver %s='%.20s'>: %s", attr, text, local->message);
+  return FALSE;
+}
+
+/* <driver> attributes: those the request key table names as a key's
+ * libvirt attribute (aw_bits, ssidSize, oas, ril, ats) become the key;
+ * accel='on' turns nesting on (smmuv3); the rest is noted as ignored. */
 static gboolean
 parse_driver (xmlNode *driver, IhwDomainInfo *info, GError **error)
 {
+  const IhwRequestKeyDef *keys = ihw_request_key_defs ();
+
   for (xmlAttr *a = driver ? driver->properties : NULL; a; a = a->next)
     {
       const char *name = (const char *) a->name;
       g_autofree char *v = prop (driver, name);
       gboolean mapped = FALSE;
 
-      for (guint i = 0; i < G_N_ELEMENTS (driver_map); i++)
+      for (guint i = 0; i < IHW_REQUEST_N_KEYS; i++)
         {
-          guint8 *base = (guint8 *) &info->request;
-          if (strcmp (driver_map[i].attr, name) != 0)
+          if (g_strcmp0 (keys[i].libvirt_attr, name) != 0)
             continue;
           mapped = TRUE;
-          if (driver_map[i].kind == MAP_UINT)
+          if (keys[i].type == 'u')
             {
               guint64 n;
               if (!g_ascii_string_to_unsigned (v, 10, 0, 1024, &n, NULL))
@@ -118,7 +119,8 @@ parse_driver (xmlNode *driver, IhwDomainInfo *info, GError **error)
                                "<iommu><driver %s='%.20s'>: not a number", name, v ? v : "");
                   return FALSE;
                 }
-              *(guint *) (base + driver_map[i].val_off) = (guint) n;
+              if (!set_request (info, keys[i].name, n, name, v, error))
+                return FALSE;
             }
           else
             {
@@ -129,9 +131,9 @@ parse_driver (xmlNode *driver, IhwDomainInfo *info, GError **error)
                                "<iommu><driver %s='%.20s'>: expected on or off", name, v ? v : "");
                   return FALSE;
                 }
-              *(gboolean *) (base + driver_map[i].val_off) = b;
+              if (!set_request (info, keys[i].name, b, name, v, error))
+                return FALSE;
             }
-          *(gboolean *) (base + driver_map[i].has_off) = TRUE;
         }
       if (strcmp (name, "accel") == 0)
         {
@@ -187,18 +189,14 @@ apply_qemu_property (IhwDomainInfo *info, const char *name, const char *value, c
         info->nesting_via = g_strdup_printf ("%s x-flts=on", via);
     }
   else if (strcmp (name, "fs1gp") == 0 && qemu_bool (value, &b))
-    {
-      info->request.has_fs1gp = TRUE;
-      info->request.fs1gp = b;
-    }
+    ihw_request_set (&info->request, "fs1gp", b);
   else if (strcmp (name, "aw-bits") == 0)
     {
       g_autofree char *num = g_strndup (value, strcspn (value, ","));
-      if (g_ascii_string_to_unsigned (num, 10, 0, 1024, &n64, NULL))
-        {
-          info->request.has_aw_bits = TRUE;
-          info->request.aw_bits = (guint) n64;
-        }
+      /* Best effort, like the rest of these options: a value no caller may
+       * ask for is noted, not judged. */
+      if (g_ascii_string_to_unsigned (num, 10, 0, 1024, &n64, NULL) && !ihw_request_set (&info->request, "aw-bits", n64))
+        g_ptr_array_add (info->ignored, g_strdup_printf ("%s aw-bits=%.20s (out of range)", via, num));
     }
 }
 

@@ -156,9 +156,9 @@ hook_conf_load (HookConf *c)
   if (g_key_file_has_key (kf, "hook", "qemu-version", NULL))
     {
       g_autofree char *v = g_key_file_get_string (kf, "hook", "qemu-version", NULL);
-      IhwRequest probe = { 0 };
-      if (v && *g_strstrip (v) && ihw_request_set_qemu_version (&probe, v, NULL))
-        c->qemu_version = g_strdup_printf ("%u.%u", probe.qemu_major, probe.qemu_minor);
+      guint qemu;
+      if (v && *g_strstrip (v) && ihw_qemu_version_from_text (v, &qemu, NULL))
+        c->qemu_version = ihw_qemu_version_string (qemu);
       else if (v && *v)
         g_printerr (PREFIX "warning: %s: qemu-version='%.20s' is not a QEMU version like 10.0; ignored\n", c->path, v);
     }

@@ -116,9 +116,7 @@ ihw_negotiate_full (IhwModel model, const IhwDeviceFacts *devices, guint n_devic
   for (guint d = 0; d < n_devices; d++)
     g_ptr_array_add (n->devices, g_strdup (devices[d].device ? devices[d].device : ""));
 
-  n->config.has_qemu_version = TRUE;
-  n->config.qemu_major = n->qemu / 100;
-  n->config.qemu_minor = n->qemu % 100;
+  ihw_request_set (&n->config, "qemu-version", n->qemu);
 
   for (const char *const *k = ihw_request_keys (); *k; k++)
     {
@@ -222,14 +220,17 @@ ihw_negotiation_libvirt_xml (const IhwNegotiation *n)
       g_autofree char *value = NULL;
       gboolean has = TRUE;
 
-      if (a->model != n->model || !a->attribute)
+      const char *attribute = a->attribute ? a->attribute
+                              : a->key ? ihw_request_key_def (a->key)->libvirt_attr : NULL;
+
+      if (a->model != n->model || !attribute)
         continue;
       value = a->key ? config_value_string (n, a->key, &has) : g_strdup (a->value);
       if (!has)
         continue;
       if (!driver)
         driver = xmlNewChild (iommu, NULL, BAD_CAST "driver", NULL);
-      xmlSetProp (driver, BAD_CAST a->attribute, BAD_CAST value);
+      xmlSetProp (driver, BAD_CAST attribute, BAD_CAST value);
     }
 
   buf = xmlBufferCreate ();
@@ -272,11 +273,11 @@ ihw_negotiation_qemu_args (const IhwNegotiation *n)
           const IhwQemuProperty *prop = ihw_qemu_property (n->model, n->qemu, *k);
           gboolean has;
           g_autofree char *value = NULL;
-          if (!prop || !prop->property)
+          if (!prop || !prop->settable)
             continue;
           value = config_value_string (n, *k, &has);
           if (has)
-            g_string_append_printf (s, ",%s=%s", prop->property, value);
+            g_string_append_printf (s, ",%s=%s", ihw_request_key_def (*k)->qemu_property, value);
         }
       if (dev->needs_iommufd)
         {

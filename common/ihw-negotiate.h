@@ -24,7 +24,7 @@ typedef struct {
   guint qemu;              /* IHW_QEMU(maj, min) of the profile used */
   IhwVerdict verdict;      /* == result->verdict */
   IhwResult *result;       /* reasons and notes for `config` */
-  IhwRequest config;       /* the configuration; has_qemu_version always set */
+  IhwRequest config;       /* the configuration; qemu-version always set */
   GPtrArray *devices;      /* char *, the device addresses, in order */
 } IhwNegotiation;
 

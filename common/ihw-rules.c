@@ -317,21 +317,21 @@ static const IhwQemuProperty qemu_properties[] = {
   /* hw/i386/intel_iommu.c vtd_properties: DEFINE_PROP_UINT8("aw-bits", ...)
    * default VTD_HOST_ADDRESS_WIDTH, 48 since 10.0 (39 before; pc-*-9.1
    * machine compat keeps 39). */
-  { INTEL, ANY, Q (9, 2), "aw-bits", "aw-bits", TRUE, 39, "hw/i386/intel_iommu.c vtd_properties (9.x)" },
-  { INTEL, Q (10, 0), ANY, "aw-bits", "aw-bits", TRUE, 48, "hw/i386/intel_iommu.c vtd_properties (10.0+)" },
+  { INTEL, ANY, Q (9, 2), "aw-bits", TRUE, TRUE, 39, "hw/i386/intel_iommu.c vtd_properties (9.x)" },
+  { INTEL, Q (10, 0), ANY, "aw-bits", TRUE, TRUE, 48, "hw/i386/intel_iommu.c vtd_properties (10.0+)" },
   /* DEFINE_PROP_BOOL("fs1gp", IntelIOMMUState, fs1gp, true), 10.0+. */
-  { INTEL, Q (10, 0), ANY, "fs1gp", "fs1gp", TRUE, 1, "hw/i386/intel_iommu.c vtd_properties (10.0+)" },
+  { INTEL, Q (10, 0), ANY, "fs1gp", TRUE, TRUE, 1, "hw/i386/intel_iommu.c vtd_properties (10.0+)" },
   /* No pasid-bits property on intel-iommu (x-pasid-mode is a bool). */
-  { INTEL, ANY, ANY, "pasid-bits", NULL, FALSE, 0, "hw/i386/intel_iommu.c vtd_properties" },
+  { INTEL, ANY, ANY, "pasid-bits", FALSE, FALSE, 0, "hw/i386/intel_iommu.c vtd_properties" },
   /* hw/arm/smmuv3.c smmuv3_properties (11.0-dev): ril ON, ats OFF, oas 44,
    * ssidsize 0. */
-  { SMMU, Q (11, 0), ANY, "ril", "ril", TRUE, 1, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
-  { SMMU, Q (11, 0), ANY, "ats", "ats", TRUE, 0, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
-  { SMMU, Q (11, 0), ANY, "oas", "oas", TRUE, 44, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
-  { SMMU, Q (11, 0), ANY, "ssid-size", "ssidsize", TRUE, 0, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
+  { SMMU, Q (11, 0), ANY, "ril", TRUE, TRUE, 1, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
+  { SMMU, Q (11, 0), ANY, "ats", TRUE, TRUE, 0, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
+  { SMMU, Q (11, 0), ANY, "oas", TRUE, TRUE, 44, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
+  { SMMU, Q (11, 0), ANY, "ssid-size", TRUE, TRUE, 0, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
   /* amd-iommu has no such properties; pasid-bits/aw-bits are host limits only. */
-  { AMD, ANY, ANY, "pasid-bits", NULL, FALSE, 0, "hw/i386/amd_iommu.c" },
-  { AMD, ANY, ANY, "aw-bits", NULL, FALSE, 0, "hw/i386/amd_iommu.c" },
+  { AMD, ANY, ANY, "pasid-bits", FALSE, FALSE, 0, "hw/i386/amd_iommu.c" },
+  { AMD, ANY, ANY, "aw-bits", FALSE, FALSE, 0, "hw/i386/amd_iommu.c" },
 };
 
 const IhwQemuProperty *
@@ -393,7 +393,7 @@ static const IhwLibvirtAttr libvirt_attrs[] = {
   { INTEL, NULL, NULL, NULL, IHW_LIBVIRT (2, 1, 0) },
   { INTEL, "intremap", NULL, "on", IHW_LIBVIRT (3, 4, 0) },
   { INTEL, "caching_mode", NULL, "on", IHW_LIBVIRT (3, 4, 0) },
-  { INTEL, "aw_bits", "aw-bits", NULL, IHW_LIBVIRT (6, 5, 0) },
+  { INTEL, NULL, "aw-bits", NULL, IHW_LIBVIRT (6, 5, 0) },  /* aw_bits */
   { SMMU, NULL, NULL, NULL, IHW_LIBVIRT (5, 5, 0) },
   { VIRTIO, NULL, NULL, NULL, IHW_LIBVIRT (8, 3, 0) },
   { AMD, NULL, NULL, NULL, IHW_LIBVIRT (11, 5, 0) },

@@ -86,7 +86,7 @@ typedef struct {
   IhwModel model;
   guint qemu_min, qemu_max;
   const char *key;       /* request key */
-  const char *property;  /* -device property; NULL: QEMU has none */
+  gboolean settable;     /* QEMU has a -device property for it (named in the key table, ihw-request.c) */
   gboolean has_default;
   guint64 default_value;
   const char *source;    /* where in QEMU this was read */
@@ -113,7 +113,8 @@ const IhwQemuDevice *ihw_qemu_device (IhwModel model, guint qemu);
  * (FACTS.md "What libvirt has"; libvirt docs/formatdomain.rst). */
 typedef struct {
   IhwModel model;
-  const char *attribute;     /* <driver> attribute; NULL: the model itself */
+  const char *attribute;     /* <driver> attribute with a fixed `value`; NULL: the key's
+                              * (ihw-request.c), or the model itself when there is no key */
   const char *key;           /* request key it carries; NULL: fixed `value` */
   const char *value;         /* fixed value ("on") */
   guint libvirt_since;       /* major * 1000000 + minor * 1000 + micro */

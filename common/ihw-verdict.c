@@ -87,41 +87,6 @@ ihw_nest_parent_name (IhwNestParent n)
     }
 }
 
-gboolean
-ihw_request_set_qemu_version (IhwRequest *req, const char *text, GError **error)
-{
-  guint64 maj, min = 0;
-  char *end;
-
-  if (!text || !g_ascii_isdigit (*text) || strlen (text) > 32)
-    goto bad;
-  maj = g_ascii_strtoull (text, &end, 10);
-  if (*end == '.')
-    {
-      if (!g_ascii_isdigit (end[1]))
-        goto bad;
-      min = g_ascii_strtoull (end + 1, &end, 10);
-      if (*end == '.')
-        {
-          if (!g_ascii_isdigit (end[1]))
-            goto bad;
-          (void) g_ascii_strtoull (end + 1, &end, 10);
-        }
-    }
-  if (*end != '\0' || maj == 0 || maj > 99 || min > 99)
-    goto bad;
-  req->has_qemu_version = TRUE;
-  req->qemu_major = (guint) maj;
-  req->qemu_minor = (guint) min;
-  return TRUE;
-
-bad:
-  g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
-               "qemu-version '%.40s%s' is not a QEMU version like \"10.0\"", text ? text : "",
-               text && strlen (text) > 40 ? "…" : "");
-  return FALSE;
-}
-
 static void
 reason_free (gpointer p)
 {
@@ -199,240 +164,14 @@ ihw_tristate_name (IhwTristate t)
     }
 }
 
-char *
-ihw_qemu_version_string (guint qemu)
-{
-  return g_strdup_printf ("%u.%u", qemu / 100, qemu % 100);
-}
-
-/* --- request keys ---------------------------------------------------------- */
-
-static const struct {
-  const char *name;
-  char type;         /* 'u' or 'b' */
-  size_t has;        /* offset of the gboolean has_<key> */
-  size_t value;      /* offset of the guint or gboolean value */
-  guint64 min, max;  /* values accepted from a caller ('u') */
-} request_keys[] = {
-  /* Only nonsense is refused at the door (a zero or over-64-bit address
-   * width, a PASID or SubstreamID wider than a u32 index): a value merely
-   * beyond what the host or QEMU accepts is a request the host cannot
-   * honour, answered `unsupported` with a reason naming the key (SPEC §4). */
-  { "aw-bits", 'u', offsetof (IhwRequest, has_aw_bits), offsetof (IhwRequest, aw_bits), 1, 64 },
-  { "fs1gp", 'b', offsetof (IhwRequest, has_fs1gp), offsetof (IhwRequest, fs1gp), 0, 1 },
-  { "pasid-bits", 'u', offsetof (IhwRequest, has_pasid_bits), offsetof (IhwRequest, pasid_bits), 0, 32 },
-  { "ssid-size", 'u', offsetof (IhwRequest, has_ssid_size), offsetof (IhwRequest, ssid_size), 0, 32 },
-  { "oas", 'u', offsetof (IhwRequest, has_oas), offsetof (IhwRequest, oas), 1, 64 },
-  { "ril", 'b', offsetof (IhwRequest, has_ril), offsetof (IhwRequest, ril), 0, 1 },
-  { "ats", 'b', offsetof (IhwRequest, has_ats), offsetof (IhwRequest, ats), 0, 1 },
-};
-
-static const char *const request_key_names[] = {
-  "aw-bits", "fs1gp", "pasid-bits", "ssid-size", "oas", "ril", "ats", NULL,
-};
-
-const char *const *
-ihw_request_keys (void)
-{
-  return request_key_names;
-}
-
-static int
-request_key_index (const char *key)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (request_keys); i++)
-    if (g_strcmp0 (request_keys[i].name, key) == 0)
-      return (int) i;
-  return -1;
-}
-
-char
-ihw_request_key_type (const char *key)
-{
-  int i = request_key_index (key);
-  return i < 0 ? 0 : request_keys[i].type;
-}
-
-gboolean
-ihw_request_get (const IhwRequest *req, const char *key, guint64 *value)
-{
-  int i = request_key_index (key);
-  const char *base = (const char *) req;
-  gboolean has;
-
-  if (i < 0 || !req)
-    return FALSE;
-  memcpy (&has, base + request_keys[i].has, sizeof has);
-  if (!has)
-    return FALSE;
-  if (value)
-    {
-      if (request_keys[i].type == 'b')
-        {
-          gboolean b;
-          memcpy (&b, base + request_keys[i].value, sizeof b);
-          *value = b ? 1 : 0;
-        }
-      else
-        {
-          guint u;
-          memcpy (&u, base + request_keys[i].value, sizeof u);
-          *value = u;
-        }
-    }
-  return TRUE;
-}
-
-gboolean
-ihw_request_set (IhwRequest *req, const char *key, guint64 value)
-{
-  int i = request_key_index (key);
-  char *base = (char *) req;
-  gboolean has = TRUE;
-
-  if (i < 0)
-    return FALSE;
-  memcpy (base + request_keys[i].has, &has, sizeof has);
-  if (request_keys[i].type == 'b')
-    {
-      gboolean b = value != 0;
-      memcpy (base + request_keys[i].value, &b, sizeof b);
-    }
-  else
-    {
-      guint u = (guint) MIN (value, G_MAXUINT);
-      memcpy (base + request_keys[i].value, &u, sizeof u);
-    }
-  return TRUE;
-}
-
-const char *
-ihw_request_key_signature (const char *key)
-{
-  int i;
-  if (g_strcmp0 (key, "qemu-version") == 0)
-    return "s";
-  i = request_key_index (key);
-  if (i < 0)
-    return NULL;
-  return request_keys[i].type == 'b' ? "b" : "u";
-}
-
-gboolean
-ihw_request_set_checked (IhwRequest *req, const char *key, guint64 value, GError **error)
-{
-  int i = request_key_index (key);
-
-  if (i < 0)
-    {
-      g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
-                   "unknown key '%.64s' (known: qemu-version, aw-bits, fs1gp, pasid-bits, "
-                   "ssid-size, oas, ril, ats)", key ? key : "");
-      return FALSE;
-    }
-  if (value < request_keys[i].min || value > request_keys[i].max)
-    {
-      g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
-                   "request key '%s' = %" G_GUINT64_FORMAT " is out of range (%" G_GUINT64_FORMAT "..%"
-                   G_GUINT64_FORMAT ")", key, value, request_keys[i].min, request_keys[i].max);
-      return FALSE;
-    }
-  return ihw_request_set (req, key, value);
-}
-
-gboolean
-ihw_request_from_variant (IhwRequest *req, GVariant *dict, GError **error)
-{
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
-
-  memset (req, 0, sizeof *req);
-  if (!dict)
-    return TRUE;
-  if (!g_variant_is_of_type (dict, G_VARIANT_TYPE_VARDICT))
-    {
-      g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT, "request is not a{sv} but %s",
-                   g_variant_get_type_string (dict));
-      return FALSE;
-    }
-
-  g_variant_iter_init (&iter, dict);
-  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
-    {
-      int i = -1;
-
-      if (strcmp (key, "qemu-version") == 0)
-        {
-          if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-            goto bad_type;
-          if (!ihw_request_set_qemu_version (req, g_variant_get_string (value, NULL), error))
-            {
-              g_variant_unref (value);
-              return FALSE;
-            }
-          continue;
-        }
-      i = request_key_index (key);
-      if (i < 0)
-        {
-          ihw_request_set_checked (req, key, 0, error); /* the unknown-key error */
-          g_variant_unref (value);
-          return FALSE;
-        }
-      if (!g_variant_is_of_type (value, request_keys[i].type == 'b' ? G_VARIANT_TYPE_BOOLEAN : G_VARIANT_TYPE_UINT32))
-        goto bad_type;
-      if (!ihw_request_set_checked (req, key,
-                                    request_keys[i].type == 'b' ? g_variant_get_boolean (value) != 0
-                                                                : g_variant_get_uint32 (value),
-                                    error))
-        {
-          g_variant_unref (value);
-          return FALSE;
-        }
-      continue;
-
-    bad_type:
-      g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT, "request key '%s' has type %s, expected %s", key,
-                   g_variant_get_type_string (value),
-                   i < 0 ? "s" : request_keys[i].type == 'b' ? "b" : "u");
-      g_variant_unref (value);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-GVariant *
-ihw_request_to_variant (const IhwRequest *req)
-{
-  GVariantBuilder b;
-
-  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
-  if (req && req->has_qemu_version)
-    {
-      g_autofree char *v = ihw_qemu_version_string (IHW_QEMU (req->qemu_major, req->qemu_minor));
-      g_variant_builder_add (&b, "{sv}", "qemu-version", g_variant_new_string (v));
-    }
-  for (guint i = 0; req && i < G_N_ELEMENTS (request_keys); i++)
-    {
-      guint64 v;
-      if (!ihw_request_get (req, request_keys[i].name, &v))
-        continue;
-      g_variant_builder_add (&b, "{sv}", request_keys[i].name,
-                             request_keys[i].type == 'b' ? g_variant_new_boolean (v != 0)
-                                                         : g_variant_new_uint32 ((guint32) v));
-    }
-  return g_variant_ref_sink (g_variant_builder_end (&b));
-}
-
 guint
 ihw_request_qemu (const IhwRequest *req, guint fallback)
 {
   guint n;
   const guint *profiles = ihw_qemu_profiles (&n);
   guint newest = profiles[n - 1];
-  guint v = req && req->has_qemu_version ? IHW_QEMU (req->qemu_major, req->qemu_minor)
-                                          : fallback ? fallback : newest;
+  guint v = ihw_request_has (req, IHW_REQUEST_QEMU_VERSION) ? (guint) req->value[IHW_REQUEST_QEMU_VERSION]
+                                                            : fallback ? fallback : newest;
 
   /* A version between two profiles (9.9, 10.5: no such release, or one the
    * tables do not describe) is judged by the newest profile before it, so it
@@ -867,10 +606,10 @@ ihw_check_nesting_full (IhwModel model, const IhwDeviceFacts *devices, guint n_d
       add_note_once (ctx.res, "", note);
     }
   note_unused_request_keys (&ctx);
-  if (req && req->has_qemu_version && IHW_QEMU (req->qemu_major, req->qemu_minor) != ctx.qemu
+  if (ihw_request_has (req, IHW_REQUEST_QEMU_VERSION) && req->value[IHW_REQUEST_QEMU_VERSION] != ctx.qemu
       && ctx.qemu < newest)
     {
-      g_autofree char *asked = ihw_qemu_version_string (IHW_QEMU (req->qemu_major, req->qemu_minor));
+      g_autofree char *asked = ihw_qemu_version_string ((guint) req->value[IHW_REQUEST_QEMU_VERSION]);
       g_autofree char *used = ihw_qemu_version_string (ctx.qemu);
       g_autofree char *note = g_strdup_printf ("QEMU %s is not a release the tables describe; judged as QEMU %s",
                                                asked, used);

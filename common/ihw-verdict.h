@@ -7,6 +7,7 @@
 #pragma once
 
 #include "ihw-features.h"
+#include "ihw-request.h"
 
 G_BEGIN_DECLS
 
@@ -54,9 +55,6 @@ typedef enum {
 
 const char *ihw_tristate_name (IhwTristate t);
 
-/* QEMU versions as major * 100 + minor. */
-#define IHW_QEMU(maj, min) ((maj) * 100 + (min))
-
 /* The QEMU versions the requirement tables have a profile for, oldest
  * first (ihw-rules.c qemu_profiles).  Any other version gets the rows whose
  * range holds it. */
@@ -64,56 +62,6 @@ const guint *ihw_qemu_profiles (guint *n_profiles);
 /* The last row of that table: the default profile, so that adding a
  * profile moves the default with it. */
 guint ihw_qemu_newest (void);
-/* "10.0" for IHW_QEMU (10, 0). */
-char *ihw_qemu_version_string (guint qemu);
-
-/* The optional keys of a CheckNesting/Negotiate request (SPEC §4). */
-typedef struct {
-  gboolean has_qemu_version;
-  guint qemu_major, qemu_minor;
-  gboolean has_aw_bits;
-  guint aw_bits;
-  gboolean has_fs1gp;
-  gboolean fs1gp;
-  gboolean has_pasid_bits;
-  guint pasid_bits;
-  gboolean has_ssid_size;
-  guint ssid_size;
-  gboolean has_oas;
-  guint oas;
-  gboolean has_ril;
-  gboolean ril;
-  gboolean has_ats;
-  gboolean ats;
-} IhwRequest;
-
-/* "10.0", "9.1", "11.0.50" -> major/minor.  Fails with IHW_ERROR_INVALID_ARGUMENT. */
-gboolean ihw_request_set_qemu_version (IhwRequest *req, const char *text, GError **error);
-
-/* The request keys of SPEC §4 other than qemu-version, in SPEC order:
- * "aw-bits", "fs1gp", "pasid-bits", "ssid-size", "oas", "ril", "ats". */
-const char *const *ihw_request_keys (void);
-/* 'u' or 'b' for a key of ihw_request_keys(), 0 for anything else. */
-char ihw_request_key_type (const char *key);
-/* Whether the request has `key`; its value (bools as 0/1) in *value. */
-gboolean ihw_request_get (const IhwRequest *req, const char *key, guint64 *value);
-/* Sets `key` (FALSE for an unknown key). */
-gboolean ihw_request_set (IhwRequest *req, const char *key, guint64 value);
-/* As ihw_request_set(), for values from callers: an unknown key or a value
- * outside the key's accepted range is IHW_ERROR_INVALID_ARGUMENT naming it. */
-gboolean ihw_request_set_checked (IhwRequest *req, const char *key, guint64 value, GError **error);
-/* The D-Bus signature a request key's value has ("s", "u", "b"), or NULL
- * for a key that does not exist. */
-const char *ihw_request_key_signature (const char *key);
-
-/* A D-Bus request a{sv} -> IhwRequest (reset first; NULL dict = empty).
- * Unknown keys, wrong types and
- * out-of-range values fail with IHW_ERROR_INVALID_ARGUMENT naming the key. */
-gboolean ihw_request_from_variant (IhwRequest *req, GVariant *dict, GError **error);
-/* IhwRequest -> a{sv} with exactly the keys the request has (SPEC types:
- * qemu-version s, aw-bits u, fs1gp b, ...).  Returns a full reference. */
-GVariant *ihw_request_to_variant (const IhwRequest *req);
-
 /* The QEMU version a request selects: its qemu-version, else `fallback`
  * (the daemon passes the host's installed QEMU from its config, 0 = the
  * newest profile, ihw_qemu_newest()). */

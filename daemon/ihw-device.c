@@ -28,83 +28,61 @@ lookup (Device *d, GError **error)
   return dev;
 }
 
-static gboolean
-append_string (DBusMessageIter *iter, const char *s)
+static GVariant *
+string_value (const char *s)
 {
-  if (!s)
-    s = "";
-  return dbus_message_iter_append_basic (iter, DBUS_TYPE_STRING, &s);
+  return g_variant_new_string (s ? s : "");
 }
 
-static gboolean
-get_property (gpointer data, const char *prop, DBusMessageIter *iter, GError **error)
+static GVariant *
+get_property (gpointer data, const char *prop, GError **error)
 {
   Device *d = data;
   IhwDevice *dev = lookup (d, error);
+  gboolean hw = dev && dev->has_hw_info;
 
   if (!dev)
-    return FALSE;
+    return NULL;
 
   if (g_str_equal (prop, "Address"))
-    return append_string (iter, dev->address);
+    return string_value (dev->address);
   if (g_str_equal (prop, "Unit"))
     {
       g_autofree char *path = dev->unit && *dev->unit ? ihw_unit_object_path (dev->unit) : g_strdup ("/");
-      const char *p = path;
-      return dbus_message_iter_append_basic (iter, DBUS_TYPE_OBJECT_PATH, &p);
+      return g_variant_new_object_path (path);
     }
   if (g_str_equal (prop, "Driver"))
-    return append_string (iter, dev->driver);
+    return string_value (dev->driver);
   if (g_str_equal (prop, "IommuGroup"))
-    {
-      dbus_int32_t group = dev->iommu_group;
-      return dbus_message_iter_append_basic (iter, DBUS_TYPE_INT32, &group);
-    }
+    return g_variant_new_int32 (dev->iommu_group);
   if (g_str_equal (prop, "VfioCdev"))
-    return append_string (iter, dev->vfio_cdev);
+    return string_value (dev->vfio_cdev);
   if (g_str_equal (prop, "HwInfoType"))
-    {
-      dbus_uint32_t type = dev->has_hw_info ? dev->hw_info_type : 0;
-      return dbus_message_iter_append_basic (iter, DBUS_TYPE_UINT32, &type);
-    }
+    return g_variant_new_uint32 (hw ? dev->hw_info_type : 0);
   if (g_str_equal (prop, "HwInfoTypeName"))
     {
-      g_autofree char *name = ihw_hw_info_type_describe (dev->has_hw_info ? dev->hw_info_type : 0);
-      return append_string (iter, name);
+      g_autofree char *name = ihw_hw_info_type_describe (hw ? dev->hw_info_type : 0);
+      return string_value (name);
     }
   if (g_str_equal (prop, "HwInfoData"))
     {
-      DBusMessageIter arr;
-      gsize len = 0;
-      const guint8 *bytes = dev->has_hw_info && dev->hw_info_data ? g_bytes_get_data (dev->hw_info_data, &len)
-                                                                   : NULL;
-      dbus_message_iter_open_container (iter, DBUS_TYPE_ARRAY, "y", &arr);
-      if (bytes && len)
-        dbus_message_iter_append_fixed_array (&arr, DBUS_TYPE_BYTE, &bytes, (int) len);
-      return dbus_message_iter_close_container (iter, &arr);
+      if (hw && dev->hw_info_data)
+        return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, dev->hw_info_data, TRUE);
+      return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1);
     }
   if (g_str_equal (prop, "Capabilities"))
-    {
-      dbus_uint64_t caps = dev->has_hw_info ? dev->capabilities : 0;
-      return dbus_message_iter_append_basic (iter, DBUS_TYPE_UINT64, &caps);
-    }
+    return g_variant_new_uint64 (hw ? dev->capabilities : 0);
   if (g_str_equal (prop, "MaxPasidLog2"))
-    {
-      unsigned char v = dev->has_hw_info ? dev->max_pasid_log2 : 0;
-      return dbus_message_iter_append_basic (iter, DBUS_TYPE_BYTE, &v);
-    }
+    return g_variant_new_byte (hw ? dev->max_pasid_log2 : 0);
   if (g_str_equal (prop, "NestParent"))
-    return append_string (iter, ihw_nest_parent_name (dev->nest_parent));
+    return string_value (ihw_nest_parent_name (dev->nest_parent));
   if (g_str_equal (prop, "Source"))
-    return append_string (iter, ihw_source_name (dev->source));
+    return string_value (ihw_source_name (dev->source));
   if (g_str_equal (prop, "UpdatedUsec"))
-    {
-      dbus_uint64_t t = dev->updated_usec;
-      return dbus_message_iter_append_basic (iter, DBUS_TYPE_UINT64, &t);
-    }
+    return g_variant_new_uint64 (dev->updated_usec);
 
   g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "no getter for Device.%s", prop);
-  return FALSE;
+  return NULL;
 }
 
 static const IhwPropertyDef device_properties[] = {

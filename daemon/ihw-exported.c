@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "ihw-dbus-variant.h"
 #include "ihw-error.h"
 
 #define IFACE_PROPERTIES "org.freedesktop.DBus.Properties"
@@ -367,13 +368,25 @@ static gboolean
 append_property (Export *e, const IhwPropertyDef *p, DBusMessageIter *iter, GError **error)
 {
   DBusMessageIter var;
-  CHECK (dbus_message_iter_open_container (iter, DBUS_TYPE_VARIANT, p->sig, &var));
-  if (!p->get (e->user_data, p->name, &var, error))
+  g_autoptr(GVariant) value = p->get (e->user_data, p->name, error);
+
+  if (!value)
     {
-      dbus_message_iter_abandon_container (iter, &var);
+      if (error && !*error)
+        g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "no value");
       g_prefix_error (error, "%s.%s: ", e->def->name, p->name);
       return FALSE;
     }
+  g_variant_ref_sink (value);
+  if (strcmp (g_variant_get_type_string (value), p->sig) != 0)
+    {
+      /* A bug in a getter: never send what the XML does not promise. */
+      g_critical ("%s.%s is %s instead of %s", e->def->name, p->name, g_variant_get_type_string (value), p->sig);
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "%s.%s: internal error", e->def->name, p->name);
+      return FALSE;
+    }
+  CHECK (dbus_message_iter_open_container (iter, DBUS_TYPE_VARIANT, p->sig, &var));
+  CHECK (ihw_dbus_append_value (&var, value));
   CHECK (dbus_message_iter_close_container (iter, &var));
   return TRUE;
 }
@@ -635,11 +648,13 @@ static DBusMessage *
 handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) args = NULL;
+  g_autoptr(GVariant) out = NULL;
+  g_autofree char *out_type = g_strdup_printf ("(%s)", m->out_sig);
   const char *sig = dbus_message_get_signature (msg);
   IhwCall call = {
     .bus = o->bus,
     .conn = o->bus->conn,
-    .message = msg,
     .sender = dbus_message_get_sender (msg),
     .path = o->path,
     .interface = e->def->name,
@@ -647,29 +662,37 @@ handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg)
     .user_data = e->user_data,
   };
   DBusMessage *reply;
+  DBusMessageIter iter;
 
   /* Checked at the door: handlers read their arguments without looking. */
   if (strcmp (sig, m->in_sig) != 0)
     return error_reply (msg, DBUS_ERROR_INVALID_ARGS, "%s.%s takes arguments (%s), not (%s)", e->def->name, m->name,
                         m->in_sig, sig);
-
-  reply = m->handler (&call, &error);
-  if (!reply)
+  args = ihw_dbus_message_to_variant (msg, &error);
+  if (args)
+    out = m->handler (&call, args, &error);
+  if (!out)
     {
       if (!error)
         g_set_error (&error, IHW_ERROR, IHW_ERROR_FAILED, "%s.%s failed", e->def->name, m->name);
       g_debug ("%s.%s from %s: %s", e->def->name, m->name, call.sender ? call.sender : "(peer)", error->message);
       return ihw_error_reply (msg, error);
     }
-  if (strcmp (dbus_message_get_signature (reply), m->out_sig) != 0)
+  g_variant_ref_sink (out);
+  if (strcmp (g_variant_get_type_string (out), out_type) != 0)
     {
       /* A bug in a handler: never send the caller something the XML does not promise. */
-      g_critical ("%s.%s replied (%s) instead of (%s)", e->def->name, m->name, dbus_message_get_signature (reply),
-                  m->out_sig);
-      dbus_message_unref (reply);
+      g_critical ("%s.%s replied %s instead of %s", e->def->name, m->name, g_variant_get_type_string (out),
+                  out_type);
       return error_reply (msg, ihw_error_dbus_name (IHW_ERROR_FAILED), "%s.%s: internal error", e->def->name,
                           m->name);
     }
+  reply = dbus_message_new_method_return (msg);
+  if (!reply)
+    oom ();
+  dbus_message_iter_init_append (reply, &iter);
+  if (!ihw_dbus_append_tuple (&iter, out))
+    oom ();
   return reply;
 }
 
@@ -1037,15 +1060,6 @@ ihw_bus_unexport (IhwBus *bus, const char *path)
 
 /* ------------------------------------------------------------------ */
 /* Handler helpers                                                     */
-
-DBusMessage *
-ihw_call_new_reply (IhwCall *call)
-{
-  DBusMessage *reply = dbus_message_new_method_return (call->message);
-  if (!reply)
-    oom ();
-  return reply;
-}
 
 gboolean
 ihw_call_get_unix_user (IhwCall *call, uid_t *uid_out, GError **error)

@@ -5,6 +5,10 @@
  * interface as a method table and a property table; this layer does the
  * rest for every object:
  *
+ *  - marshals once, through common's GVariant converter: a method handler
+ *    gets its in arguments as one tuple of the in-signature and returns a
+ *    tuple of the out-signature; a property getter returns one value of
+ *    the property's signature;
  *  - routes method calls, checks the argument signature at the door
  *    (org.freedesktop.DBus.Error.InvalidArgs naming the expected one),
  *    and turns a handler's GError into io.iommuhwinfo1.Error.* (IHW_ERROR);
@@ -32,7 +36,6 @@ typedef struct _IhwBus IhwBus;
 typedef struct {
   IhwBus *bus;
   DBusConnection *conn;
-  DBusMessage *message;
   const char *sender;     /* unique name; NULL on a peer-to-peer connection */
   const char *path;
   const char *interface;
@@ -40,13 +43,14 @@ typedef struct {
   gpointer user_data;     /* what the interface was exported with */
 } IhwCall;
 
-/* Returns the reply (ihw_call_new_reply, then append the out arguments), or
- * NULL with `error` set.  The in arguments already match the signature. */
-typedef DBusMessage *(*IhwMethodHandler) (IhwCall *call, GError **error);
+/* `args` is a tuple of the method's in-signature (checked at the door).
+ * Returns a tuple of the out-signature (floating or not; the layer takes
+ * it), or NULL with `error` set. */
+typedef GVariant *(*IhwMethodHandler) (IhwCall *call, GVariant *args, GError **error);
 
-/* Appends exactly one value of the property's signature to `iter`. */
-typedef gboolean (*IhwPropertyGetter) (gpointer user_data, const char *property, DBusMessageIter *iter,
-                                       GError **error);
+/* Returns one value of the property's signature (floating or not), or NULL
+ * with `error` set. */
+typedef GVariant *(*IhwPropertyGetter) (gpointer user_data, const char *property, GError **error);
 
 typedef struct {
   const char *name;
@@ -98,9 +102,7 @@ GPtrArray *ihw_bus_list_paths (IhwBus *bus, const char *prefix);
  * property of the interface that is not const). */
 void ihw_bus_emit_properties_changed (IhwBus *bus, const char *path, const char *iface, const char *const *names);
 
-/* For handlers. */
-DBusMessage *ihw_call_new_reply (IhwCall *call);
-/* The caller's uid, from the bus's credentials of the sender. */
+/* For handlers: the caller's uid, from the bus's credentials of the sender. */
 gboolean ihw_call_get_unix_user (IhwCall *call, uid_t *uid_out, GError **error);
 
 /* The D-Bus error reply for a GError: IHW_ERROR codes map to

@@ -23,11 +23,8 @@ struct _IhwManager {
 /* Validation at the door                                              */
 
 static gboolean
-read_model (DBusMessageIter *iter, IhwModel *model, GError **error)
+read_model (const char *name, IhwModel *model, GError **error)
 {
-  const char *name;
-
-  dbus_message_iter_get_basic (iter, &name);
   if (ihw_model_from_name (name, model))
     return TRUE;
   g_set_error (error, IHW_ERROR, IHW_ERROR_UNKNOWN_MODEL,
@@ -38,17 +35,16 @@ read_model (DBusMessageIter *iter, IhwModel *model, GError **error)
 /* An `as` of PCI addresses: bounded, each valid, normalized, duplicates
  * dropped.  `allow_empty` for Refresh (empty = everything). */
 static GPtrArray *
-read_addresses (DBusMessageIter *iter, gboolean allow_empty, GError **error)
+read_addresses (GVariant *list, gboolean allow_empty, GError **error)
 {
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
-  DBusMessageIter arr;
-  int n = dbus_message_iter_get_element_count (iter);
-  guint i = 0;
+  gsize n = g_variant_n_children (list);
 
   if (n > IHW_MAX_DEVICES_PER_REQUEST)
     {
       g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
-                   "devices: %d addresses given, at most %d per request", n, IHW_MAX_DEVICES_PER_REQUEST);
+                   "devices: %" G_GSIZE_FORMAT " addresses given, at most %d per request", n,
+                   IHW_MAX_DEVICES_PER_REQUEST);
       return NULL;
     }
   if (n == 0 && !allow_empty)
@@ -58,18 +54,18 @@ read_addresses (DBusMessageIter *iter, gboolean allow_empty, GError **error)
       return NULL;
     }
 
-  dbus_message_iter_recurse (iter, &arr);
-  for (; dbus_message_iter_get_arg_type (&arr) == DBUS_TYPE_STRING; dbus_message_iter_next (&arr), i++)
+  for (gsize i = 0; i < n; i++)
     {
       const char *a;
       char *norm;
 
-      dbus_message_iter_get_basic (&arr, &a);
+      g_variant_get_child (list, i, "&s", &a);
       norm = ihw_pci_address_normalize (a);
       if (!norm)
         {
           g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
-                       "devices[%u]: '" SHOWN "' is not a PCI address like 0000:3a:00.0 (DDDD:BB:DD.F)", i, a);
+                       "devices[%" G_GSIZE_FORMAT "]: '" SHOWN "' is not a PCI address like 0000:3a:00.0 (DDDD:BB:DD.F)",
+                       i, a);
           return NULL;
         }
       if (g_ptr_array_find_with_equal_func (out, norm, g_str_equal, NULL))
@@ -78,85 +74,6 @@ read_addresses (DBusMessageIter *iter, gboolean allow_empty, GError **error)
         g_ptr_array_add (out, norm);
     }
   return g_steal_pointer (&out);
-}
-
-/* The a{sv} request, on top of the daemon's defaults. */
-static gboolean
-read_request (DBusMessageIter *iter, const IhwRequest *defaults, IhwRequest *req, GError **error)
-{
-  DBusMessageIter dict;
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  *req = *defaults;
-  dbus_message_iter_recurse (iter, &dict);
-  for (; dbus_message_iter_get_arg_type (&dict) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next (&dict))
-    {
-      DBusMessageIter entry, var;
-      const char *key, *want;
-      g_autofree char *sig = NULL;
-
-      dbus_message_iter_recurse (&dict, &entry);
-      dbus_message_iter_get_basic (&entry, &key);
-      dbus_message_iter_next (&entry);
-      dbus_message_iter_recurse (&entry, &var);
-
-      /* The keys, their types and ranges are common's (ihw-verdict.c), the
-       * same table ihw_request_from_variant() reads. */
-      want = ihw_request_key_signature (key);
-      if (!want)
-        {
-          ihw_request_set_checked (req, key, 0, error); /* the unknown-key error */
-          g_prefix_error (error, "request: ");
-          return FALSE;
-        }
-      if (!g_hash_table_add (seen, g_strdup (key)))
-        {
-          g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT, "request: key '%s' given twice", key);
-          return FALSE;
-        }
-      sig = dbus_message_iter_get_signature (&var);
-      if (!sig || strcmp (sig, want) != 0)
-        {
-          g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT,
-                       "request: key '%s' must be of type '%s' (%s), not '" SHOWN "'", key, want,
-                       want[0] == 's' ? "string" : want[0] == 'u' ? "uint32" : "boolean", sig ? sig : "?");
-          return FALSE;
-        }
-
-      if (want[0] == 's')
-        {
-          const char *text;
-          dbus_message_iter_get_basic (&var, &text);
-          req->has_qemu_version = FALSE;
-          if (!ihw_request_set_qemu_version (req, text, error))
-            {
-              g_prefix_error (error, "request: ");
-              return FALSE;
-            }
-        }
-      else
-        {
-          guint64 v;
-          if (want[0] == 'u')
-            {
-              dbus_uint32_t u;
-              dbus_message_iter_get_basic (&var, &u);
-              v = u;
-            }
-          else
-            {
-              dbus_bool_t bv;
-              dbus_message_iter_get_basic (&var, &bv);
-              v = bv ? 1 : 0;
-            }
-          if (!ihw_request_set_checked (req, key, v, error))
-            {
-              g_prefix_error (error, "request: ");
-              return FALSE;
-            }
-        }
-    }
-  return TRUE;
 }
 
 static IhwDevice *
@@ -198,20 +115,23 @@ fill_facts (IhwManager *mgr, IhwDevice *dev, IhwFeatures *features, IhwDeviceFac
     facts->device = dev->address;
 }
 
+/* (s model, as devices, a{sv} request): the request goes on top of the
+ * daemon's defaults, through common's one reader. */
 static gboolean
-read_nesting_args (IhwManager *mgr, DBusMessage *msg, NestingArgs *a, GError **error)
+read_nesting_args (IhwManager *mgr, GVariant *args, NestingArgs *a, GError **error)
 {
-  DBusMessageIter iter;
+  const char *model;
+  g_autoptr(GVariant) devices = NULL;
+  g_autoptr(GVariant) request = NULL;
 
-  dbus_message_iter_init (msg, &iter);
-  if (!read_model (&iter, &a->model, error))
+  g_variant_get (args, "(&s@as@a{sv})", &model, &devices, &request);
+  if (!read_model (model, &a->model, error))
     return FALSE;
-  dbus_message_iter_next (&iter);
-  a->addresses = read_addresses (&iter, FALSE, error);
+  a->addresses = read_addresses (devices, FALSE, error);
   if (!a->addresses)
     return FALSE;
-  dbus_message_iter_next (&iter);
-  if (!read_request (&iter, &mgr->defaults, &a->req, error))
+  a->req = mgr->defaults;
+  if (!ihw_request_update_from_variant (&a->req, request, error))
     return FALSE;
 
   a->features = g_new0 (IhwFeatures, a->addresses->len);
@@ -226,158 +146,85 @@ read_nesting_args (IhwManager *mgr, DBusMessage *msg, NestingArgs *a, GError **e
   return TRUE;
 }
 
-static void
-append_reasons (DBusMessageIter *iter, const IhwResult *res)
+static GVariant *
+reasons_variant (const IhwResult *res)
 {
-  DBusMessageIter arr;
+  GVariantBuilder b;
 
-  dbus_message_iter_open_container (iter, DBUS_TYPE_ARRAY, "(ssss)", &arr);
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ssss)"));
   for (guint i = 0; i < res->reasons->len; i++)
     {
       const IhwReason *r = res->reasons->pdata[i];
-      const char *fields[] = { r->device ? r->device : "", r->requirement ? r->requirement : "",
-                               r->needed ? r->needed : "", r->found ? r->found : "" };
-      DBusMessageIter row;
+      const char *fields[] = { r->device, r->requirement, r->needed, r->found };
 
-      dbus_message_iter_open_container (&arr, DBUS_TYPE_STRUCT, NULL, &row);
+      g_variant_builder_open (&b, G_VARIANT_TYPE ("(ssss)"));
       for (guint j = 0; j < G_N_ELEMENTS (fields); j++)
         {
           /* Reasons carry sysfs-derived text: never send invalid UTF-8. */
-          const char *s = g_utf8_validate (fields[j], -1, NULL) ? fields[j] : "?";
-          dbus_message_iter_append_basic (&row, DBUS_TYPE_STRING, &s);
+          const char *s = fields[j] ? fields[j] : "";
+          g_variant_builder_add (&b, "s", g_utf8_validate (s, -1, NULL) ? s : "?");
         }
-      dbus_message_iter_close_container (&arr, &row);
+      g_variant_builder_close (&b);
     }
-  dbus_message_iter_close_container (iter, &arr);
+  return g_variant_builder_end (&b);
 }
 
 /* ------------------------------------------------------------------ */
 /* Methods                                                             */
 
-static DBusMessage *
-handle_check_nesting (IhwCall *call, GError **error)
+static GVariant *
+handle_check_nesting (IhwCall *call, GVariant *args, GError **error)
 {
   IhwManager *mgr = call->user_data;
   g_auto(NestingArgs) a = { 0 };
   g_autoptr(IhwResult) res = NULL;
-  DBusMessage *reply;
-  DBusMessageIter iter;
   const char *verdict;
 
-  if (!read_nesting_args (mgr, call->message, &a, error))
+  if (!read_nesting_args (mgr, args, &a, error))
     return NULL;
 
   res = ihw_check_nesting (a.model, a.facts, a.addresses->len, &a.req);
   verdict = ihw_verdict_name (res->verdict);
   g_debug ("CheckNesting %s on %u device(s): %s, %u reason(s)", ihw_model_name (a.model), a.addresses->len,
            verdict, res->reasons->len);
-
-  reply = ihw_call_new_reply (call);
-  dbus_message_iter_init_append (reply, &iter);
-  dbus_message_iter_append_basic (&iter, DBUS_TYPE_STRING, &verdict);
-  append_reasons (&iter, res);
-  return reply;
+  return g_variant_new ("(s@a(ssss))", verdict, reasons_variant (res));
 }
 
-/* One basic value of the negotiated a{sv} (s, u, b: the request keys). */
-static void
-append_basic_variant (DBusMessageIter *iter, GVariant *v)
-{
-  DBusMessageIter var;
-  const char *sig = g_variant_get_type_string (v);
-
-  dbus_message_iter_open_container (iter, DBUS_TYPE_VARIANT, sig, &var);
-  if (g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
-    {
-      const char *s = g_variant_get_string (v, NULL);
-      dbus_message_iter_append_basic (&var, DBUS_TYPE_STRING, &s);
-    }
-  else if (g_variant_is_of_type (v, G_VARIANT_TYPE_UINT32))
-    {
-      dbus_uint32_t u = g_variant_get_uint32 (v);
-      dbus_message_iter_append_basic (&var, DBUS_TYPE_UINT32, &u);
-    }
-  else if (g_variant_is_of_type (v, G_VARIANT_TYPE_BOOLEAN))
-    {
-      dbus_bool_t b = g_variant_get_boolean (v) ? TRUE : FALSE;
-      dbus_message_iter_append_basic (&var, DBUS_TYPE_BOOLEAN, &b);
-    }
-  dbus_message_iter_close_container (iter, &var);
-}
-
-static DBusMessage *
-handle_negotiate (IhwCall *call, GError **error)
+static GVariant *
+handle_negotiate (IhwCall *call, GVariant *args, GError **error)
 {
   IhwManager *mgr = call->user_data;
   g_auto(NestingArgs) a = { 0 };
   g_autoptr(IhwNegotiation) n = NULL;
   g_autoptr(GVariant) config = NULL;
   g_autofree char *xml = NULL;
-  g_auto(GStrv) args = NULL;
-  DBusMessage *reply;
-  DBusMessageIter iter, dict, arr;
-  GVariantIter it;
-  const char *key, *verdict, *s;
-  GVariant *value;
+  g_auto(GStrv) qemu_args = NULL;
+  const char *verdict;
 
-  if (!read_nesting_args (mgr, call->message, &a, error))
+  if (!read_nesting_args (mgr, args, &a, error))
     return NULL;
 
   /* The daemon's configured QEMU is already in the request (defaults). */
   n = ihw_negotiate (a.model, a.facts, a.addresses->len, &a.req);
-  config = g_variant_ref_sink (ihw_negotiation_config (n));
+  config = ihw_negotiation_config (n);   /* a full reference, released here */
   xml = ihw_negotiation_libvirt_xml (n);
-  args = ihw_negotiation_qemu_args (n);
+  qemu_args = ihw_negotiation_qemu_args (n);
   verdict = ihw_verdict_name (n->verdict);
   g_debug ("Negotiate %s on %u device(s): %s", ihw_model_name (a.model), a.addresses->len, verdict);
-
-  reply = ihw_call_new_reply (call);
-  dbus_message_iter_init_append (reply, &iter);
-  dbus_message_iter_append_basic (&iter, DBUS_TYPE_STRING, &verdict);
-
-  dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
-  g_variant_iter_init (&it, config);
-  while (g_variant_iter_loop (&it, "{&sv}", &key, &value))
-    {
-      DBusMessageIter entry;
-      if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) && !g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32) &&
-          !g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-        continue; /* only the SPEC's request key types go out */
-      dbus_message_iter_open_container (&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-      dbus_message_iter_append_basic (&entry, DBUS_TYPE_STRING, &key);
-      append_basic_variant (&entry, value);
-      dbus_message_iter_close_container (&dict, &entry);
-    }
-  dbus_message_iter_close_container (&iter, &dict);
-
-  s = xml ? xml : "";
-  dbus_message_iter_append_basic (&iter, DBUS_TYPE_STRING, &s);
-  dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "s", &arr);
-  for (guint i = 0; args && args[i]; i++)
-    dbus_message_iter_append_basic (&arr, DBUS_TYPE_STRING, &args[i]);
-  dbus_message_iter_close_container (&iter, &arr);
-  append_reasons (&iter, n->result);
-  return reply;
+  return g_variant_new ("(s@a{sv}s^as@a(ssss))", verdict, config, xml ? xml : "", qemu_args,
+                        reasons_variant (n->result));
 }
 
-static DBusMessage *
-handle_get_hw_info (IhwCall *call, GError **error)
+static GVariant *
+handle_get_hw_info (IhwCall *call, GVariant *args, GError **error)
 {
   IhwManager *mgr = call->user_data;
-  DBusMessageIter iter, arr;
   const char *address;
   g_autofree char *norm = NULL;
   IhwDevice *dev;
-  DBusMessage *reply;
-  dbus_uint32_t type = 0;
-  dbus_uint64_t caps = 0;
-  unsigned char pasid = 0;
-  const guint8 *bytes = NULL;
-  gsize len = 0;
-  const char *source;
+  GVariant *data;
 
-  dbus_message_iter_init (call->message, &iter);
-  dbus_message_iter_get_basic (&iter, &address);
+  g_variant_get (args, "(&s)", &address);
   norm = ihw_pci_address_normalize (address);
   if (!norm)
     {
@@ -391,35 +238,21 @@ handle_get_hw_info (IhwCall *call, GError **error)
 
   /* Only the kernel's answer is returned: a device never probed says so
    * through type 0, no data and its source. */
-  if (dev->has_hw_info)
-    {
-      type = dev->hw_info_type;
-      caps = dev->capabilities;
-      pasid = dev->max_pasid_log2;
-      if (dev->hw_info_data)
-        bytes = g_bytes_get_data (dev->hw_info_data, &len);
-    }
-  source = ihw_source_name (dev->source);
-
-  reply = ihw_call_new_reply (call);
-  dbus_message_iter_init_append (reply, &iter);
-  dbus_message_iter_append_basic (&iter, DBUS_TYPE_UINT32, &type);
-  dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "y", &arr);
-  if (bytes && len)
-    dbus_message_iter_append_fixed_array (&arr, DBUS_TYPE_BYTE, &bytes, (int) len);
-  dbus_message_iter_close_container (&iter, &arr);
-  dbus_message_iter_append_basic (&iter, DBUS_TYPE_UINT64, &caps);
-  dbus_message_iter_append_basic (&iter, DBUS_TYPE_BYTE, &pasid);
-  dbus_message_iter_append_basic (&iter, DBUS_TYPE_STRING, &source);
-  return reply;
+  if (dev->has_hw_info && dev->hw_info_data)
+    data = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, dev->hw_info_data, TRUE);
+  else
+    data = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1);
+  return g_variant_new ("(u@ayty&s)", dev->has_hw_info ? dev->hw_info_type : 0, data,
+                        (guint64) (dev->has_hw_info ? dev->capabilities : 0),
+                        (guchar) (dev->has_hw_info ? dev->max_pasid_log2 : 0), ihw_source_name (dev->source));
 }
 
-static DBusMessage *
-handle_refresh (IhwCall *call, GError **error)
+static GVariant *
+handle_refresh (IhwCall *call, GVariant *args, GError **error)
 {
   IhwManager *mgr = call->user_data;
   g_autoptr(GPtrArray) addresses = NULL;
-  DBusMessageIter iter;
+  g_autoptr(GVariant) devices = NULL;
   uid_t uid;
 
   /* Privileged: the bus policy lets everyone call it, the daemon decides
@@ -433,8 +266,8 @@ handle_refresh (IhwCall *call, GError **error)
       return NULL;
     }
 
-  dbus_message_iter_init (call->message, &iter);
-  addresses = read_addresses (&iter, TRUE, error);
+  devices = g_variant_get_child_value (args, 0);
+  addresses = read_addresses (devices, TRUE, error);
   if (!addresses)
     return NULL;
   for (guint i = 0; i < addresses->len; i++)
@@ -445,7 +278,7 @@ handle_refresh (IhwCall *call, GError **error)
   g_info ("Refresh of %s requested by %s", addresses->len > 1 ? "some devices" : "everything", call->sender);
   if (!ihw_registry_refresh (mgr->reg, addresses->len > 1 ? (const char *const *) addresses->pdata : NULL, error))
     return NULL;
-  return ihw_call_new_reply (call);
+  return g_variant_new_tuple (NULL, 0);
 }
 
 static const IhwMethodDef manager_methods[] = {
@@ -458,31 +291,30 @@ static const IhwMethodDef manager_methods[] = {
 /* ------------------------------------------------------------------ */
 /* Properties                                                          */
 
-static gboolean
-append_paths (DBusMessageIter *iter, GPtrArray *items, gboolean units)
+static GVariant *
+paths_variant (GPtrArray *items, gboolean units)
 {
-  DBusMessageIter arr;
+  GVariantBuilder b;
 
-  dbus_message_iter_open_container (iter, DBUS_TYPE_ARRAY, "o", &arr);
+  g_variant_builder_init (&b, G_VARIANT_TYPE_OBJECT_PATH_ARRAY);
   for (guint i = 0; items && i < items->len; i++)
     {
       g_autofree char *path = units ? ihw_unit_object_path (((IhwUnit *) items->pdata[i])->name)
                                     : ihw_device_object_path (((IhwDevice *) items->pdata[i])->address);
-      const char *p = path;
-      dbus_message_iter_append_basic (&arr, DBUS_TYPE_OBJECT_PATH, &p);
+      g_variant_builder_add (&b, "o", path);
     }
-  return dbus_message_iter_close_container (iter, &arr);
+  return g_variant_builder_end (&b);
 }
 
 /* Models for which every vfio-pci device is `supported` by default. */
-static gboolean
-append_nesting_models (IhwManager *mgr, DBusMessageIter *iter)
+static GVariant *
+nesting_models_variant (IhwManager *mgr)
 {
   GPtrArray *devices = ihw_registry_get_devices (mgr->reg);
   g_autofree IhwFeatures *features = g_new0 (IhwFeatures, devices ? devices->len : 0);
   g_autofree IhwDeviceFacts *facts = g_new0 (IhwDeviceFacts, devices ? devices->len : 0);
   guint n = 0;
-  DBusMessageIter arr;
+  GVariantBuilder b;
 
   for (guint i = 0; devices && i < devices->len; i++)
     {
@@ -494,43 +326,34 @@ append_nesting_models (IhwManager *mgr, DBusMessageIter *iter)
         }
     }
 
-  dbus_message_iter_open_container (iter, DBUS_TYPE_ARRAY, "s", &arr);
+  g_variant_builder_init (&b, G_VARIANT_TYPE_STRING_ARRAY);
   for (IhwModel m = 0; n > 0 && m < IHW_MODEL_LAST; m++)
     {
       g_autoptr(IhwResult) res = ihw_check_nesting (m, facts, n, &mgr->defaults);
       if (res->verdict == IHW_VERDICT_SUPPORTED)
-        {
-          const char *name = ihw_model_name (m);
-          dbus_message_iter_append_basic (&arr, DBUS_TYPE_STRING, &name);
-        }
+        g_variant_builder_add (&b, "s", ihw_model_name (m));
     }
-  return dbus_message_iter_close_container (iter, &arr);
+  return g_variant_builder_end (&b);
 }
 
-static gboolean
-get_property (gpointer data, const char *prop, DBusMessageIter *iter, GError **error)
+static GVariant *
+get_property (gpointer data, const char *prop, GError **error)
 {
   IhwManager *mgr = data;
 
   if (g_str_equal (prop, "Version"))
-    {
-      const char *v = PACKAGE_VERSION;
-      return dbus_message_iter_append_basic (iter, DBUS_TYPE_STRING, &v);
-    }
+    return g_variant_new_string (PACKAGE_VERSION);
   if (g_str_equal (prop, "IommufdAvailable"))
-    {
-      dbus_bool_t b = ihw_registry_iommufd_available (mgr->reg) ? TRUE : FALSE;
-      return dbus_message_iter_append_basic (iter, DBUS_TYPE_BOOLEAN, &b);
-    }
+    return g_variant_new_boolean (ihw_registry_iommufd_available (mgr->reg));
   if (g_str_equal (prop, "Units"))
-    return append_paths (iter, ihw_registry_get_units (mgr->reg), TRUE);
+    return paths_variant (ihw_registry_get_units (mgr->reg), TRUE);
   if (g_str_equal (prop, "Devices"))
-    return append_paths (iter, ihw_registry_get_devices (mgr->reg), FALSE);
+    return paths_variant (ihw_registry_get_devices (mgr->reg), FALSE);
   if (g_str_equal (prop, "NestingModels"))
-    return append_nesting_models (mgr, iter);
+    return nesting_models_variant (mgr);
 
   g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "no getter for Manager.%s", prop);
-  return FALSE;
+  return NULL;
 }
 
 static const IhwPropertyDef manager_properties[] = {

@@ -28,62 +28,51 @@ lookup (Unit *u, GError **error)
   return unit;
 }
 
-static gboolean
-get_name (gpointer data, const char *prop, DBusMessageIter *iter, GError **error)
+static GVariant *
+get_name (gpointer data, const char *prop, GError **error)
 {
   Unit *u = data;
-  return dbus_message_iter_append_basic (iter, DBUS_TYPE_STRING, &u->name);
+  return g_variant_new_string (u->name);
 }
 
-static gboolean
-get_vendor (gpointer data, const char *prop, DBusMessageIter *iter, GError **error)
+static GVariant *
+get_vendor (gpointer data, const char *prop, GError **error)
 {
   IhwUnit *unit = lookup (data, error);
-  const char *vendor;
   if (!unit)
-    return FALSE;
-  vendor = unit->features.desc ? unit->features.desc->name : ihw_vendor_name (IHW_VENDOR_UNKNOWN);
-  if (!vendor)
-    vendor = "unknown";
-  return dbus_message_iter_append_basic (iter, DBUS_TYPE_STRING, &vendor);
+    return NULL;
+  return g_variant_new_string (unit->features.desc ? unit->features.desc->name
+                                                   : ihw_vendor_name (IHW_VENDOR_UNKNOWN));
 }
 
-static gboolean
-get_registers (gpointer data, const char *prop, DBusMessageIter *iter, GError **error)
+static GVariant *
+get_registers (gpointer data, const char *prop, GError **error)
 {
   IhwUnit *unit = lookup (data, error);
   const IhwVendorDesc *desc;
-  DBusMessageIter dict;
+  GVariantBuilder b;
 
   if (!unit)
-    return FALSE;
+    return NULL;
   desc = unit->features.desc;
-  dbus_message_iter_open_container (iter, DBUS_TYPE_ARRAY, "{st}", &dict);
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{st}"));
   for (guint i = 0; desc && i < desc->n_regs && i < IHW_MAX_REGS; i++)
-    {
-      DBusMessageIter entry;
-      dbus_uint64_t value = unit->features.regs[i];
-      if (!ihw_features_has_reg (&unit->features, i))
-        continue;
-      dbus_message_iter_open_container (&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-      dbus_message_iter_append_basic (&entry, DBUS_TYPE_STRING, &desc->regs[i].name);
-      dbus_message_iter_append_basic (&entry, DBUS_TYPE_UINT64, &value);
-      dbus_message_iter_close_container (&dict, &entry);
-    }
-  return dbus_message_iter_close_container (iter, &dict);
+    if (ihw_features_has_reg (&unit->features, i))
+      g_variant_builder_add (&b, "{st}", desc->regs[i].name, (guint64) unit->features.regs[i]);
+  return g_variant_builder_end (&b);
 }
 
-static gboolean
-get_features (gpointer data, const char *prop, DBusMessageIter *iter, GError **error)
+static GVariant *
+get_features (gpointer data, const char *prop, GError **error)
 {
   IhwUnit *unit = lookup (data, error);
   const IhwVendorDesc *desc;
-  DBusMessageIter arr;
+  GVariantBuilder b;
 
   if (!unit)
-    return FALSE;
+    return NULL;
   desc = unit->features.desc;
-  dbus_message_iter_open_container (iter, DBUS_TYPE_ARRAY, "s", &arr);
+  g_variant_builder_init (&b, G_VARIANT_TYPE_STRING_ARRAY);
   for (guint i = 0; desc && i < desc->n_fields; i++)
     {
       const IhwFieldDef *def = &desc->fields[i];
@@ -92,20 +81,18 @@ get_features (gpointer data, const char *prop, DBusMessageIter *iter, GError **e
         continue;
       v = ihw_field_value (&unit->features, def);
       if (v.type == IHW_VALUE_BOOL && v.u)
-        dbus_message_iter_append_basic (&arr, DBUS_TYPE_STRING, &def->key);
+        g_variant_builder_add (&b, "s", def->key);
     }
-  return dbus_message_iter_close_container (iter, &arr);
+  return g_variant_builder_end (&b);
 }
 
-static gboolean
-get_source (gpointer data, const char *prop, DBusMessageIter *iter, GError **error)
+static GVariant *
+get_source (gpointer data, const char *prop, GError **error)
 {
   IhwUnit *unit = lookup (data, error);
-  const char *source;
   if (!unit)
-    return FALSE;
-  source = ihw_source_name (unit->source);
-  return dbus_message_iter_append_basic (iter, DBUS_TYPE_STRING, &source);
+    return NULL;
+  return g_variant_new_string (ihw_source_name (unit->source));
 }
 
 static const IhwPropertyDef unit_properties[] = {

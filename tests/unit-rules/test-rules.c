@@ -785,7 +785,7 @@ test_negotiate_smmu_mixed_units (void)
   set_bits (&a, "idr0", 10, 1, 1);
   set_bits (&b, "idr0", 10, 1, 1);
   with_ats = ihw_negotiate (IHW_MODEL_SMMUV3, d, 2, NULL);
-  g_assert_true (with_ats->config.has_ats && with_ats->config.ats);
+  g_assert_true (ihw_request_has (&with_ats->config, IHW_REQUEST_ATS) && with_ats->config.value[IHW_REQUEST_ATS]);
 }
 
 static void

@@ -23,8 +23,8 @@ test_intel (void)
   g_assert_no_error (error);
   g_assert_cmpstr (d->name, ==, "gpu-vm");
   g_assert_cmpstr (d->model, ==, "intel");
-  g_assert_true (d->request.has_aw_bits);
-  g_assert_cmpuint (d->request.aw_bits, ==, 48);
+  g_assert_true (ihw_request_has (&d->request, IHW_REQUEST_AW_BITS));
+  g_assert_cmpuint (d->request.value[IHW_REQUEST_AW_BITS], ==, 48);
   /* hex and decimal address forms; the USB hostdev is not a PCI device */
   g_assert_cmpuint (d->devices->len, ==, 2);
   g_assert_cmpstr (d->devices->pdata[0], ==, "0000:3a:00.0");
@@ -39,10 +39,10 @@ test_smmuv3 (void)
   g_autoptr (IhwDomainInfo) d = parse_fixture ("smmuv3-accel.xml", NULL);
   g_assert_nonnull (d);
   g_assert_cmpstr (d->model, ==, "smmuv3");
-  g_assert_true (d->request.has_ssid_size && d->request.ssid_size == 20);
-  g_assert_true (d->request.has_oas && d->request.oas == 48);
-  g_assert_true (d->request.has_ats && d->request.ats);
-  g_assert_true (d->request.has_ril && !d->request.ril);
+  g_assert_true (ihw_request_has (&d->request, IHW_REQUEST_SSID_SIZE) && d->request.value[IHW_REQUEST_SSID_SIZE] == 20);
+  g_assert_true (ihw_request_has (&d->request, IHW_REQUEST_OAS) && d->request.value[IHW_REQUEST_OAS] == 48);
+  g_assert_true (ihw_request_has (&d->request, IHW_REQUEST_ATS) && d->request.value[IHW_REQUEST_ATS]);
+  g_assert_true (ihw_request_has (&d->request, IHW_REQUEST_RIL) && !d->request.value[IHW_REQUEST_RIL]);
   g_assert_cmpstr (d->devices->pdata[0], ==, "0002:01:00.0");
 }
 
@@ -51,8 +51,8 @@ test_commandline_and_plain (void)
 {
   g_autoptr (IhwDomainInfo) d = parse_fixture ("intel-qemu-commandline.xml", NULL);
   g_autoptr (IhwDomainInfo) p = parse_fixture ("no-iommu.xml", NULL);
-  g_assert_true (d->request.has_fs1gp);
-  g_assert_false (d->request.fs1gp);
+  g_assert_true (ihw_request_has (&d->request, IHW_REQUEST_FS1GP));
+  g_assert_false (d->request.value[IHW_REQUEST_FS1GP]);
   g_assert_null (p->model); /* no vIOMMU: the hook lets it pass */
   g_assert_cmpuint (p->devices->len, ==, 1);
 }

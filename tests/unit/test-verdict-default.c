@@ -284,9 +284,9 @@ test_names (void)
   g_assert_cmpint (ihw_vendor_model (IHW_VENDOR_AMD_VI), ==, IHW_MODEL_AMD);
   g_assert_cmpint (ihw_verdict_exit_code (IHW_VERDICT_UNKNOWN), ==, 2);
   g_assert_true (ihw_request_set_qemu_version (&req, "10.0", NULL));
-  g_assert_cmpuint (req.qemu_major, ==, 10);
+  g_assert_cmpuint (req.value[IHW_REQUEST_QEMU_VERSION] / 100, ==, 10);
   g_assert_true (ihw_request_set_qemu_version (&req, "9.1.2", NULL));
-  g_assert_cmpuint (req.qemu_minor, ==, 1);
+  g_assert_cmpuint (req.value[IHW_REQUEST_QEMU_VERSION] % 100, ==, 1);
   g_assert_false (ihw_request_set_qemu_version (&req, "ten", &error));
   g_assert_nonnull (strstr (error->message, "ten"));
   g_assert_false (ihw_request_set_qemu_version (&req, "10.", NULL));

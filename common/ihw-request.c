@@ -265,19 +265,18 @@ ihw_request_update_from_variant (IhwRequest *req, GVariant *dict, GError **error
       return FALSE;
     }
   g_variant_iter_init (&iter, dict);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
     {
-      g_autoptr (GVariant) owned = value;
       int i = key_index (key);
+      gboolean ok = !(i >= 0 && (seen & (1u << i)));
 
-      if (i >= 0 && (seen & (1u << i)))
+      if (!ok)
+        g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT, "request: key '%s' given twice", key);
+      else if (!(ok = set_from_variant (&out, key, value, error)))
+        g_prefix_error (error, "request: ");
+      if (!ok)
         {
-          g_set_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT, "request: key '%s' given twice", key);
-          return FALSE;
-        }
-      if (!set_from_variant (&out, key, value, error))
-        {
-          g_prefix_error (error, "request: ");
+          g_variant_unref (value);  /* g_variant_iter_loop owns it until the next round */
           return FALSE;
         }
       seen |= 1u << i;

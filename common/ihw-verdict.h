@@ -8,52 +8,9 @@
 
 #include "ihw-features.h"
 #include "ihw-request.h"
+#include "ihw-types.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  IHW_VERDICT_SUPPORTED = 0,
-  IHW_VERDICT_UNSUPPORTED,
-  IHW_VERDICT_UNKNOWN,
-} IhwVerdict;
-
-const char *ihw_verdict_name (IhwVerdict v);
-/* The SPEC §5 exit code for a verdict (0, 1, 2). */
-int ihw_verdict_exit_code (IhwVerdict v);
-
-typedef enum {
-  IHW_MODEL_INTEL = 0,
-  IHW_MODEL_SMMUV3,
-  IHW_MODEL_AMD,
-  IHW_MODEL_VIRTIO,
-  IHW_MODEL_LAST
-} IhwModel;
-
-/* libvirt's <iommu model=...> names. */
-const char *ihw_model_name (IhwModel m);
-gboolean ihw_model_from_name (const char *name, IhwModel *out);
-/* The host IOMMU vendor a model's nesting needs (IHW_VENDOR_UNKNOWN: none). */
-IhwVendor ihw_model_vendor (IhwModel m);
-/* The model that nests on a vendor's IOMMU (IHW_MODEL_LAST if none). */
-IhwModel ihw_vendor_model (IhwVendor v);
-
-typedef enum {
-  IHW_NEST_PARENT_UNKNOWN = 0,  /* not probed (sysfs, --no-probe, decode) */
-  IHW_NEST_PARENT_YES,
-  IHW_NEST_PARENT_NO,
-} IhwNestParent;
-
-const char *ihw_nest_parent_name (IhwNestParent n);
-
-/* A yes/no fact that may not be known; zero is "unknown" so that a
- * zero-initialised IhwDeviceFacts is always safe. */
-typedef enum {
-  IHW_TRISTATE_UNKNOWN = 0,
-  IHW_TRISTATE_YES,
-  IHW_TRISTATE_NO,
-} IhwTristate;
-
-const char *ihw_tristate_name (IhwTristate t);
 
 /* The QEMU versions the requirement tables have a profile for, oldest
  * first (ihw-rules.c qemu_profiles).  Any other version gets the rows whose
@@ -89,26 +46,6 @@ typedef struct {
   IhwTristate canwbs;              /* firmware marks the device coherent (ACPI
                                     * IORT CANWBS); SMMUv3 without FWB needs it */
 } IhwDeviceFacts;
-
-typedef struct {
-  char *device;
-  char *requirement;   /* "ecap.NEST", "request.aw-bits", "qemu", ... */
-  char *needed;
-  char *found;
-  char *why;           /* a sentence an admin can act on (not on D-Bus) */
-} IhwReason;
-
-typedef struct {
-  IhwVerdict verdict;
-  GPtrArray *reasons;  /* IhwReason *, one per failed or unknown requirement */
-  GPtrArray *notes;    /* char *, warnings that do not change the verdict */
-} IhwResult;
-
-IhwResult *ihw_result_new (void);
-void ihw_result_free (IhwResult *r);
-void ihw_result_add_reason (IhwResult *r, IhwVerdict severity, const char *device, const char *requirement,
-                            const char *needed, const char *found, const char *why);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwResult, ihw_result_free)
 
 /* The verdict for `model` over every device.  `req` may be NULL (defaults).
  * The QEMU profile is req's qemu-version, else the newest (ihw_qemu_newest()).

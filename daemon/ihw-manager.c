@@ -3,11 +3,11 @@
 
 #include <string.h>
 
-#include "ihw-device.h"
+#include "ihw-device-object.h"
 #include "ihw-error.h"
 #include "ihw-negotiate.h"
 #include "ihw-names.h"
-#include "ihw-unit.h"
+#include "ihw-unit-object.h"
 
 struct _IhwManager {
   IhwBus *bus;
@@ -403,20 +403,20 @@ registry_changed (IhwRegistry *reg, IhwRegistryEvent ev, IhwObjectKind kind, con
   switch (ev)
     {
     case IHW_REGISTRY_ADDED:
-      ok = kind == IHW_OBJECT_UNIT ? ihw_unit_export (mgr->bus, reg, name, &error)
-                                   : ihw_device_export (mgr->bus, reg, name, &error);
+      ok = kind == IHW_OBJECT_UNIT ? ihw_unit_object_export (mgr->bus, reg, name, &error)
+                                   : ihw_device_object_export (mgr->bus, reg, name, &error);
       break;
     case IHW_REGISTRY_CHANGED:
       if (kind == IHW_OBJECT_UNIT)
-        ihw_unit_emit_changed (mgr->bus, name);
+        ihw_unit_object_emit_changed (mgr->bus, name);
       else
-        ihw_device_emit_changed (mgr->bus, name);
+        ihw_device_object_emit_changed (mgr->bus, name);
       break;
     case IHW_REGISTRY_REMOVED:
       if (kind == IHW_OBJECT_UNIT)
-        ihw_unit_unexport (mgr->bus, name);
+        ihw_unit_object_unexport (mgr->bus, name);
       else
-        ihw_device_unexport (mgr->bus, name);
+        ihw_device_object_unexport (mgr->bus, name);
       break;
     }
   if (!ok)
@@ -442,11 +442,11 @@ ihw_manager_new (IhwBus *bus, IhwRegistry *reg, const IhwRequest *defaults, GErr
 
   units = ihw_registry_get_units (reg);
   for (guint i = 0; units && i < units->len; i++)
-    if (!ihw_unit_export (bus, reg, ((IhwUnit *) units->pdata[i])->name, error))
+    if (!ihw_unit_object_export (bus, reg, ((IhwUnit *) units->pdata[i])->name, error))
       return NULL;
   devices = ihw_registry_get_devices (reg);
   for (guint i = 0; devices && i < devices->len; i++)
-    if (!ihw_device_export (bus, reg, ((IhwDevice *) devices->pdata[i])->address, error))
+    if (!ihw_device_object_export (bus, reg, ((IhwDevice *) devices->pdata[i])->address, error))
       return NULL;
 
   ihw_registry_set_listener (reg, registry_changed, mgr);

@@ -14,7 +14,7 @@
 #include <glib.h>
 
 #include "ihw-hwinfo.h"
-#include "ihw-verdict.h"
+#include "ihw-types.h"
 
 G_BEGIN_DECLS
 

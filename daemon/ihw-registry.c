@@ -43,72 +43,6 @@ struct _IhwRegistry {
   gpointer listener_data;
 };
 
-const char *
-ihw_source_name (IhwSource s)
-{
-  switch (s)
-    {
-    case IHW_SOURCE_SYSFS:
-      return "sysfs";
-    case IHW_SOURCE_IOMMUFD:
-      return "iommufd";
-    case IHW_SOURCE_CACHE:
-      return "cache";
-    case IHW_SOURCE_NONE:
-    default:
-      return "none";
-    }
-}
-
-/* ---- records ------------------------------------------------------------ */
-
-IhwUnit *
-ihw_unit_new (const char *name)
-{
-  IhwUnit *u = g_new0 (IhwUnit, 1);
-  u->name = g_strdup (name);
-  ihw_features_init (&u->features, IHW_VENDOR_UNKNOWN);
-  u->devices = g_ptr_array_new_with_free_func (g_free);
-  return u;
-}
-
-void
-ihw_unit_free (IhwUnit *u)
-{
-  if (!u)
-    return;
-  g_free (u->name);
-  g_free (u->version);
-  g_clear_pointer (&u->devices, g_ptr_array_unref);
-  g_free (u);
-}
-
-IhwDevice *
-ihw_device_new (const char *address)
-{
-  IhwDevice *d = g_new0 (IhwDevice, 1);
-  d->address = g_strdup (address);
-  d->driver = g_strdup ("");
-  d->vfio_cdev = g_strdup ("");
-  d->iommu_group = -1;
-  d->nest_parent = IHW_NEST_PARENT_UNKNOWN;
-  return d;
-}
-
-void
-ihw_device_free (IhwDevice *d)
-{
-  if (!d)
-    return;
-  g_free (d->address);
-  g_free (d->unit);
-  g_free (d->driver);
-  g_free (d->vfio_cdev);
-  g_clear_pointer (&d->hw_info_data, g_bytes_unref);
-  g_free (d->probe_error);
-  g_free (d);
-}
-
 /* ---- construction -------------------------------------------------------- */
 
 IhwRegistry *
@@ -187,22 +121,14 @@ ensure_iommufd (IhwRegistry *reg)
 /* ---- hw_info ------------------------------------------------------------- */
 
 /* The device's own hw_info decoded into registers, if it decodes to a
- * vendor we know (type NONE, unknown types and truncated data do not). */
+ * vendor we know (decoded once, when the bytes arrived). */
 static gboolean
 device_hw_features (const IhwDevice *d, IhwFeatures *out)
 {
-  IhwHwInfo info;
-  gsize len = 0;
-  const guint8 *data;
-
-  if (!d->has_hw_info || !d->hw_info_data)
+  const IhwFeatures *hw = ihw_device_hw_features (d);
+  if (!hw)
     return FALSE;
-  data = g_bytes_get_data (d->hw_info_data, &len);
-  if (!ihw_hw_info_parse (d->hw_info_type, data, len, (guint32) len, &info, NULL))
-    return FALSE;
-  if (!info.features.desc)
-    return FALSE;
-  *out = info.features;
+  *out = *hw;
   return TRUE;
 }
 
@@ -240,12 +166,8 @@ carry_probe_cache (IhwDevice *d, const IhwDevice *old, gboolean failed_probe)
 {
   if (!old || !old->has_hw_info)
     return;
-  d->has_hw_info = TRUE;
-  d->hw_info_type = old->hw_info_type;
-  d->hw_info_data = old->hw_info_data ? g_bytes_ref (old->hw_info_data) : NULL;
-  d->capabilities = old->capabilities;
-  d->max_pasid_log2 = old->max_pasid_log2;
-  d->nest_parent = old->nest_parent;
+  ihw_device_set_hw_info (d, old->hw_info_type, old->hw_info_data, old->capabilities, old->max_pasid_log2,
+                          old->nest_parent);
   if (old->source != IHW_SOURCE_IOMMUFD && old->source != IHW_SOURCE_CACHE)
     d->source = IHW_SOURCE_NONE; /* bytes kept, but they never decoded: the unit speaks */
   else
@@ -271,12 +193,7 @@ probe_into (IhwRegistry *reg, IhwDevice *d, const IhwDevice *old)
       return;
     }
 
-  d->has_hw_info = TRUE;
-  d->hw_info_type = r->hw_info_type;
-  d->hw_info_data = g_bytes_ref (r->data);
-  d->capabilities = r->capabilities;
-  d->max_pasid_log2 = r->max_pasid_log2;
-  d->nest_parent = r->nest_parent;
+  ihw_device_set_hw_info (d, r->hw_info_type, r->data, r->capabilities, r->max_pasid_log2, r->nest_parent);
   d->source = r->parsed && r->info.features.desc ? IHW_SOURCE_IOMMUFD : IHW_SOURCE_NONE;
   if (r->error)
     g_warning ("%s", r->error); /* parse failure: raw bytes kept, sysfs registers used */
@@ -456,40 +373,6 @@ derive (IhwRegistry *reg)
 
 /* ---- events -------------------------------------------------------------- */
 
-static char *
-unit_signature (const IhwUnit *u)
-{
-  GString *s = g_string_new (u->name);
-  g_string_append_printf (s, "|%s|%u|%d|%s|", u->features.desc ? u->features.desc->name : "-", u->features.present,
-                          u->source, u->version ? u->version : "-");
-  for (guint i = 0; i < IHW_MAX_REGS; i++)
-    g_string_append_printf (s, "%" G_GINT64_MODIFIER "x,", u->features.regs[i]);
-  g_string_append_printf (s, "|%u:%d|", u->features.hw_info_flags, u->features.has_hw_info_flags);
-  for (guint i = 0; i < u->devices->len; i++)
-    g_string_append_printf (s, "%s,", (const char *) u->devices->pdata[i]);
-  return g_string_free (s, FALSE);
-}
-
-static char *
-device_signature (const IhwDevice *d)
-{
-  GString *s = g_string_new (d->address);
-  g_string_append_printf (s, "|%s|%s|%d|%s|%u:%u|%04x:%04x:%06x|%d|%u|%" G_GINT64_MODIFIER "x|%u|%d|%s|%d|",
-                          d->unit ? d->unit : "-", d->driver, d->iommu_group, d->vfio_cdev, d->vfio_cdev_major,
-                          d->vfio_cdev_minor, d->vendor_id, d->device_id, d->class_code, d->has_hw_info,
-                          d->hw_info_type, d->capabilities, d->max_pasid_log2, d->nest_parent,
-                          d->probe_error ? d->probe_error : "-", d->source);
-  g_string_append_printf (s, "bridge=%d|", d->behind_pci_bridge);
-  if (d->hw_info_data)
-    {
-      gsize len;
-      const guint8 *p = g_bytes_get_data (d->hw_info_data, &len);
-      for (gsize i = 0; i < len; i++)
-        g_string_append_printf (s, "%02x", p[i]);
-    }
-  return g_string_free (s, FALSE);
-}
-
 typedef struct {
   IhwRegistryEvent ev;
   IhwObjectKind kind;
@@ -547,7 +430,7 @@ diff_kind (IhwRegistry *reg, IhwObjectKind kind, guint64 now, GPtrArray *added, 
     {
       const char *name = names->pdata[i];
       gpointer obj = g_hash_table_lookup (objects, name);
-      g_autofree char *sig = kind == IHW_OBJECT_UNIT ? unit_signature (obj) : device_signature (obj);
+      g_autofree char *sig = kind == IHW_OBJECT_UNIT ? ihw_unit_signature (obj) : ihw_device_signature (obj);
       const char *old = g_hash_table_lookup (sigs, name);
       gboolean probed = kind == IHW_OBJECT_DEVICE && g_hash_table_contains (reg->fresh_probe, name);
 

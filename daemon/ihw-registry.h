@@ -3,84 +3,18 @@
  * The registry: IOMMU units and PCI devices of this host, read from sysfs
  * (SPEC §3.2), enriched by the iommufd probe (SPEC §3.1), kept current by
  * hotplug (SPEC §3.3).  Requests are answered from it; only start-up,
- * hotplug and Refresh probe.  The D-Bus objects (ihw-manager.c, ihw-unit.c,
- * ihw-device.c) read it and listen to its change callback.
- *
- * This header is the contract between the registry/probe code and the D-Bus
- * code.  Extend it additively.
+ * hotplug and Refresh probe.  The D-Bus objects (ihw-manager.c,
+ * ihw-unit-object.c, ihw-device-object.c) read it and listen to its change
+ * callback.  The records themselves are in ihw-records.h.
  */
 #pragma once
 
 #include <glib.h>
 
-#include "ihw-features.h"
+#include "ihw-records.h"
 #include "ihw-verdict.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  IHW_SOURCE_NONE = 0,  /* nothing known */
-  IHW_SOURCE_SYSFS,     /* unit register files */
-  IHW_SOURCE_IOMMUFD,   /* IOMMU_GET_HW_INFO, probed just now */
-  IHW_SOURCE_CACHE,     /* an earlier iommufd answer, kept while the device is busy */
-} IhwSource;
-
-const char *ihw_source_name (IhwSource s); /* "none", "sysfs", "iommufd", "cache" */
-
-typedef struct {
-  char *name;              /* "dmar0", "ivhd0", "smmu3.0x0000000005000000" */
-  IhwFeatures features;    /* desc == NULL when the vendor is unknown */
-  IhwSource source;
-  guint64 updated_usec;    /* CLOCK_REALTIME, microseconds */
-  GPtrArray *devices;      /* char * addresses of devices behind it */
-
-  /* Added by the registry work (additive): */
-  char *version;           /* VT-d "major:minor" from intel-iommu/version, NULL otherwise */
-} IhwUnit;
-
-typedef struct {
-  char *address;           /* "0000:3a:00.0" */
-  char *unit;              /* unit name, NULL when the device has no IOMMU */
-  char *driver;            /* "vfio-pci", "nvme", "" when unbound */
-  int iommu_group;         /* -1 when none */
-  char *vfio_cdev;         /* "/dev/vfio/devices/vfio3", "" when none */
-  guint16 vendor_id;
-  guint16 device_id;
-  guint32 class_code;
-
-  /* iommufd probe results (source IOMMUFD or CACHE) */
-  gboolean has_hw_info;
-  guint32 hw_info_type;
-  GBytes *hw_info_data;    /* the data bytes as the kernel returned them */
-  guint64 capabilities;    /* out_capabilities */
-  guint8 max_pasid_log2;
-  IhwNestParent nest_parent;
-  char *probe_error;       /* last probe failure, human text naming the call and errno; NULL if none */
-
-  IhwSource source;        /* where the device's answer comes from */
-                           /* (registry work) iommufd: its own probe just now; cache: its own
-                            * earlier probe, or its unit's registers that a sibling's probe
-                            * reported; sysfs: its unit's register files; none: no registers. */
-  guint64 updated_usec;
-
-  /* Added by the registry work (additive): */
-  guint vfio_cdev_major;   /* from vfio-dev/vfioN/dev; 0 when vfio_cdev is "" */
-  guint vfio_cdev_minor;
-  /* A conventional (non-Express) PCI bridge or bus segment between the
-   * device and the root complex (QEMU 11's x-flts refuses those); read from
-   * the sysfs topology, UNKNOWN when it could not be read. */
-  IhwTristate behind_pci_bridge;
-} IhwDevice;
-
-/* Constructors for the two records (used by the sysfs reader and tests).
- * A new unit has no vendor, an empty `devices`; a new device has driver "",
- * vfio_cdev "", iommu_group -1. */
-IhwUnit *ihw_unit_new (const char *name);
-void ihw_unit_free (IhwUnit *unit);
-IhwDevice *ihw_device_new (const char *address);
-void ihw_device_free (IhwDevice *dev);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwUnit, ihw_unit_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwDevice, ihw_device_free)
 
 typedef struct _IhwRegistry IhwRegistry;
 
@@ -115,7 +49,7 @@ void ihw_registry_set_listener (IhwRegistry *reg, IhwRegistryListener fn, gpoint
 /* Full scan of sysfs, then probe (unless disabled).  Problems with single
  * entries (garbage register files, dangling links) are logged and the entry
  * is kept with what could be read; only a missing sysfs root fails.
- * (registry work) May be called again as a rescan: it fires events for what
+ * May be called again as a rescan: it fires events for what
  * changed and probes only devices whose VFIO cdev is new; use refresh to
  * re-probe.  /dev/iommu is opened on first need and retried until it works. */
 gboolean ihw_registry_load (IhwRegistry *reg, GError **error);
@@ -139,7 +73,7 @@ gboolean ihw_registry_iommufd_available (IhwRegistry *reg);
 
 /* Sorted by name / address.  Owned by the registry.
  *
- * Lifetime and events (registry work): an IhwUnit / IhwDevice pointer stays
+ * Lifetime and events: an IhwUnit / IhwDevice pointer stays
  * the same from its ADDED event until its REMOVED event; a change updates it
  * in place.  The arrays are rebuilt after a change, so do not keep them
  * across one.  CHANGED fires when any field changed, including UpdatedUsec,

@@ -13,7 +13,7 @@
 
 #include <glib.h>
 
-#include "ihw-registry.h"
+#include "ihw-records.h"
 
 G_BEGIN_DECLS
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "ihw-unit.h"
+#include "ihw-unit-object.h"
 
 #include "ihw-error.h"
 #include "ihw-names.h"
@@ -110,7 +110,7 @@ static const IhwInterfaceDef unit_interface = {
 };
 
 gboolean
-ihw_unit_export (IhwBus *bus, IhwRegistry *reg, const char *name, GError **error)
+ihw_unit_object_export (IhwBus *bus, IhwRegistry *reg, const char *name, GError **error)
 {
   g_autofree char *path = ihw_unit_object_path (name);
   Unit *u = g_new0 (Unit, 1);
@@ -121,14 +121,14 @@ ihw_unit_export (IhwBus *bus, IhwRegistry *reg, const char *name, GError **error
 }
 
 void
-ihw_unit_unexport (IhwBus *bus, const char *name)
+ihw_unit_object_unexport (IhwBus *bus, const char *name)
 {
   g_autofree char *path = ihw_unit_object_path (name);
   ihw_bus_unexport (bus, path);
 }
 
 void
-ihw_unit_emit_changed (IhwBus *bus, const char *name)
+ihw_unit_object_emit_changed (IhwBus *bus, const char *name)
 {
   g_autofree char *path = ihw_unit_object_path (name);
   ihw_bus_emit_properties_changed (bus, path, IHW_DBUS_UNIT_IFACE, NULL);

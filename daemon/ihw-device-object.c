@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "ihw-device.h"
+#include "ihw-device-object.h"
 
 #include "ihw-error.h"
 #include "ihw-hwinfo.h"
@@ -108,7 +108,7 @@ static const IhwInterfaceDef device_interface = {
 };
 
 gboolean
-ihw_device_export (IhwBus *bus, IhwRegistry *reg, const char *address, GError **error)
+ihw_device_object_export (IhwBus *bus, IhwRegistry *reg, const char *address, GError **error)
 {
   g_autofree char *path = ihw_device_object_path (address);
   Device *d = g_new0 (Device, 1);
@@ -119,14 +119,14 @@ ihw_device_export (IhwBus *bus, IhwRegistry *reg, const char *address, GError **
 }
 
 void
-ihw_device_unexport (IhwBus *bus, const char *address)
+ihw_device_object_unexport (IhwBus *bus, const char *address)
 {
   g_autofree char *path = ihw_device_object_path (address);
   ihw_bus_unexport (bus, path);
 }
 
 void
-ihw_device_emit_changed (IhwBus *bus, const char *address)
+ihw_device_object_emit_changed (IhwBus *bus, const char *address)
 {
   g_autofree char *path = ihw_device_object_path (address);
   ihw_bus_emit_properties_changed (bus, path, IHW_DBUS_DEVICE_IFACE, NULL);

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The vocabulary every part shares: verdicts, vIOMMU models, the kernel's
+ * nest-parent answer, yes/no/unknown facts, and a verdict's result (reasons
+ * and notes).  The engine (ihw-verdict.c) produces results; the daemon
+ * sends them, the client library returns them, the CLI prints them.
+ */
+#pragma once
+
+#include "ihw-vendor.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  IHW_VERDICT_SUPPORTED = 0,
+  IHW_VERDICT_UNSUPPORTED,
+  IHW_VERDICT_UNKNOWN,
+} IhwVerdict;
+
+const char *ihw_verdict_name (IhwVerdict v);
+/* The SPEC §5 exit code for a verdict (0, 1, 2). */
+int ihw_verdict_exit_code (IhwVerdict v);
+
+typedef enum {
+  IHW_MODEL_INTEL = 0,
+  IHW_MODEL_SMMUV3,
+  IHW_MODEL_AMD,
+  IHW_MODEL_VIRTIO,
+  IHW_MODEL_LAST
+} IhwModel;
+
+/* libvirt's <iommu model=...> names. */
+const char *ihw_model_name (IhwModel m);
+gboolean ihw_model_from_name (const char *name, IhwModel *out);
+/* The host IOMMU vendor a model's nesting needs (IHW_VENDOR_UNKNOWN: none). */
+IhwVendor ihw_model_vendor (IhwModel m);
+/* The model that nests on a vendor's IOMMU (IHW_MODEL_LAST if none). */
+IhwModel ihw_vendor_model (IhwVendor v);
+
+typedef enum {
+  IHW_NEST_PARENT_UNKNOWN = 0,  /* not probed (sysfs, --no-probe, decode) */
+  IHW_NEST_PARENT_YES,
+  IHW_NEST_PARENT_NO,
+} IhwNestParent;
+
+const char *ihw_nest_parent_name (IhwNestParent n);
+
+/* A yes/no fact that may not be known; zero is "unknown" so that a
+ * zero-initialised IhwDeviceFacts is always safe. */
+typedef enum {
+  IHW_TRISTATE_UNKNOWN = 0,
+  IHW_TRISTATE_YES,
+  IHW_TRISTATE_NO,
+} IhwTristate;
+
+const char *ihw_tristate_name (IhwTristate t);
+
+typedef struct {
+  char *device;
+  char *requirement;   /* "ecap.NEST", "request.aw-bits", "qemu", ... */
+  char *needed;
+  char *found;
+  char *why;           /* a sentence an admin can act on (not on D-Bus) */
+} IhwReason;
+
+typedef struct {
+  IhwVerdict verdict;
+  GPtrArray *reasons;  /* IhwReason *, one per failed or unknown requirement */
+  GPtrArray *notes;    /* char *, warnings that do not change the verdict */
+} IhwResult;
+
+IhwResult *ihw_result_new (void);
+void ihw_result_free (IhwResult *r);
+void ihw_result_add_reason (IhwResult *r, IhwVerdict severity, const char *device, const char *requirement,
+                            const char *needed, const char *found, const char *why);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwResult, ihw_result_free)
+/* A reason's sentence: `why`, said to be unchecked when `found` is
+ * "unknown" (NULL when there is no `why`).  Caller frees. */
+char *ihw_reason_why (const char *found, const char *why);
+
+G_END_DECLS

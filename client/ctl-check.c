@@ -14,35 +14,6 @@ static const char check_args[] = "MODEL DEVICE... [--qemu-version V] [--aw-bits 
                                  "[--ssid-size N] [--oas N] [--[no-]ril] [--[no-]ats]";
 
 void
-ctl_json_add_reasons (JsonBuilder *b, IhwModel model, GPtrArray *reasons)
-{
-  json_builder_set_member_name (b, "reasons");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < reasons->len; i++)
-    {
-      const IhwClientReason *r = reasons->pdata[i];
-      g_autofree char *why = ihw_requirement_why (model, r->requirement, r->needed, r->found);
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "device");
-      json_builder_add_string_value (b, r->device);
-      json_builder_set_member_name (b, "requirement");
-      json_builder_add_string_value (b, r->requirement);
-      json_builder_set_member_name (b, "needed");
-      json_builder_add_string_value (b, r->needed);
-      json_builder_set_member_name (b, "found");
-      json_builder_add_string_value (b, r->found);
-      if (why)
-        {
-          json_builder_set_member_name (b, "why");
-          json_builder_add_string_value (b, why);
-        }
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-}
-
-void
 ctl_json_add_check_head (JsonBuilder *b, IhwModel model, char **devices, const IhwRequest *req, IhwVerdict verdict)
 {
   g_autoptr (GVariant) request = ihw_request_to_variant (req);
@@ -63,21 +34,21 @@ ctl_json_add_check_head (JsonBuilder *b, IhwModel model, char **devices, const I
 }
 
 void
-ctl_print_verdict (IhwModel model, char **devices, IhwVerdict verdict, GPtrArray *reasons, FILE *out)
+ctl_print_verdict (IhwModel model, char **devices, const IhwResult *result, FILE *out)
 {
+  GPtrArray *reasons = result->reasons;
   g_autofree char *list = g_strjoinv (", ", devices);
 
   fprintf (out, "Nested translation with <iommu model='%s'> for %s: %s\n", ihw_model_name (model), list,
-           ihw_verdict_name (verdict));
+           ihw_verdict_name (result->verdict));
   if (reasons->len)
     {
       g_autoptr (CtlTable) t = ctl_table_new (5, "DEVICE", "REQUIREMENT", "NEEDED", "FOUND", "WHY");
 
       for (guint i = 0; i < reasons->len; i++)
         {
-          const IhwClientReason *r = reasons->pdata[i];
-          g_autofree char *why = ihw_requirement_why (model, r->requirement, r->needed, r->found);
-          ctl_table_add (t, r->device, r->requirement, r->needed, r->found, why);
+          const IhwReason *r = reasons->pdata[i];
+          ctl_table_add (t, r->device, r->requirement, r->needed, r->found, r->why);
         }
       fflush (stdout);
       ctl_table_print_to (t, "  ", out);
@@ -154,13 +125,13 @@ ctl_check (CtlGlobal *g, int argc, char **argv)
       g_autoptr (JsonNode) root = NULL;
 
       json_builder_begin_object (b);
-      ctl_json_add_check_head (b, model, devices, &req, res->verdict);
-      ctl_json_add_reasons (b, model, res->reasons);
+      ctl_json_add_check_head (b, model, devices, &req, res->result->verdict);
+      ctl_json_add_reasons (b, res->result->reasons, FALSE);
       json_builder_end_object (b);
       root = json_builder_get_root (b);
       ctl_print_json (root);
     }
   else
-    ctl_print_verdict (model, devices, res->verdict, res->reasons, stdout);
-  return ihw_verdict_exit_code (res->verdict);
+    ctl_print_verdict (model, devices, res->result, stdout);
+  return ihw_verdict_exit_code (res->result->verdict);
 }

@@ -12,7 +12,7 @@
 
 #include "ctl.h"
 #include "ihw-error.h"
-#include "ihw-json.h"
+#include "ctl-json.h"
 #include "ihw-parse.h"
 #include "ihw-verdict.h"
 
@@ -90,11 +90,11 @@ ctl_decode (CtlGlobal *g, int argc, char **argv)
     {
       IhwModel models[] = { model, IHW_MODEL_VIRTIO };
       IhwResult *results[] = { res, virtio };
-      g_autoptr (JsonNode) node = ihw_json_decode (&f, models, results, G_N_ELEMENTS (models));
+      g_autoptr (JsonNode) node = ctl_json_decode (&f, models, results, G_N_ELEMENTS (models));
       g_autoptr (JsonBuilder) b = json_builder_new ();
       /* "host": the hardware/kernel half, QEMU aside (more keys than SPEC §5) */
       json_builder_begin_object (b);
-      ihw_json_add_result (b, host);
+      ctl_json_add_result (b, host);
       json_builder_end_object (b);
       json_object_set_member (json_node_get_object (node), "host", json_builder_get_root (b));
       ctl_print_json (node);

@@ -207,42 +207,19 @@ uri_is_remote (const char *uri)
   return p && p[3] != '/' && p[3] != '\0';
 }
 
-/* Which QEMU is judged for, and how that was decided. */
-typedef struct {
-  char *version;     /* "10.0", NULL: the daemon's default */
-  const char *source; /* "option" | "emulator" | "daemon-default" */
-  char *note;        /* daemon-default: why the domain's QEMU is not known */
-} QemuChoice;
-
-static void
-qemu_choice_clear (QemuChoice *q)
+/* How domain-check names a QEMU choice in its JSON (qemu_version_source). */
+static const char *
+qemu_from_name (IhwQemuFrom from)
 {
-  g_free (q->version);
-  g_free (q->note);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QemuChoice, qemu_choice_clear)
-
-static void
-choose_qemu (const char *option, gboolean remote, IhwDomainInfo *info, QemuChoice *q)
-{
-  g_autoptr (GError) error = NULL;
-
-  q->source = "daemon-default";
-  if (option)
+  switch (from)
     {
-      q->version = g_strdup (option);
-      q->source = "option";
+    case IHW_QEMU_FROM_CONFIG:
+      return "option";
+    case IHW_QEMU_FROM_EMULATOR:
+      return "emulator";
+    default:
+      return "daemon-default";
     }
-  else if (remote)
-    q->note = g_strdup ("the libvirt connection is remote: its <emulator> is not on this host");
-  else if (!info->emulator)
-    q->note = g_strdup ("the domain XML names no usable <emulator>");
-  else if ((q->version = ihw_qemu_version_detect (info->emulator, 0, &error)))
-    q->source = "emulator";
-  else
-    q->note = g_strdup (error->message);
-  if (q->version && !ihw_request_set_qemu_version (&info->request, q->version, NULL))
-    g_clear_pointer (&q->version, g_free); /* not reached: both are validated */
 }
 
 static const char domain_check_args[] = "DOMAIN [--connect URI] | --xml FILE [--qemu-version V]";
@@ -255,7 +232,7 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
   g_autoptr (IhwCheckResult) res = NULL;
   g_autoptr (IhwDomainInfo) info = NULL;
   g_autofree char *uri = NULL, *xml_file = NULL, *qemu_option = NULL;
-  g_auto (QemuChoice) qemu = { 0 };
+  g_auto (IhwQemuChoice) qemu = { 0 };
   char *xml = NULL;
   gsize len = 0;
   GOptionEntry entries[] = {
@@ -340,7 +317,9 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
   g_ptr_array_add (info->devices, NULL);
 
   if ((client = ctl_connect (&error)))
-    choose_qemu (qemu_option, !xml_file && uri_is_remote (uri), info, &qemu);
+    ihw_qemu_choose (&qemu, qemu_option, xml_file || !uri_is_remote (uri),
+                     "the libvirt connection is remote: its <emulator> is not on this host", info->emulator, 0,
+                     &info->request);
   if (!client ||
       !(res = ihw_client_check_nesting (client, info->model, (const char *const *) info->devices->pdata,
                                         &info->request, &error)))
@@ -359,16 +338,16 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
       json_builder_add_string_value (b, info->name);
       json_builder_set_member_name (b, "checked");
       json_builder_add_boolean_value (b, TRUE);
-      ctl_json_add_check_head (b, model, (char **) info->devices->pdata, &info->request, res->verdict);
+      ctl_json_add_check_head (b, model, (char **) info->devices->pdata, &info->request, res->result->verdict);
       json_builder_set_member_name (b, "nesting_requested");
       json_builder_add_boolean_value (b, info->nesting_requested);
       json_add_string_or_null (b, "nesting_requested_by", info->nesting_via);
       json_add_string_or_null (b, "qemu_version", qemu.version);
       json_builder_set_member_name (b, "qemu_version_source");
-      json_builder_add_string_value (b, qemu.source);
+      json_builder_add_string_value (b, qemu_from_name (qemu.from));
       json_add_string_or_null (b, "emulator", info->emulator);
-      json_add_string_or_null (b, "qemu_version_note", qemu.note);
-      ctl_json_add_reasons (b, model, res->reasons);
+      json_add_string_or_null (b, "qemu_version_note", qemu.failure);
+      ctl_json_add_reasons (b, res->result->reasons, FALSE);
       g_ptr_array_remove_index (info->devices, info->devices->len - 1);
       json_add_strings (b, "ignored", info->ignored);
       json_builder_end_object (b);
@@ -378,18 +357,18 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
   else
     {
       printf ("Domain '%s': ", info->name);
-      ctl_print_verdict (model, (char **) info->devices->pdata, res->verdict, res->reasons, stdout);
+      ctl_print_verdict (model, (char **) info->devices->pdata, res->result, stdout);
       if (info->nesting_requested)
         printf ("The domain turns nested translation on (%s).\n", info->nesting_via);
       else
         printf ("The domain does not turn nested translation on (no x-flts=on, no <driver accel='on'>): "
                 "QEMU emulates the vIOMMU; the libvirt hook (check=nesting) lets it start.\n");
-      if (strcmp (qemu.source, "option") == 0)
+      if (qemu.from == IHW_QEMU_FROM_CONFIG)
         printf ("Judged for QEMU %s (--qemu-version).\n", qemu.version);
-      else if (strcmp (qemu.source, "emulator") == 0)
+      else if (qemu.from == IHW_QEMU_FROM_EMULATOR)
         printf ("Judged for QEMU %s (%s --version).\n", qemu.version, info->emulator);
       else
-        printf ("Judged for iommu-hwinfod's default QEMU version (%s).\n", qemu.note);
+        printf ("Judged for iommu-hwinfod's default QEMU version (%s).\n", qemu.failure);
     }
-  return ihw_verdict_exit_code (res->verdict);
+  return ihw_verdict_exit_code (res->result->verdict);
 }

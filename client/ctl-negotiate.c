@@ -49,7 +49,7 @@ print_json (IhwModel model, char **devices, const IhwRequest *req, const IhwChec
   g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_object (b);
-  ctl_json_add_check_head (b, model, devices, req, res->verdict);
+  ctl_json_add_check_head (b, model, devices, req, res->result->verdict);
   json_builder_set_member_name (b, "config");
   json_builder_begin_object (b);
   if (res->config)
@@ -62,7 +62,7 @@ print_json (IhwModel model, char **devices, const IhwRequest *req, const IhwChec
   for (guint i = 0; res->qemu_args && res->qemu_args[i]; i++)
     json_builder_add_string_value (b, res->qemu_args[i]);
   json_builder_end_array (b);
-  ctl_json_add_reasons (b, model, res->reasons);
+  ctl_json_add_reasons (b, res->result->reasons, FALSE);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   ctl_print_json (root);
@@ -79,9 +79,9 @@ print_text_block (const char *text)
 static void
 print_human (IhwModel model, char **devices, const IhwCheckResult *res)
 {
-  ctl_print_verdict (model, devices, res->verdict, res->reasons, stdout);
+  ctl_print_verdict (model, devices, res->result, stdout);
   /* Without a supported verdict there is no configuration to use. */
-  if (res->verdict == IHW_VERDICT_SUPPORTED && res->config && g_variant_n_children (res->config))
+  if (res->result->verdict == IHW_VERDICT_SUPPORTED && res->config && g_variant_n_children (res->config))
     {
       g_autoptr (CtlTable) t = ctl_table_new (2, "KEY", "VALUE");
       GVariantIter it;
@@ -172,8 +172,8 @@ ctl_negotiate (CtlGlobal *g, int argc, char **argv)
       break;
     case FORMAT_LIBVIRT:
     case FORMAT_QEMU:
-      if (res->verdict != IHW_VERDICT_SUPPORTED)
-        ctl_print_verdict (model, devices, res->verdict, res->reasons, stderr);
+      if (res->result->verdict != IHW_VERDICT_SUPPORTED)
+        ctl_print_verdict (model, devices, res->result, stderr);
       else if (format == FORMAT_LIBVIRT)
         print_text_block (res->libvirt_xml ? res->libvirt_xml : "");
       else
@@ -183,5 +183,5 @@ ctl_negotiate (CtlGlobal *g, int argc, char **argv)
         }
       break;
     }
-  return ihw_verdict_exit_code (res->verdict);
+  return ihw_verdict_exit_code (res->result->verdict);
 }

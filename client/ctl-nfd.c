@@ -23,7 +23,7 @@
 
 #include "ctl.h"
 #include "ihw-error.h"
-#include "ihw-json.h"
+#include "ctl-json.h"
 #include "ihw-names.h"
 
 #define NFD_DEFAULT_PREFIX "feature.node.kubernetes.io"
@@ -250,8 +250,8 @@ ctl_nfd (CtlGlobal *g, int argc, char **argv)
             }
           g_clear_error (&error);
         }
-      labels_add (&labels, nesting, res && res->verdict == IHW_VERDICT_SUPPORTED ? "true" : "false");
-      if (!res || res->verdict != IHW_VERDICT_SUPPORTED || !res->config)
+      labels_add (&labels, nesting, res && res->result->verdict == IHW_VERDICT_SUPPORTED ? "true" : "false");
+      if (!res || res->result->verdict != IHW_VERDICT_SUPPORTED || !res->config)
         continue;
       /* The negotiated configuration, in SPEC order (qemu-version first). */
       {
@@ -286,7 +286,7 @@ ctl_nfd (CtlGlobal *g, int argc, char **argv)
         }
       json_builder_end_object (b);
       root = json_builder_get_root (b);
-      s = ihw_json_to_string (root, TRUE);
+      s = ctl_json_to_string (root, TRUE);
       g_string_append (out, s);
     }
   else

@@ -6,7 +6,7 @@
 #include "ctl.h"
 #include "ihw-error.h"
 #include "ihw-hwinfo.h"
-#include "ihw-json.h"
+#include "ctl-json.h"
 #include "ihw-names.h"
 
 /* out_capabilities bits (enum iommufd_hw_capabilities). */
@@ -87,7 +87,7 @@ json_add_decoded (JsonBuilder *b, const IhwFeatures *f, const char *origin)
     return;
   json_builder_set_member_name (b, "decoded");
   json_builder_begin_object (b);
-  ihw_json_add_features (b, f);
+  ctl_json_add_features (b, f);
   json_builder_end_object (b);
 }
 

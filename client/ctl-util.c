@@ -6,7 +6,7 @@
 
 #include "ctl.h"
 #include "ihw-error.h"
-#include "ihw-json.h"
+#include "ctl-json.h"
 #include "ihw-names.h"
 #include "ihw-rules.h"
 
@@ -506,7 +506,7 @@ ctl_compare_strv_items (gconstpointer a, gconstpointer b)
 char *
 ctl_json_line (JsonNode *node)
 {
-  return ihw_json_to_string (node, FALSE);
+  return ctl_json_to_string (node, FALSE);
 }
 
 void

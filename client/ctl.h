@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "ctl-json.h"
 #include "ihw-client.h"
 #include "ihw-features.h"
 #include "ihw-verdict.h"
@@ -103,8 +104,7 @@ gboolean ctl_parse_check_args (CtlGlobal *g, const char *cmd, const char *args, 
                                int *exit_code);
 void ctl_json_add_check_head (JsonBuilder *b, IhwModel model, char **devices, const IhwRequest *req,
                               IhwVerdict verdict);
-void ctl_json_add_reasons (JsonBuilder *b, IhwModel model, GPtrArray *reasons);
-void ctl_print_verdict (IhwModel model, char **devices, IhwVerdict verdict, GPtrArray *reasons, FILE *out);
+void ctl_print_verdict (IhwModel model, char **devices, const IhwResult *result, FILE *out);
 
 /* --- ctl-objects.c: the daemon's objects, sorted ---------------------------- */
 

@@ -205,22 +205,12 @@ call_manager (IhwClient *c, const char *method, GVariant *args, const char *repl
 
 /* --- requests and results ------------------------------------------------- */
 
-static void
-reason_free (IhwClientReason *r)
-{
-  g_free (r->device);
-  g_free (r->requirement);
-  g_free (r->needed);
-  g_free (r->found);
-  g_free (r);
-}
-
 void
 ihw_check_result_free (IhwCheckResult *r)
 {
   if (!r)
     return;
-  g_ptr_array_unref (r->reasons);
+  ihw_result_free (r->result);
   if (r->config)
     g_variant_unref (r->config);
   g_free (r->libvirt_xml);
@@ -242,24 +232,22 @@ parse_verdict (const char *name, IhwVerdict *out, GError **error)
 }
 
 static IhwCheckResult *
-result_new (const char *verdict, GVariant *reasons, GError **error)
+result_new (const char *model_name, const char *verdict, GVariant *reasons, GError **error)
 {
   g_autoptr (IhwCheckResult) r = g_new0 (IhwCheckResult, 1);
   GVariantIter it;
   const char *dev, *reqm, *needed, *found;
+  IhwModel model;
+  gboolean known_model = ihw_model_from_name (model_name, &model);
 
-  r->reasons = g_ptr_array_new_with_free_func ((GDestroyNotify) reason_free);
-  if (!parse_verdict (verdict, &r->verdict, error))
+  r->result = ihw_result_new ();
+  if (!parse_verdict (verdict, &r->result->verdict, error))
     return NULL;
   g_variant_iter_init (&it, reasons);
   while (g_variant_iter_next (&it, "(&s&s&s&s)", &dev, &reqm, &needed, &found))
     {
-      IhwClientReason *reason = g_new0 (IhwClientReason, 1);
-      reason->device = g_strdup (dev);
-      reason->requirement = g_strdup (reqm);
-      reason->needed = g_strdup (needed);
-      reason->found = g_strdup (found);
-      g_ptr_array_add (r->reasons, reason);
+      g_autofree char *why = known_model ? ihw_requirement_why (model, reqm, needed, found) : NULL;
+      ihw_result_append (r->result, dev, reqm, needed, found, why);
     }
   return g_steal_pointer (&r);
 }
@@ -286,7 +274,7 @@ ihw_client_check_nesting (IhwClient *c, const char *model, const char *const *de
   if (!reply)
     return NULL;
   g_variant_get (reply, "(&s@a(ssss))", &verdict, &reasons);
-  return result_new (verdict, reasons, error);
+  return result_new (model, verdict, reasons, error);
 }
 
 IhwCheckResult *
@@ -307,7 +295,7 @@ ihw_client_negotiate (IhwClient *c, const char *model, const char *const *device
   if (!reply)
     return NULL;
   g_variant_get (reply, "(&s@a{sv}&s^as@a(ssss))", &verdict, &config, &xml, &args, &reasons);
-  r = result_new (verdict, reasons, error);
+  r = result_new (model, verdict, reasons, error);
   if (!r)
     {
       g_strfreev (args);

@@ -22,8 +22,8 @@
  *   g_autoptr (IhwCheckResult) r = NULL;
  *   if (!c || !(r = ihw_client_check_nesting (c, "intel", devs, &req, &error)))
  *     ... ihw_error_exit_code (error) == IHW_EXIT_UNAVAILABLE: allow with a warning
- *   if (r->verdict == IHW_VERDICT_UNSUPPORTED)
- *     for each IhwClientReason in r->reasons: print one line, exit 1
+ *   if (r->result->verdict == IHW_VERDICT_UNSUPPORTED)
+ *     for each IhwReason in r->result->reasons: print one line, exit 1
  */
 #pragma once
 
@@ -51,17 +51,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwClient, ihw_client_free)
 /* The address connected to (for messages). */
 const char *ihw_client_get_address (IhwClient *client);
 
-/* One (device, requirement, needed, found) row of a verdict. */
 typedef struct {
-  char *device;
-  char *requirement;
-  char *needed;
-  char *found;
-} IhwClientReason;
-
-typedef struct {
-  IhwVerdict verdict;
-  GPtrArray *reasons;      /* IhwClientReason * */
+  /* The verdict and its (device, requirement, needed, found) reasons, as
+   * common's result type; each reason's `why` is the rule table's sentence
+   * for it (D-Bus has no room for one), `notes` stays empty. */
+  IhwResult *result;
   /* Negotiate only (NULL / empty after CheckNesting): */
   GVariant *config;        /* a{sv}: the request keys (SPEC §4) */
   char *libvirt_xml;       /* an <iommu> element */

@@ -243,3 +243,38 @@ ihw_qemu_version_detect (const char *emulator, int timeout_ms, GError **error)
     }
   return version;
 }
+
+void
+ihw_qemu_choice_clear (IhwQemuChoice *q)
+{
+  g_clear_pointer (&q->version, g_free);
+  g_clear_pointer (&q->failure, g_free);
+}
+
+void
+ihw_qemu_choose (IhwQemuChoice *q, const char *configured, gboolean detect, const char *no_detect_reason,
+                 const char *emulator, int timeout_ms, IhwRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+
+  q->from = IHW_QEMU_FROM_DAEMON;
+  if (configured)
+    {
+      q->version = g_strdup (configured);
+      q->from = IHW_QEMU_FROM_CONFIG;
+    }
+  else if (!detect)
+    q->failure = g_strdup (no_detect_reason);
+  else if (!emulator)
+    q->failure = g_strdup ("the domain XML names no usable <emulator>");
+  else if ((q->version = ihw_qemu_version_detect (emulator, timeout_ms, &error)))
+    q->from = IHW_QEMU_FROM_EMULATOR;
+  else
+    q->failure = g_strdup (error->message);
+  if (q->version && !ihw_request_set_qemu_version (req, q->version, NULL))
+    {
+      /* not reached: both sources are validated */
+      g_clear_pointer (&q->version, g_free);
+      q->from = IHW_QEMU_FROM_DAEMON;
+    }
+}

@@ -16,6 +16,8 @@
 
 #include <glib.h>
 
+#include "ihw-request.h"
+
 G_BEGIN_DECLS
 
 /* Bytes of `--version` output read; the version is on the first line. */
@@ -35,5 +37,30 @@ char *ihw_qemu_version_parse (const char *output, gsize len, GError **error);
  * not owned by root or writable by group or others.  `timeout_ms` <= 0:
  * IHW_QEMU_VERSION_TIMEOUT_DEFAULT_MS. */
 char *ihw_qemu_version_detect (const char *emulator, int timeout_ms, GError **error);
+
+/* Which QEMU a domain's verdict is for, and how that was decided: a
+ * configured version (hook.conf, --qemu-version) > the domain's
+ * <emulator> --version > the daemon's default.  The hook and domain-check
+ * decide it the same way. */
+typedef enum {
+  IHW_QEMU_FROM_DAEMON = 0,  /* none: the daemon's default */
+  IHW_QEMU_FROM_CONFIG,      /* the configured version */
+  IHW_QEMU_FROM_EMULATOR,    /* `<emulator> --version` */
+} IhwQemuFrom;
+
+typedef struct {
+  char *version;    /* "10.0"; NULL: the daemon's default */
+  IhwQemuFrom from;
+  char *failure;    /* from DAEMON: why the domain's QEMU is not known (NULL: not asked) */
+} IhwQemuChoice;
+
+void ihw_qemu_choice_clear (IhwQemuChoice *q);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IhwQemuChoice, ihw_qemu_choice_clear)
+
+/* `configured`: a validated version, or NULL.  Without one, the emulator
+ * is asked when `detect` is TRUE; otherwise `no_detect_reason` (may be
+ * NULL) is the failure.  Sets `req`'s qemu-version when there is one. */
+void ihw_qemu_choose (IhwQemuChoice *q, const char *configured, gboolean detect, const char *no_detect_reason,
+                      const char *emulator, int timeout_ms, IhwRequest *req);
 
 G_END_DECLS

@@ -207,53 +207,15 @@ read_stdin_bounded (gsize max, gsize *len, gboolean *too_big, GError **error)
   return g_string_free (g_steal_pointer (&buf), FALSE);
 }
 
-/* Which QEMU the verdict is for, and how that was decided. */
-typedef struct {
-  char *version;  /* "10.0", NULL: the daemon's default */
-  char *source;   /* "hook.conf", "/usr/bin/qemu-system-x86_64 --version" */
-  char *failure;  /* why the domain's emulator gave no version, NULL if not asked */
-} QemuChoice;
-
-static void
-qemu_choice_clear (QemuChoice *q)
-{
-  g_free (q->version);
-  g_free (q->source);
-  g_free (q->failure);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QemuChoice, qemu_choice_clear)
-
-/* hook.conf qemu-version > the domain's <emulator> --version > the daemon's
- * default.  Sets the request's qemu-version when there is one. */
-static void
-choose_qemu (const HookConf *c, IhwDomainInfo *info, QemuChoice *q)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (c->qemu_version)
-    {
-      q->version = g_strdup (c->qemu_version);
-      q->source = g_strdup_printf ("qemu-version in %s", c->path);
-    }
-  else if (!c->detect_qemu)
-    return;
-  else if (!info->emulator)
-    q->failure = g_strdup ("the domain XML names no usable <emulator>");
-  else if ((q->version = ihw_qemu_version_detect (info->emulator, c->timeout_ms, &error)))
-    q->source = g_strdup_printf ("%s --version", info->emulator);
-  else
-    q->failure = g_strdup (error->message);
-  if (q->version && !ihw_request_set_qemu_version (&info->request, q->version, NULL))
-    g_clear_pointer (&q->version, g_free); /* not reached: both sources are validated */
-}
-
 /* Said only when the verdict is not `supported`: the verdict may be wrong
  * for the QEMU that will run the domain. */
 static void
-say_qemu (const QemuChoice *q)
+say_qemu (const HookConf *c, const IhwDomainInfo *info, const IhwQemuChoice *q)
 {
-  if (q->version)
-    g_printerr (PREFIX "judged for QEMU %s (%s)\n", q->version, q->source);
+  if (q->from == IHW_QEMU_FROM_CONFIG)
+    g_printerr (PREFIX "judged for QEMU %s (qemu-version in %s)\n", q->version, c->path);
+  else if (q->from == IHW_QEMU_FROM_EMULATOR)
+    g_printerr (PREFIX "judged for QEMU %s (%s --version)\n", q->version, info->emulator);
   else if (q->failure)
     g_printerr (PREFIX "judged for iommu-hwinfod's default QEMU version; the domain's is unknown: %s\n",
                 q->failure);
@@ -286,7 +248,7 @@ reasons_summary (GPtrArray *reasons)
 
   for (guint i = 0; i < reasons->len && i < 4; i++)
     {
-      const IhwClientReason *r = reasons->pdata[i];
+      const IhwReason *r = reasons->pdata[i];
       g_string_append_printf (s, "%s%s%s%s %s", i ? ", " : "", *r->device ? r->device : "",
                               *r->device ? " " : "", r->requirement, r->found);
     }
@@ -299,7 +261,7 @@ static int
 prepare_begin (const char *domain)
 {
   g_auto (HookConf) conf = { 0 };
-  g_auto (QemuChoice) qemu = { 0 };
+  g_auto (IhwQemuChoice) qemu = { 0 };
   g_autoptr (GError) error = NULL;
   g_autoptr (IhwDomainInfo) info = NULL;
   g_autoptr (IhwClient) client = NULL;
@@ -343,7 +305,9 @@ prepare_begin (const char *domain)
 
   client = ihw_client_new (conf.bus_address, conf.timeout_ms, &error);
   if (client)
-    choose_qemu (&conf, info, &qemu); /* not before: no emulator run when the bus is down */
+    /* not before: no emulator run when the bus is down */
+    ihw_qemu_choose (&qemu, conf.qemu_version, conf.detect_qemu, NULL, info->emulator, conf.timeout_ms,
+                     &info->request);
   if (client)
     res = ihw_client_check_nesting (client, info->model, (const char *const *) info->devices->pdata,
                                     &info->request, &error);
@@ -354,24 +318,24 @@ prepare_begin (const char *domain)
       return no_verdict (&conf, domain, error->message);
     }
 
-  switch (res->verdict)
+  switch (res->result->verdict)
     {
     case IHW_VERDICT_SUPPORTED:
       return 0;
     case IHW_VERDICT_UNKNOWN:
       {
-        g_autofree char *why = reasons_summary (res->reasons);
+        g_autofree char *why = reasons_summary (res->result->reasons);
         g_autofree char *what = g_strdup_printf ("nesting for <iommu model='%s'> is unknown (%s)", info->model,
                                                  *why ? why : "no data");
         int code = no_verdict (&conf, domain, what);
-        say_qemu (&qemu);
+        say_qemu (&conf, info, &qemu);
         return code;
       }
     case IHW_VERDICT_UNSUPPORTED:
     default:
-      for (guint i = 0; i < res->reasons->len; i++)
+      for (guint i = 0; i < res->result->reasons->len; i++)
         {
-          const IhwClientReason *r = res->reasons->pdata[i];
+          const IhwReason *r = res->result->reasons->pdata[i];
           if (*r->device)
             /* "needs X, found Y": for request rows `needed` names the host
              * field ("cap.MGAW >= 48") and `found` its value, so "REQ is
@@ -382,9 +346,9 @@ prepare_begin (const char *domain)
             g_printerr (PREFIX "<iommu model='%s'> cannot nest: %s needs %s, found %s\n", info->model,
                         r->requirement, r->needed, r->found);
         }
-      if (res->reasons->len == 0)
+      if (res->result->reasons->len == 0)
         g_printerr (PREFIX "<iommu model='%s'> cannot nest with these devices\n", info->model);
-      say_qemu (&qemu);
+      say_qemu (&conf, info, &qemu);
       return 1;
     }
 }

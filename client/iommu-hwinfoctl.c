@@ -9,7 +9,7 @@
 
 #include "ctl.h"
 #include "ihw-error.h"
-#include "ihw-json.h"
+#include "ctl-json.h"
 
 static const CtlCommand commands[] = {
   { "list", "", "list IOMMU units and PCI devices, one line each", ctl_list },
@@ -51,7 +51,7 @@ ctl_usage_error (const char *cmd, const char *fmt, ...)
 void
 ctl_print_json (JsonNode *node)
 {
-  g_autofree char *s = ihw_json_to_string (node, TRUE);
+  g_autofree char *s = ctl_json_to_string (node, TRUE);
   fputs (s, stdout);
 }
 

@@ -131,16 +131,25 @@ ihw_reason_why (const char *found, const char *why)
 }
 
 void
-ihw_result_add_reason (IhwResult *r, IhwVerdict severity, const char *device, const char *requirement,
-                       const char *needed, const char *found, const char *why)
+ihw_result_append (IhwResult *r, const char *device, const char *requirement, const char *needed,
+                   const char *found, const char *why)
 {
   IhwReason *reason = g_new0 (IhwReason, 1);
   reason->device = g_strdup (device ? device : "");
   reason->requirement = g_strdup (requirement);
   reason->needed = g_strdup (needed);
   reason->found = g_strdup (found);
-  reason->why = ihw_reason_why (found, why);
+  reason->why = g_strdup (why);
   g_ptr_array_add (r->reasons, reason);
+}
+
+void
+ihw_result_add_reason (IhwResult *r, IhwVerdict severity, const char *device, const char *requirement,
+                       const char *needed, const char *found, const char *why)
+{
+  g_autofree char *text = ihw_reason_why (found, why);
+
+  ihw_result_append (r, device, requirement, needed, found, text);
   /* unsupported beats unknown beats supported */
   if (severity == IHW_VERDICT_UNSUPPORTED || (severity == IHW_VERDICT_UNKNOWN && r->verdict == IHW_VERDICT_SUPPORTED))
     r->verdict = severity;

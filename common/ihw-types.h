@@ -71,8 +71,13 @@ typedef struct {
 
 IhwResult *ihw_result_new (void);
 void ihw_result_free (IhwResult *r);
+/* A failed or unknown requirement: adds the reason (`why` said to be
+ * unchecked when `found` is "unknown") and worsens the verdict to `severity`. */
 void ihw_result_add_reason (IhwResult *r, IhwVerdict severity, const char *device, const char *requirement,
                             const char *needed, const char *found, const char *why);
+/* Adds a reason as it is, verdict untouched (a reason read back from D-Bus). */
+void ihw_result_append (IhwResult *r, const char *device, const char *requirement, const char *needed,
+                        const char *found, const char *why);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwResult, ihw_result_free)
 /* A reason's sentence: `why`, said to be unchecked when `found` is
  * "unknown" (NULL when there is no `why`).  Caller frees. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ihw-hwinfo.h"
-#include "ihw-json.h"
+#include "ctl-json.h"
 #include "ihw-verdict.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -38,8 +38,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           g_autoptr (IhwResult) res = ihw_check_nesting (m, &facts, 1, NULL);
           IhwResult *results[] = { res };
           IhwModel model = m;
-          g_autoptr (JsonNode) node = ihw_json_decode (&h.features, &model, results, 1);
-          g_free (ihw_json_to_string (node, FALSE));
+          g_autoptr (JsonNode) node = ctl_json_decode (&h.features, &model, results, 1);
+          g_free (ctl_json_to_string (node, FALSE));
         }
     }
   return 0;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ihw-json.h"
+#include "ctl-json.h"
 #include "ihw-parse.h"
 #include "ihw-verdict.h"
 
@@ -34,8 +34,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       IhwModel model = ihw_vendor_model (vendor);
       g_autoptr (IhwResult) res = ihw_check_nesting (model, &facts, 1, NULL);
       IhwResult *results[] = { res };
-      g_autoptr (JsonNode) node = ihw_json_decode (&f, &model, results, 1);
-      g_free (ihw_json_to_string (node, TRUE));
+      g_autoptr (JsonNode) node = ctl_json_decode (&f, &model, results, 1);
+      g_free (ctl_json_to_string (node, TRUE));
     }
   return 0;
 }

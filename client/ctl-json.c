@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "ihw-json.h"
+#include "ctl-json.h"
 
 static char *
 reg_hex (guint64 v)
@@ -8,7 +8,7 @@ reg_hex (guint64 v)
 }
 
 void
-ihw_json_add_features (JsonBuilder *b, const IhwFeatures *f)
+ctl_json_add_features (JsonBuilder *b, const IhwFeatures *f)
 {
   const IhwVendorDesc *d = f->desc;
 
@@ -79,17 +79,15 @@ ihw_json_add_features (JsonBuilder *b, const IhwFeatures *f)
 }
 
 void
-ihw_json_add_result (JsonBuilder *b, const IhwResult *r)
+ctl_json_add_reasons (JsonBuilder *b, const GPtrArray *reasons, gboolean omit_empty_device)
 {
-  json_builder_set_member_name (b, "verdict");
-  json_builder_add_string_value (b, ihw_verdict_name (r->verdict));
   json_builder_set_member_name (b, "reasons");
   json_builder_begin_array (b);
-  for (guint i = 0; i < r->reasons->len; i++)
+  for (guint i = 0; i < reasons->len; i++)
     {
-      const IhwReason *reason = r->reasons->pdata[i];
+      const IhwReason *reason = reasons->pdata[i];
       json_builder_begin_object (b);
-      if (reason->device && *reason->device)
+      if (!omit_empty_device || (reason->device && *reason->device))
         {
           json_builder_set_member_name (b, "device");
           json_builder_add_string_value (b, reason->device);
@@ -108,6 +106,14 @@ ihw_json_add_result (JsonBuilder *b, const IhwResult *r)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+}
+
+void
+ctl_json_add_result (JsonBuilder *b, const IhwResult *r)
+{
+  json_builder_set_member_name (b, "verdict");
+  json_builder_add_string_value (b, ihw_verdict_name (r->verdict));
+  ctl_json_add_reasons (b, r->reasons, TRUE);
   json_builder_set_member_name (b, "notes");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->notes->len; i++)
@@ -116,19 +122,19 @@ ihw_json_add_result (JsonBuilder *b, const IhwResult *r)
 }
 
 JsonNode *
-ihw_json_decode (const IhwFeatures *f, const IhwModel *models, IhwResult *const *results, guint n_models)
+ctl_json_decode (const IhwFeatures *f, const IhwModel *models, IhwResult *const *results, guint n_models)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  ihw_json_add_features (b, f);
+  ctl_json_add_features (b, f);
   json_builder_set_member_name (b, "nesting");
   json_builder_begin_object (b);
   for (guint i = 0; i < n_models; i++)
     {
       json_builder_set_member_name (b, ihw_model_name (models[i]));
       json_builder_begin_object (b);
-      ihw_json_add_result (b, results[i]);
+      ctl_json_add_result (b, results[i]);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
@@ -137,7 +143,7 @@ ihw_json_decode (const IhwFeatures *f, const IhwModel *models, IhwResult *const 
 }
 
 char *
-ihw_json_to_string (JsonNode *node, gboolean pretty)
+ctl_json_to_string (JsonNode *node, gboolean pretty)
 {
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autofree char *s = NULL;

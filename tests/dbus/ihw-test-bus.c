@@ -9,26 +9,7 @@
 #include <unistd.h>
 
 #include "ihw-names.h"
-
-static void
-put (const char *path, const char *text)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autoptr(GError) error = NULL;
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-}
-
-static void
-lnk (const char *path, const char *target)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  (void) unlink (path);
-  if (symlink (target, path) != 0)
-    g_error ("symlink %s -> %s: %s", path, target, g_strerror (errno));
-}
+#include "ihw-test-util.h"
 
 void
 ihw_test_host_unit_vtd (const char *root, const char *unit, const char *cap, const char *ecap)
@@ -44,10 +25,10 @@ ihw_test_host_unit_vtd (const char *root, const char *unit, const char *cap, con
   g_autofree char *target = g_strdup_printf ("../../devices/virtual/iommu/%s", unit);
 
   g_assert_cmpint (g_mkdir_with_parents (devs, 0755), ==, 0);
-  lnk (cls, target);
-  put (f_cap, cap_nl);
-  put (f_ecap, ecap_nl);
-  put (f_ver, "6:0\n");
+  ihw_test_put_link ("/", cls, target);
+  ihw_test_put_file ("/", f_cap, cap_nl, -1);
+  ihw_test_put_file ("/", f_ecap, ecap_nl, -1);
+  ihw_test_put_file ("/", f_ver, "6:0\n", -1);
 }
 
 void
@@ -60,18 +41,18 @@ ihw_test_host_device (const char *root, const char *bdf, const char *unit, int g
   g_autofree char *f_device = g_strdup_printf ("%s/device", dir);
   g_autofree char *f_class = g_strdup_printf ("%s/class", dir);
 
-  put (f_vendor, "0x8086\n");
-  put (f_device, "0x0b60\n");
-  put (f_class, "0x010802\n");
-  lnk (bus, bus_target);
+  ihw_test_put_file ("/", f_vendor, "0x8086\n", -1);
+  ihw_test_put_file ("/", f_device, "0x0b60\n", -1);
+  ihw_test_put_file ("/", f_class, "0x010802\n", -1);
+  ihw_test_put_link ("/", bus, bus_target);
   if (unit)
     {
       g_autofree char *l = g_strdup_printf ("%s/iommu", dir);
       g_autofree char *t = g_strdup_printf ("../../virtual/iommu/%s", unit);
       g_autofree char *back = g_strdup_printf ("%s/devices/virtual/iommu/%s/devices/%s", root, unit, bdf);
       g_autofree char *back_t = g_strdup_printf ("../../../../pci0000:00/%s", bdf);
-      lnk (l, t);
-      lnk (back, back_t);
+      ihw_test_put_link ("/", l, t);
+      ihw_test_put_link ("/", back, back_t);
     }
   if (group >= 0)
     {
@@ -79,7 +60,7 @@ ihw_test_host_device (const char *root, const char *bdf, const char *unit, int g
       g_autofree char *l = g_strdup_printf ("%s/iommu_group", dir);
       g_autofree char *t = g_strdup_printf ("../../../kernel/iommu_groups/%d", group);
       g_assert_cmpint (g_mkdir_with_parents (g, 0755), ==, 0);
-      lnk (l, t);
+      ihw_test_put_link ("/", l, t);
     }
   if (driver)
     {
@@ -87,13 +68,13 @@ ihw_test_host_device (const char *root, const char *bdf, const char *unit, int g
       g_autofree char *l = g_strdup_printf ("%s/driver", dir);
       g_autofree char *t = g_strdup_printf ("../../../bus/pci/drivers/%s", driver);
       g_assert_cmpint (g_mkdir_with_parents (d, 0755), ==, 0);
-      lnk (l, t);
+      ihw_test_put_link ("/", l, t);
     }
   if (vfio >= 0)
     {
       g_autofree char *f = g_strdup_printf ("%s/vfio-dev/vfio%d/dev", dir, vfio);
       g_autofree char *v = g_strdup_printf ("237:%d\n", vfio);
-      put (f, v);
+      ihw_test_put_file ("/", f, v, -1);
     }
 }
 

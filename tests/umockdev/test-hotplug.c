@@ -13,7 +13,8 @@
 #include "fake-iommufd.h"
 #include "ihw-hotplug.h"
 #include "ihw-registry.h"
-#include "../ihw-test-log.h"
+#include "ihw-test-log.h"
+#include "ihw-test-util.h"
 
 #define NEW "0000:00:03.0"
 #define NEW_SYSPATH "/sys/devices/pci0000:00/" NEW

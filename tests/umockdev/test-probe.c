@@ -18,7 +18,8 @@
 #include "ihw-error.h"
 #include "ihw-registry.h"
 #include "ihw-uapi.h"
-#include "../ihw-test-log.h"
+#include "ihw-test-log.h"
+#include "ihw-test-util.h"
 
 #define EAGLE_CAP G_GUINT64_CONSTANT (0x19ed008c40780c66)
 #define EAGLE_ECAP G_GUINT64_CONSTANT (0x3ee9e86f050df)
@@ -99,15 +100,6 @@ assert_cdev_released (Fixture *fx)
   g_assert_cmpuint (fake_count_open_fds ("/dev/iommu"), ==, 1);
 }
 
-static guint64
-reg_value (const IhwFeatures *f, const char *reg)
-{
-  int i = ihw_features_reg_index (f, reg);
-  g_assert_cmpint (i, >=, 0);
-  g_assert_true (ihw_features_has_reg (f, (guint) i));
-  return f->regs[i];
-}
-
 static void
 test_vtd_recorded_reply (Fixture *fx, gconstpointer data)
 {
@@ -157,8 +149,8 @@ test_vtd_recorded_reply (Fixture *fx, gconstpointer data)
   /* The kernel's registers, flags included, are the device's facts. */
   ihw_registry_device_facts (fx->reg, d, &f, &facts);
   g_assert_true (facts.features == &f);
-  g_assert_cmphex (reg_value (&f, "cap"), ==, EAGLE_CAP);
-  g_assert_cmphex (reg_value (&f, "ecap"), ==, EAGLE_ECAP);
+  g_assert_cmphex (ihw_test_reg_value (&f, "cap"), ==, EAGLE_CAP);
+  g_assert_cmphex (ihw_test_reg_value (&f, "ecap"), ==, EAGLE_ECAP);
   g_assert_true (f.has_hw_info_flags);
   g_assert_cmphex (f.hw_info_flags, ==, 1);
   g_assert_cmpint (facts.nest_parent, ==, IHW_NEST_PARENT_YES);
@@ -291,7 +283,7 @@ test_old_kernel (Fixture *fx, gconstpointer data)
   ihw_assert_logged ("WARNING", DEV, "IOMMU_GET_HW_INFO", "Inappropriate ioctl");
   g_assert_cmpint (fx->fake.hwpt_allocs, ==, 0);
   ihw_registry_device_facts (fx->reg, d, &f, &facts);
-  g_assert_cmphex (reg_value (&f, "cap"), ==, EAGLE_CAP); /* sysfs registers */
+  g_assert_cmphex (ihw_test_reg_value (&f, "cap"), ==, EAGLE_CAP); /* sysfs registers */
   g_assert_false (f.has_hw_info_flags);
 
   /* No VFIO cdev binding at all: ENOTTY on bind. */
@@ -323,7 +315,7 @@ test_truncated_data (Fixture *fx, gconstpointer data)
   g_assert_cmpint (ihw_registry_lookup_unit (fx->reg, "dmar0")->source, ==, IHW_SOURCE_SYSFS);
   ihw_registry_device_facts (fx->reg, d, &f, &facts);
   g_assert_true (facts.features == &f);
-  g_assert_cmphex (reg_value (&f, "ecap"), ==, EAGLE_ECAP);
+  g_assert_cmphex (ihw_test_reg_value (&f, "ecap"), ==, EAGLE_ECAP);
 }
 
 static void
@@ -346,7 +338,7 @@ test_unknown_type (Fixture *fx, gconstpointer data)
   g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
   g_assert_cmpint (d->nest_parent, ==, IHW_NEST_PARENT_YES);
   ihw_registry_device_facts (fx->reg, d, &f, &facts);
-  g_assert_cmphex (reg_value (&f, "cap"), ==, EAGLE_CAP);
+  g_assert_cmphex (ihw_test_reg_value (&f, "cap"), ==, EAGLE_CAP);
 }
 
 /* The kernel answers but has no registers for this IOMMU: sysfs speaks. */

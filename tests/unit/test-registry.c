@@ -15,7 +15,8 @@
 #include "ihw-registry.h"
 #include "ihw-sysfs.h"
 #include "ihw-verdict.h"
-#include "../ihw-test-log.h"
+#include "ihw-test-log.h"
+#include "ihw-test-util.h"
 
 /* ---- expectations for the recorded hosts ------------------------------- */
 
@@ -88,15 +89,6 @@ host_dir (const char *host)
   return g_build_filename (IHW_FIXTURES_DIR, "hosts", host, NULL);
 }
 
-static guint64
-reg_value (const IhwFeatures *f, const char *reg)
-{
-  int i = ihw_features_reg_index (f, reg);
-  g_assert_cmpint (i, >=, 0);
-  g_assert_true (ihw_features_has_reg (f, (guint) i));
-  return f->regs[i];
-}
-
 static char *
 join_ptr_array (GPtrArray *a)
 {
@@ -167,8 +159,8 @@ test_recorded_host (gconstpointer data)
       g_assert_cmpstr (u->name, ==, x->name);
       g_assert_nonnull (u->features.desc);
       g_assert_cmpstr (u->features.desc->name, ==, x->vendor);
-      g_assert_cmphex (reg_value (&u->features, x->reg1), ==, x->val1);
-      g_assert_cmphex (reg_value (&u->features, x->reg2), ==, x->val2);
+      g_assert_cmphex (ihw_test_reg_value (&u->features, x->reg1), ==, x->val1);
+      g_assert_cmphex (ihw_test_reg_value (&u->features, x->reg2), ==, x->val2);
       g_assert_cmpstr (u->version, ==, x->version);
       g_assert_cmpstr (devs, ==, x->devices);
       g_assert_cmpint (u->source, ==, IHW_SOURCE_SYSFS);
@@ -313,35 +305,17 @@ test_topology_facts (void)
 /* ---- broken sysfs --------------------------------------------------------- */
 
 static void
-mk_file (const char *root, const char *rel, const char *content, gssize len)
-{
-  g_autofree char *path = g_build_filename (root, rel, NULL);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_assert_true (g_file_set_contents (path, content, len, NULL));
-}
-
-static void
-mk_link (const char *root, const char *rel, const char *target)
-{
-  g_autofree char *path = g_build_filename (root, rel, NULL);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_assert_cmpint (symlink (target, path), ==, 0);
-}
-
-static void
 mk_unit_vtd (const char *root, const char *unit, const char *cap, const char *ecap)
 {
   g_autofree char *cls = g_strdup_printf ("class/iommu/%s", unit);
   g_autofree char *tgt = g_strdup_printf ("../../devices/virtual/iommu/%s", unit);
   g_autofree char *capf = g_strdup_printf ("devices/virtual/iommu/%s/intel-iommu/cap", unit);
   g_autofree char *ecapf = g_strdup_printf ("devices/virtual/iommu/%s/intel-iommu/ecap", unit);
-  mk_link (root, cls, tgt);
+  ihw_test_put_link (root, cls, tgt);
   if (cap)
-    mk_file (root, capf, cap, -1);
+    ihw_test_put_file (root, capf, cap, -1);
   if (ecap)
-    mk_file (root, ecapf, ecap, -1);
+    ihw_test_put_file (root, ecapf, ecap, -1);
 }
 
 static void
@@ -353,15 +327,15 @@ mk_device (const char *root, const char *bdf, const char *vendor, const char *un
   g_autofree char *vf = g_strdup_printf ("%s/vendor", dir);
   g_autofree char *df = g_strdup_printf ("%s/device", dir);
   g_autofree char *cf = g_strdup_printf ("%s/class", dir);
-  mk_link (root, bus, tgt);
-  mk_file (root, vf, vendor, -1);
-  mk_file (root, df, "0x1234\n", -1);
-  mk_file (root, cf, "0x020000\n", -1);
+  ihw_test_put_link (root, bus, tgt);
+  ihw_test_put_file (root, vf, vendor, -1);
+  ihw_test_put_file (root, df, "0x1234\n", -1);
+  ihw_test_put_file (root, cf, "0x020000\n", -1);
   if (unit)
     {
       g_autofree char *il = g_strdup_printf ("%s/iommu", dir);
       g_autofree char *it = g_strdup_printf ("../../virtual/iommu/%s", unit);
-      mk_link (root, il, it);
+      ihw_test_put_link (root, il, it);
     }
 }
 
@@ -380,37 +354,37 @@ test_bad_sysfs (void)
   mk_unit_vtd (root, "dmar0", "d2008c222f0606\n", "f00f4a\n");                 /* good */
   mk_unit_vtd (root, "dmar1", "not hex at all\n", "\n");                        /* garbage, empty */
   mk_unit_vtd (root, "dmar2", NULL, "f00f4a\n");
-  mk_file (root, "devices/virtual/iommu/dmar2/intel-iommu/cap", huge, 1024 * 1024); /* 1 MiB */
+  ihw_test_put_file (root, "devices/virtual/iommu/dmar2/intel-iommu/cap", huge, 1024 * 1024); /* 1 MiB */
   mk_unit_vtd (root, "dmar3", "1d2008c222f06060\n", "0x10000000000000000\n");   /* 16 ok, 17 digits */
-  mk_link (root, "class/iommu/dmar4", "../../devices/virtual/iommu/gone");       /* dangling */
-  mk_link (root, "class/iommu/dmar5", "dmar5");                                  /* loop */
+  ihw_test_put_link (root, "class/iommu/dmar4", "../../devices/virtual/iommu/gone");       /* dangling */
+  ihw_test_put_link (root, "class/iommu/dmar5", "dmar5");                                  /* loop */
   mk_unit_vtd (root, "dmar6", NULL, NULL);                                      /* NUL bytes, escape codes */
-  mk_file (root, "devices/virtual/iommu/dmar6/intel-iommu/cap", "abc\0def\n", 8);
-  mk_file (root, "devices/virtual/iommu/dmar6/intel-iommu/version", "\x1b[31mred\n", -1);
-  mk_link (root, "class/iommu/ivhd0", "../../devices/virtual/iommu/ivhd0");
-  mk_file (root, "devices/virtual/iommu/ivhd0/amd-iommu/features", "1:2:3\n", -1);
-  mk_link (root, "class/iommu/ivhd1", "../../devices/virtual/iommu/ivhd1");
-  mk_file (root, "devices/virtual/iommu/ivhd1/amd-iommu/features", "58f77ef22294ade\n", -1); /* old kernel: efr only */
-  mk_link (root, "class/iommu/weird", "../../devices/virtual/iommu/weird");
-  mk_file (root, "devices/virtual/iommu/weird/something", "x\n", -1);           /* unknown vendor */
-  mk_link (root, "class/iommu/smmu3.0x0000000005000000", "../../devices/virtual/iommu/smmu3.0x0000000005000000");
-  mk_file (root, "devices/virtual/iommu/smmu3.0x0000000005000000/uevent", "\n", -1);
-  mk_link (root, "class/iommu/bad\nname", "../../devices/virtual/iommu/x");     /* not a unit name */
+  ihw_test_put_file (root, "devices/virtual/iommu/dmar6/intel-iommu/cap", "abc\0def\n", 8);
+  ihw_test_put_file (root, "devices/virtual/iommu/dmar6/intel-iommu/version", "\x1b[31mred\n", -1);
+  ihw_test_put_link (root, "class/iommu/ivhd0", "../../devices/virtual/iommu/ivhd0");
+  ihw_test_put_file (root, "devices/virtual/iommu/ivhd0/amd-iommu/features", "1:2:3\n", -1);
+  ihw_test_put_link (root, "class/iommu/ivhd1", "../../devices/virtual/iommu/ivhd1");
+  ihw_test_put_file (root, "devices/virtual/iommu/ivhd1/amd-iommu/features", "58f77ef22294ade\n", -1); /* old kernel: efr only */
+  ihw_test_put_link (root, "class/iommu/weird", "../../devices/virtual/iommu/weird");
+  ihw_test_put_file (root, "devices/virtual/iommu/weird/something", "x\n", -1);           /* unknown vendor */
+  ihw_test_put_link (root, "class/iommu/smmu3.0x0000000005000000", "../../devices/virtual/iommu/smmu3.0x0000000005000000");
+  ihw_test_put_file (root, "devices/virtual/iommu/smmu3.0x0000000005000000/uevent", "\n", -1);
+  ihw_test_put_link (root, "class/iommu/bad\nname", "../../devices/virtual/iommu/x");     /* not a unit name */
 
   mk_device (root, "0000:00:01.0", "0x8086\n", "dmar0");                         /* good */
   mk_device (root, "0000:00:02.0", "0xzz\n", "dmar-missing");                   /* non-hex id, dangling iommu link */
-  mk_file (root, "devices/pci0000:00/0000:00:02.0/class", huge, 1024 * 1024);
-  mk_link (root, "devices/pci0000:00/0000:00:02.0/iommu_group", "../../../kernel/iommu_groups/notanumber");
-  mk_file (root, "devices/pci0000:00/0000:00:02.0/vfio-dev/vfio3/dev", "garbage\n", -1);
-  mk_file (root, "devices/pci0000:00/0000:00:02.0/vfio-dev/evil/dev", "1:2\n", -1);
-  mk_link (root, "bus/pci/devices/0000:00:03.0", "../../../devices/pci0000:00/nowhere"); /* dangling */
-  mk_link (root, "bus/pci/devices/0000:00:04.0", "0000:00:04.0");                /* loop */
+  ihw_test_put_file (root, "devices/pci0000:00/0000:00:02.0/class", huge, 1024 * 1024);
+  ihw_test_put_link (root, "devices/pci0000:00/0000:00:02.0/iommu_group", "../../../kernel/iommu_groups/notanumber");
+  ihw_test_put_file (root, "devices/pci0000:00/0000:00:02.0/vfio-dev/vfio3/dev", "garbage\n", -1);
+  ihw_test_put_file (root, "devices/pci0000:00/0000:00:02.0/vfio-dev/evil/dev", "1:2\n", -1);
+  ihw_test_put_link (root, "bus/pci/devices/0000:00:03.0", "../../../devices/pci0000:00/nowhere"); /* dangling */
+  ihw_test_put_link (root, "bus/pci/devices/0000:00:04.0", "0000:00:04.0");                /* loop */
   mk_device (root, "0000:00:05.0", "0x8086\n", NULL);
-  mk_link (root, "devices/pci0000:00/0000:00:05.0/iommu", "iommu");              /* loop */
-  mk_link (root, "devices/pci0000:00/0000:00:05.0/driver", "../../../bus/pci/drivers/vfio-pci");
-  mk_file (root, "devices/pci0000:00/0000:00:05.0/vfio-dev/vfio7/dev", "238:7\n", -1);
+  ihw_test_put_link (root, "devices/pci0000:00/0000:00:05.0/iommu", "iommu");              /* loop */
+  ihw_test_put_link (root, "devices/pci0000:00/0000:00:05.0/driver", "../../../bus/pci/drivers/vfio-pci");
+  ihw_test_put_file (root, "devices/pci0000:00/0000:00:05.0/vfio-dev/vfio7/dev", "238:7\n", -1);
   mk_device (root, "0000:00:06.0", "", "dmar0");                                 /* empty vendor */
-  mk_link (root, "bus/pci/devices/not-an-address", "../../../devices/pci0000:00/0000:00:01.0");
+  ihw_test_put_link (root, "bus/pci/devices/not-an-address", "../../../devices/pci0000:00/0000:00:01.0");
 
   /* A FIFO instead of the device file: a plain read would block forever. */
   {
@@ -427,7 +401,7 @@ test_bad_sysfs (void)
   /* Every unit with a usable name is kept, whatever its files say. */
   g_assert_cmpuint (ihw_registry_get_units (reg)->len, ==, 11);
   u = ihw_registry_lookup_unit (reg, "dmar0");
-  g_assert_cmphex (reg_value (&u->features, "cap"), ==, 0xd2008c222f0606);
+  g_assert_cmphex (ihw_test_reg_value (&u->features, "cap"), ==, 0xd2008c222f0606);
 
   u = ihw_registry_lookup_unit (reg, "dmar1");
   g_assert_cmpstr (u->features.desc->name, ==, "intel-vtd");
@@ -438,12 +412,12 @@ test_bad_sysfs (void)
 
   u = ihw_registry_lookup_unit (reg, "dmar2");
   g_assert_false (ihw_features_has_reg (&u->features, (guint) ihw_features_reg_index (&u->features, "cap")));
-  g_assert_cmphex (reg_value (&u->features, "ecap"), ==, 0xf00f4a);
+  g_assert_cmphex (ihw_test_reg_value (&u->features, "ecap"), ==, 0xf00f4a);
   g_assert_cmpint (u->source, ==, IHW_SOURCE_SYSFS);
   ihw_assert_logged ("WARNING", "dmar2/intel-iommu/cap", "larger than 4096 bytes");
 
   u = ihw_registry_lookup_unit (reg, "dmar3");
-  g_assert_cmphex (reg_value (&u->features, "cap"), ==, G_GUINT64_CONSTANT (0x1d2008c222f06060));
+  g_assert_cmphex (ihw_test_reg_value (&u->features, "cap"), ==, G_GUINT64_CONSTANT (0x1d2008c222f06060));
   ihw_assert_logged ("WARNING", "dmar3/intel-iommu/ecap", "more than 64 bits");
 
   u = ihw_registry_lookup_unit (reg, "dmar4");
@@ -467,7 +441,7 @@ test_bad_sysfs (void)
   ihw_assert_logged ("WARNING", "ivhd0/amd-iommu/features", "neither 'efr' nor 'efr:efr2'");
 
   u = ihw_registry_lookup_unit (reg, "ivhd1");
-  g_assert_cmphex (reg_value (&u->features, "efr"), ==, 0x58f77ef22294ade);
+  g_assert_cmphex (ihw_test_reg_value (&u->features, "efr"), ==, 0x58f77ef22294ade);
   g_assert_false (ihw_features_has_reg (&u->features, (guint) ihw_features_reg_index (&u->features, "efr2")));
 
   u = ihw_registry_lookup_unit (reg, "weird");
@@ -618,7 +592,7 @@ test_refresh_and_updates (void)
     g_autofree char *drv = g_build_filename (root, "devices/pci0000:00/0000:00:02.0/driver", NULL);
     g_assert_cmpint (g_unlink (drv), ==, 0);
     g_assert_cmpint (symlink ("../../../bus/pci/drivers/vfio-pci", drv), ==, 0);
-    mk_file (root, "devices/pci0000:00/0000:00:02.0/vfio-dev/vfio1/dev", "246:1\n", -1);
+    ihw_test_put_file (root, "devices/pci0000:00/0000:00:02.0/vfio-dev/vfio1/dev", "246:1\n", -1);
   }
   g_usleep (2);
   g_assert_true (ihw_registry_refresh (reg, one, &error));

@@ -9,7 +9,8 @@
  */
 #pragma once
 
-#include "ihw-verdict.h"
+#include "ihw-request.h"
+#include "ihw-types.h"
 
 G_BEGIN_DECLS
 
@@ -69,6 +70,13 @@ typedef struct {
   const char *names[IHW_RULE_LIST_MAX];  /* ENUM_IN, NULL-terminated */
 } IhwRule;
 
+/* The QEMU versions the requirement tables have a profile for, oldest
+ * first (ihw-rules.c qemu_profiles).  Any other version gets the rows whose
+ * range holds it. */
+const guint *ihw_qemu_profiles (guint *n_profiles);
+/* The last row of that table: the default profile, so that adding a
+ * profile moves the default with it. */
+guint ihw_qemu_newest (void);
 const IhwRule *ihw_rules (guint *n_rules);
 /* Whether a row is about the model/QEMU as a whole (evaluated once). */
 gboolean ihw_rule_is_model_level (const IhwRule *rule);

@@ -8,44 +8,15 @@
 
 #include "ihw-features.h"
 #include "ihw-request.h"
+#include "ihw-rules.h"
 #include "ihw-types.h"
 
 G_BEGIN_DECLS
 
-/* The QEMU versions the requirement tables have a profile for, oldest
- * first (ihw-rules.c qemu_profiles).  Any other version gets the rows whose
- * range holds it. */
-const guint *ihw_qemu_profiles (guint *n_profiles);
-/* The last row of that table: the default profile, so that adding a
- * profile moves the default with it. */
-guint ihw_qemu_newest (void);
 /* The QEMU version a request selects: its qemu-version, else `fallback`
  * (the daemon passes the host's installed QEMU from its config, 0 = the
  * newest profile, ihw_qemu_newest()). */
 guint ihw_request_qemu (const IhwRequest *req, guint fallback);
-
-/* What is known about one device when a verdict is asked for.
- * Zero-initialise it: every field's zero value means "not known", which
- * never makes a verdict better than the data allows. */
-typedef struct {
-  const char *device;              /* "0000:3a:00.0"; "" when decoding bare registers */
-  const IhwFeatures *features;     /* its IOMMU unit's registers; NULL if none */
-  const char *no_features_reason;  /* when features is NULL: "no IOMMU", "hw_info type none", ... */
-  IhwNestParent nest_parent;       /* the kernel's own answer, if probed */
-
-  /* Added for the per-QEMU-version rows; fill what is known. */
-  gboolean no_iommu;               /* the device has no IOMMU at all (no sysfs
-                                    * `iommu` link): a definite `unsupported` */
-  const char *unit;                /* its IOMMU unit ("dmar0"); NULL if unknown */
-  IhwTristate iommufd;             /* can the device be used through iommufd on
-                                    * this host: /dev/iommu opens and the device
-                                    * has a VFIO cdev (QEMU 11 needs both) */
-  IhwTristate behind_pci_bridge;   /* a conventional (non-Express) PCI bridge
-                                    * between the device and its root port, read
-                                    * from the sysfs topology (QEMU 11 intel) */
-  IhwTristate canwbs;              /* firmware marks the device coherent (ACPI
-                                    * IORT CANWBS); SMMUv3 without FWB needs it */
-} IhwDeviceFacts;
 
 /* The verdict for `model` over every device.  `req` may be NULL (defaults).
  * The QEMU profile is req's qemu-version, else the newest (ihw_qemu_newest()).

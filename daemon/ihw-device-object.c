@@ -4,27 +4,14 @@
 #include "ihw-error.h"
 #include "ihw-hwinfo.h"
 #include "ihw-names.h"
-
-/* Like units: the object holds only the address and reads the registry. */
-typedef struct {
-  IhwRegistry *reg;
-  char *address;
-} Device;
-
-static void
-device_free (gpointer p)
-{
-  Device *d = p;
-  g_free (d->address);
-  g_free (d);
-}
+#include "ihw-record-object.h"
 
 static IhwDevice *
-lookup (Device *d, GError **error)
+lookup (IhwRecordObject *o, GError **error)
 {
-  IhwDevice *dev = ihw_registry_lookup_device (d->reg, d->address);
+  IhwDevice *dev = ihw_registry_lookup_device (o->reg, o->name);
   if (!dev)
-    g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "PCI device %s is gone", d->address);
+    g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "PCI device %s is gone", o->name);
   return dev;
 }
 
@@ -37,8 +24,7 @@ string_value (const char *s)
 static GVariant *
 get_property (gpointer data, const char *prop, GError **error)
 {
-  Device *d = data;
-  IhwDevice *dev = lookup (d, error);
+  IhwDevice *dev = lookup (data, error);
   gboolean hw = dev && dev->has_hw_info;
 
   if (!dev)
@@ -101,33 +87,8 @@ static const IhwPropertyDef device_properties[] = {
   { "UpdatedUsec", "t", get_property, FALSE },
 };
 
-static const IhwInterfaceDef device_interface = {
+const IhwInterfaceDef ihw_device_interface = {
   .name = IHW_DBUS_DEVICE_IFACE,
   .properties = device_properties,
   .n_properties = G_N_ELEMENTS (device_properties),
 };
-
-gboolean
-ihw_device_object_export (IhwBus *bus, IhwRegistry *reg, const char *address, GError **error)
-{
-  g_autofree char *path = ihw_device_object_path (address);
-  Device *d = g_new0 (Device, 1);
-
-  d->reg = reg;
-  d->address = g_strdup (address);
-  return ihw_bus_export (bus, path, &device_interface, d, device_free, error);
-}
-
-void
-ihw_device_object_unexport (IhwBus *bus, const char *address)
-{
-  g_autofree char *path = ihw_device_object_path (address);
-  ihw_bus_unexport (bus, path);
-}
-
-void
-ihw_device_object_emit_changed (IhwBus *bus, const char *address)
-{
-  g_autofree char *path = ihw_device_object_path (address);
-  ihw_bus_emit_properties_changed (bus, path, IHW_DBUS_DEVICE_IFACE, NULL);
-}

@@ -3,12 +3,10 @@
 #pragma once
 
 #include "ihw-exported.h"
-#include "ihw-registry.h"
 
 G_BEGIN_DECLS
 
-gboolean ihw_device_object_export (IhwBus *bus, IhwRegistry *reg, const char *address, GError **error);
-void ihw_device_object_unexport (IhwBus *bus, const char *address);
-void ihw_device_object_emit_changed (IhwBus *bus, const char *address);
+/* Exported with an IhwRecordObject (ihw-record-object.c) as its data. */
+extern const IhwInterfaceDef ihw_device_interface;
 
 G_END_DECLS

@@ -5,8 +5,9 @@
 
 #include "ihw-device-object.h"
 #include "ihw-error.h"
-#include "ihw-negotiate.h"
 #include "ihw-names.h"
+#include "ihw-negotiate.h"
+#include "ihw-record-object.h"
 #include "ihw-unit-object.h"
 
 struct _IhwManager {
@@ -393,6 +394,48 @@ manager_changed_later (IhwManager *mgr)
     mgr->changed_idle = g_idle_add (emit_manager_changed, mgr);
 }
 
+/* The D-Bus object of each record (ihw-record-object.h). */
+static char *
+object_path (IhwObjectKind kind, const char *name)
+{
+  return kind == IHW_OBJECT_UNIT ? ihw_unit_object_path (name) : ihw_device_object_path (name);
+}
+
+static void
+record_object_free (gpointer p)
+{
+  IhwRecordObject *o = p;
+  g_free (o->name);
+  g_free (o);
+}
+
+static gboolean
+record_object_export (IhwBus *bus, IhwRegistry *reg, IhwObjectKind kind, const char *name, GError **error)
+{
+  g_autofree char *path = object_path (kind, name);
+  IhwRecordObject *o = g_new0 (IhwRecordObject, 1);
+
+  o->reg = reg;
+  o->name = g_strdup (name);
+  return ihw_bus_export (bus, path, kind == IHW_OBJECT_UNIT ? &ihw_unit_interface : &ihw_device_interface, o,
+                         record_object_free, error);
+}
+
+static void
+record_object_unexport (IhwBus *bus, IhwObjectKind kind, const char *name)
+{
+  g_autofree char *path = object_path (kind, name);
+  ihw_bus_unexport (bus, path);
+}
+
+static void
+record_object_emit_changed (IhwBus *bus, IhwObjectKind kind, const char *name)
+{
+  g_autofree char *path = object_path (kind, name);
+  ihw_bus_emit_properties_changed (bus, path,
+                                   kind == IHW_OBJECT_UNIT ? IHW_DBUS_UNIT_IFACE : IHW_DBUS_DEVICE_IFACE, NULL);
+}
+
 static void
 registry_changed (IhwRegistry *reg, IhwRegistryEvent ev, IhwObjectKind kind, const char *name, gpointer data)
 {
@@ -403,20 +446,13 @@ registry_changed (IhwRegistry *reg, IhwRegistryEvent ev, IhwObjectKind kind, con
   switch (ev)
     {
     case IHW_REGISTRY_ADDED:
-      ok = kind == IHW_OBJECT_UNIT ? ihw_unit_object_export (mgr->bus, reg, name, &error)
-                                   : ihw_device_object_export (mgr->bus, reg, name, &error);
+      ok = record_object_export (mgr->bus, reg, kind, name, &error);
       break;
     case IHW_REGISTRY_CHANGED:
-      if (kind == IHW_OBJECT_UNIT)
-        ihw_unit_object_emit_changed (mgr->bus, name);
-      else
-        ihw_device_object_emit_changed (mgr->bus, name);
+      record_object_emit_changed (mgr->bus, kind, name);
       break;
     case IHW_REGISTRY_REMOVED:
-      if (kind == IHW_OBJECT_UNIT)
-        ihw_unit_object_unexport (mgr->bus, name);
-      else
-        ihw_device_object_unexport (mgr->bus, name);
+      record_object_unexport (mgr->bus, kind, name);
       break;
     }
   if (!ok)
@@ -442,11 +478,11 @@ ihw_manager_new (IhwBus *bus, IhwRegistry *reg, const IhwRequest *defaults, GErr
 
   units = ihw_registry_get_units (reg);
   for (guint i = 0; units && i < units->len; i++)
-    if (!ihw_unit_object_export (bus, reg, ((IhwUnit *) units->pdata[i])->name, error))
+    if (!record_object_export (bus, reg, IHW_OBJECT_UNIT, ((IhwUnit *) units->pdata[i])->name, error))
       return NULL;
   devices = ihw_registry_get_devices (reg);
   for (guint i = 0; devices && i < devices->len; i++)
-    if (!ihw_device_object_export (bus, reg, ((IhwDevice *) devices->pdata[i])->address, error))
+    if (!record_object_export (bus, reg, IHW_OBJECT_DEVICE, ((IhwDevice *) devices->pdata[i])->address, error))
       return NULL;
 
   ihw_registry_set_listener (reg, registry_changed, mgr);

@@ -3,36 +3,22 @@
 
 #include "ihw-error.h"
 #include "ihw-names.h"
-
-/* The object holds only the unit's name: every read goes to the registry,
- * so a stale object can never show freed data. */
-typedef struct {
-  IhwRegistry *reg;
-  char *name;
-} Unit;
-
-static void
-unit_free (gpointer p)
-{
-  Unit *u = p;
-  g_free (u->name);
-  g_free (u);
-}
+#include "ihw-record-object.h"
 
 static IhwUnit *
-lookup (Unit *u, GError **error)
+lookup (IhwRecordObject *o, GError **error)
 {
-  IhwUnit *unit = ihw_registry_lookup_unit (u->reg, u->name);
+  IhwUnit *unit = ihw_registry_lookup_unit (o->reg, o->name);
   if (!unit)
-    g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "IOMMU unit %s is gone", u->name);
+    g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "IOMMU unit %s is gone", o->name);
   return unit;
 }
 
 static GVariant *
 get_name (gpointer data, const char *prop, GError **error)
 {
-  Unit *u = data;
-  return g_variant_new_string (u->name);
+  IhwRecordObject *o = data;
+  return g_variant_new_string (o->name);
 }
 
 static GVariant *
@@ -103,33 +89,8 @@ static const IhwPropertyDef unit_properties[] = {
   { "Source", "s", get_source, FALSE },
 };
 
-static const IhwInterfaceDef unit_interface = {
+const IhwInterfaceDef ihw_unit_interface = {
   .name = IHW_DBUS_UNIT_IFACE,
   .properties = unit_properties,
   .n_properties = G_N_ELEMENTS (unit_properties),
 };
-
-gboolean
-ihw_unit_object_export (IhwBus *bus, IhwRegistry *reg, const char *name, GError **error)
-{
-  g_autofree char *path = ihw_unit_object_path (name);
-  Unit *u = g_new0 (Unit, 1);
-
-  u->reg = reg;
-  u->name = g_strdup (name);
-  return ihw_bus_export (bus, path, &unit_interface, u, unit_free, error);
-}
-
-void
-ihw_unit_object_unexport (IhwBus *bus, const char *name)
-{
-  g_autofree char *path = ihw_unit_object_path (name);
-  ihw_bus_unexport (bus, path);
-}
-
-void
-ihw_unit_object_emit_changed (IhwBus *bus, const char *name)
-{
-  g_autofree char *path = ihw_unit_object_path (name);
-  ihw_bus_emit_properties_changed (bus, path, IHW_DBUS_UNIT_IFACE, NULL);
-}

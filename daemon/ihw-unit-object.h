@@ -3,12 +3,10 @@
 #pragma once
 
 #include "ihw-exported.h"
-#include "ihw-registry.h"
 
 G_BEGIN_DECLS
 
-gboolean ihw_unit_object_export (IhwBus *bus, IhwRegistry *reg, const char *name, GError **error);
-void ihw_unit_object_unexport (IhwBus *bus, const char *name);
-void ihw_unit_object_emit_changed (IhwBus *bus, const char *name);
+/* Exported with an IhwRecordObject (ihw-record-object.c) as its data. */
+extern const IhwInterfaceDef ihw_unit_interface;
 
 G_END_DECLS

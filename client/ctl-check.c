@@ -10,8 +10,6 @@
 #include "ctl.h"
 #include "ihw-error.h"
 
-static const char check_args[] = "MODEL DEVICE... [--qemu-version V] [--aw-bits N] [--[no-]fs1gp] [--pasid-bits N] "
-                                 "[--ssid-size N] [--oas N] [--[no-]ril] [--[no-]ats]";
 
 void
 ctl_json_add_check_head (JsonBuilder *b, IhwModel model, char **devices, const IhwRequest *req, IhwVerdict verdict)
@@ -107,6 +105,9 @@ ctl_check (CtlGlobal *g, int argc, char **argv)
   IhwRequest req;
   char **devices;
   int code;
+
+  g_autofree char *options = ctl_request_usage ();
+  g_autofree char *check_args = g_strconcat ("MODEL DEVICE... ", options, NULL);
 
   if (!ctl_parse_check_args (g, "check", check_args,
                              "Can vIOMMU MODEL (intel, smmuv3, amd, virtio) use nested translation with these\n"

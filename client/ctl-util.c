@@ -87,6 +87,18 @@ ctl_request_option_entries (CtlRequestOptions *o)
   return entries;
 }
 
+char *
+ctl_request_usage (void)
+{
+  const IhwRequestKeyDef *keys = ihw_request_key_defs ();
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < IHW_REQUEST_N_KEYS; i++)
+    g_string_append_printf (s, "%s[--%s%s%s]", i ? " " : "", keys[i].type == 'b' ? "[no-]" : "", keys[i].name,
+                            keys[i].type == 's' ? " V" : keys[i].type == 'u' ? " N" : "");
+  return g_string_free (s, FALSE);
+}
+
 void
 ctl_request_options_clear (CtlRequestOptions *o)
 {

@@ -67,6 +67,8 @@ typedef struct {
 
 GOptionEntry *ctl_request_option_entries (CtlRequestOptions *o); /* g_free() the array */
 void ctl_request_options_clear (CtlRequestOptions *o);
+/* "[--qemu-version V] [--aw-bits N] [--[no-]fs1gp] ...": the options' usage. */
+char *ctl_request_usage (void);
 gboolean ctl_request_from_options (const char *cmd, const CtlRequestOptions *o, IhwRequest *req, int *exit_code);
 
 

@@ -63,7 +63,7 @@ typedef struct {
   guint64 value;
   const char *requirement; /* NULL: "<register>.<MNEMONIC>" of `field`, or "request.<key>" */
   const char *why;
-  /* Added with the per-QEMU profiles (zero for the rows above). */
+  /* Rows about request keys, device facts and lists (zero for the rest). */
   const char *key;       /* request key (IHW_RULE_REQUEST_*) or device fact (FACT_*) */
   guint64 value2;
   guint list[IHW_RULE_LIST_MAX];         /* REQUEST_IN_LIST, 0-terminated */

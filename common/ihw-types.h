@@ -64,7 +64,7 @@ typedef struct {
   const char *no_features_reason;  /* when features is NULL: "no IOMMU", "hw_info type none", ... */
   IhwNestParent nest_parent;       /* the kernel's own answer, if probed */
 
-  /* Added for the per-QEMU-version rows; fill what is known. */
+  /* What QEMU's own checks read (per-QEMU-version rows); fill what is known. */
   gboolean no_iommu;               /* the device has no IOMMU at all (no sysfs
                                     * `iommu` link): a definite `unsupported` */
   const char *unit;                /* its IOMMU unit ("dmar0"); NULL if unknown */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A small exported-object layer over libdbus (after bolt's bolt-exported.c).
- * An object file (ihw-manager.c, ihw-unit.c, ihw-device.c) declares one
+ * An object file (ihw-manager.c, ihw-unit-object.c, ihw-device-object.c) declares one
  * interface as a method table and a property table; this layer does the
  * rest for every object:
  *

@@ -243,7 +243,7 @@ handle_get_hw_info (IhwCall *call, GVariant *args, GError **error)
     data = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, dev->hw_info_data, TRUE);
   else
     data = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1);
-  return g_variant_new ("(u@ayty&s)", dev->has_hw_info ? dev->hw_info_type : 0, data,
+  return g_variant_new ("(u@aytys)", dev->has_hw_info ? dev->hw_info_type : 0, data,
                         (guint64) (dev->has_hw_info ? dev->capabilities : 0),
                         (guchar) (dev->has_hw_info ? dev->max_pasid_log2 : 0), ihw_source_name (dev->source));
 }

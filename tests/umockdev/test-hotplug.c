@@ -13,6 +13,7 @@
 #include "fake-iommufd.h"
 #include "ihw-hotplug.h"
 #include "ihw-registry.h"
+#include "ihw-test-events.h"
 #include "ihw-test-log.h"
 #include "ihw-test-util.h"
 
@@ -29,14 +30,6 @@ typedef struct {
   IhwHotplug *hp;
   GString *events;
 } Fixture;
-
-static void
-record_event (IhwRegistry *reg, IhwRegistryEvent ev, IhwObjectKind kind, const char *name, gpointer user_data)
-{
-  Fixture *fx = user_data;
-  static const char *const evs[] = { "added", "changed", "removed" };
-  g_string_append_printf (fx->events, "%s %s %s;", evs[ev], kind == IHW_OBJECT_UNIT ? "unit" : "device", name);
-}
 
 /* Iterate the main loop until the event log ends with `want` (or ~5 s). */
 static void
@@ -96,7 +89,7 @@ test_device_lifecycle (Fixture *fx, gconstpointer data)
   fx->events = g_string_new (NULL);
 
   fx->reg = ihw_registry_new (&opts);
-  ihw_registry_set_listener (fx->reg, record_event, fx);
+  ihw_registry_set_listener (fx->reg, ihw_test_record_event, fx->events);
   g_assert_true (ihw_registry_load (fx->reg, &error));
   g_assert_no_error (error);
   wait_for_events (fx, "added unit dmar0;added device 0000:00:01.0;added device 0000:00:02.0;");

@@ -15,6 +15,7 @@
 #include "ihw-registry.h"
 #include "ihw-sysfs.h"
 #include "ihw-verdict.h"
+#include "ihw-test-events.h"
 #include "ihw-test-log.h"
 #include "ihw-test-util.h"
 
@@ -98,23 +99,6 @@ join_ptr_array (GPtrArray *a)
   return g_string_free (s, FALSE);
 }
 
-typedef struct {
-  GString *log;
-} Events;
-
-static void
-record_event (IhwRegistry *reg, IhwRegistryEvent ev, IhwObjectKind kind, const char *name, gpointer user_data)
-{
-  Events *e = user_data;
-  static const char *const evs[] = { "added", "changed", "removed" };
-  /* REMOVED objects are gone already; others must be there when we hear of them. */
-  if (kind == IHW_OBJECT_UNIT)
-    g_assert_true ((ihw_registry_lookup_unit (reg, name) != NULL) == (ev != IHW_REGISTRY_REMOVED));
-  else
-    g_assert_true ((ihw_registry_lookup_device (reg, name) != NULL) == (ev != IHW_REGISTRY_REMOVED));
-  g_string_append_printf (e->log, "%s %s %s;", evs[ev], kind == IHW_OBJECT_UNIT ? "unit" : "device", name);
-}
-
 static void
 test_recorded_host (gconstpointer data)
 {
@@ -123,13 +107,13 @@ test_recorded_host (gconstpointer data)
   IhwRegistryOptions opts = { .sysfs_root = root, .dev_root = "/nonexistent-dev", .probe = FALSE };
   g_autoptr (IhwRegistry) reg = ihw_registry_new (&opts);
   g_autoptr (GError) error = NULL;
-  Events ev = { g_string_new (NULL) };
+  GString *events = g_string_new (NULL);
   g_autoptr (GString) want_events = g_string_new (NULL);
   GPtrArray *units, *devices;
   guint n_units = 0, n_devices = 0;
 
   ihw_test_log_clear ();
-  ihw_registry_set_listener (reg, record_event, &ev);
+  ihw_registry_set_listener (reg, ihw_test_record_event, events);
   g_assert_true (ihw_registry_load (reg, &error));
   g_assert_no_error (error);
   /* A recorded host is clean: not one complaint. */
@@ -142,7 +126,7 @@ test_recorded_host (gconstpointer data)
     g_string_append_printf (want_events, "added unit %s;", h->units[n_units].name);
   for (; n_devices < G_N_ELEMENTS (h->devices) && h->devices[n_devices].address; n_devices++)
     g_string_append_printf (want_events, "added device %s;", h->devices[n_devices].address);
-  g_assert_cmpstr (ev.log->str, ==, want_events->str);
+  g_assert_cmpstr (events->str, ==, want_events->str);
 
   units = ihw_registry_get_units (reg);
   devices = ihw_registry_get_devices (reg);
@@ -226,10 +210,10 @@ test_recorded_host (gconstpointer data)
   g_assert_null (ihw_registry_lookup_unit (reg, "dmar99"));
 
   /* A second load with nothing changed fires nothing. */
-  g_string_truncate (ev.log, 0);
+  g_string_truncate (events, 0);
   g_assert_true (ihw_registry_load (reg, &error));
-  g_assert_cmpstr (ev.log->str, ==, "");
-  g_string_free (ev.log, TRUE);
+  g_assert_cmpstr (events->str, ==, "");
+  g_string_free (events, TRUE);
 }
 
 /* The verdict layer gets the recorded registers: the nesting server is
@@ -557,20 +541,20 @@ test_refresh_and_updates (void)
   IhwRegistryOptions opts = { .sysfs_root = root, .dev_root = "/nonexistent-dev", .probe = FALSE };
   g_autoptr (IhwRegistry) reg = ihw_registry_new (&opts);
   g_autoptr (GError) error = NULL;
-  Events ev = { g_string_new (NULL) };
+  GString *events = g_string_new (NULL);
   IhwDevice *d;
   guint64 stamp;
   const char *one[] = { "0000:00:02.0", NULL };
   const char *unknown[] = { "0000:00:02.0", "0000:aa:00.0", NULL };
   const char *bad[] = { "0000:00:2.0", NULL };
 
-  ihw_registry_set_listener (reg, record_event, &ev);
+  ihw_registry_set_listener (reg, ihw_test_record_event, events);
   g_assert_true (ihw_registry_load (reg, &error));
   d = ihw_registry_lookup_device (reg, "0000:00:02.0");
   stamp = d->updated_usec;
 
   /* Unknown and malformed addresses: nothing refreshed, error names them. */
-  g_string_truncate (ev.log, 0);
+  g_string_truncate (events, 0);
   g_assert_false (ihw_registry_refresh (reg, unknown, &error));
   g_assert_error (error, IHW_ERROR, IHW_ERROR_NO_SUCH_DEVICE);
   g_assert_nonnull (strstr (error->message, "0000:aa:00.0"));
@@ -579,11 +563,11 @@ test_refresh_and_updates (void)
   g_assert_error (error, IHW_ERROR, IHW_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "0000:00:2.0"));
   g_clear_error (&error);
-  g_assert_cmpstr (ev.log->str, ==, "");
+  g_assert_cmpstr (events->str, ==, "");
 
   /* Refresh with nothing changed: no event, same record, same stamp. */
   g_assert_true (ihw_registry_refresh (reg, one, &error));
-  g_assert_cmpstr (ev.log->str, ==, "");
+  g_assert_cmpstr (events->str, ==, "");
   g_assert_true (ihw_registry_lookup_device (reg, "0000:00:02.0") == d);
   g_assert_cmpuint (d->updated_usec, ==, stamp);
 
@@ -596,34 +580,34 @@ test_refresh_and_updates (void)
   }
   g_usleep (2);
   g_assert_true (ihw_registry_refresh (reg, one, &error));
-  g_assert_cmpstr (ev.log->str, ==, "changed device 0000:00:02.0;");
+  g_assert_cmpstr (events->str, ==, "changed device 0000:00:02.0;");
   g_assert_true (ihw_registry_lookup_device (reg, "0000:00:02.0") == d);
   g_assert_cmpstr (d->driver, ==, "vfio-pci");
   g_assert_cmpstr (d->vfio_cdev, ==, "/nonexistent-dev/vfio/devices/vfio1");
   g_assert_cmpuint (d->updated_usec, >, stamp);
 
   /* A device disappears: REMOVED, and its unit's list follows (CHANGED). */
-  g_string_truncate (ev.log, 0);
+  g_string_truncate (events, 0);
   {
     g_autofree char *bus = g_build_filename (root, "bus/pci/devices/0000:00:02.0", NULL);
     g_assert_cmpint (g_unlink (bus), ==, 0);
   }
   ihw_registry_update_device (reg, "0000:00:02.0");
-  g_assert_cmpstr (ev.log->str, ==, "removed device 0000:00:02.0;changed unit dmar0;");
+  g_assert_cmpstr (events->str, ==, "removed device 0000:00:02.0;changed unit dmar0;");
   g_assert_null (ihw_registry_lookup_device (reg, "0000:00:02.0"));
   g_assert_cmpuint (ihw_registry_lookup_unit (reg, "dmar0")->devices->len, ==, 1);
 
   /* It comes back: ADDED, then the unit's list (CHANGED). */
-  g_string_truncate (ev.log, 0);
+  g_string_truncate (events, 0);
   {
     g_autofree char *bus = g_build_filename (root, "bus/pci/devices/0000:00:02.0", NULL);
     g_assert_cmpint (symlink ("../../../devices/pci0000:00/0000:00:02.0", bus), ==, 0);
   }
   ihw_registry_update_device (reg, "0000:00:02.0");
-  g_assert_cmpstr (ev.log->str, ==, "added device 0000:00:02.0;changed unit dmar0;");
+  g_assert_cmpstr (events->str, ==, "added device 0000:00:02.0;changed unit dmar0;");
 
   /* A unit goes away: its devices drop it (CHANGED), then it is REMOVED. */
-  g_string_truncate (ev.log, 0);
+  g_string_truncate (events, 0);
   {
     g_autofree char *cls = g_build_filename (root, "class/iommu/dmar0", NULL);
     g_assert_cmpint (g_unlink (cls), ==, 0);
@@ -632,17 +616,17 @@ test_refresh_and_updates (void)
   }
   ihw_test_log_clear ();
   ihw_registry_update_unit (reg, "dmar0");
-  g_assert_cmpstr (ev.log->str, ==, "changed device 0000:00:01.0;changed device 0000:00:02.0;removed unit dmar0;");
+  g_assert_cmpstr (events->str, ==, "changed device 0000:00:01.0;changed device 0000:00:02.0;removed unit dmar0;");
   g_assert_null (ihw_registry_lookup_device (reg, "0000:00:01.0")->unit);
   ihw_assert_logged ("WARNING", "0000:00:01.0/iommu", "dangling symlink");
 
   /* Full refresh on an unchanged tree: nothing. */
-  g_string_truncate (ev.log, 0);
+  g_string_truncate (events, 0);
   ihw_test_log_clear ();
   g_assert_true (ihw_registry_refresh (reg, NULL, &error));
-  g_assert_cmpstr (ev.log->str, ==, "");
+  g_assert_cmpstr (events->str, ==, "");
 
-  g_string_free (ev.log, TRUE);
+  g_string_free (events, TRUE);
   rm_tree (root);
 }
 

@@ -140,7 +140,9 @@ ctl_request_from_options (const char *cmd, const CtlRequestOptions *o, IhwReques
             }
           if (!ihw_request_set_checked (req, name, v, &error))
             {
-              *exit_code = ctl_usage_error (cmd, "--%s %s: %s", name, o->text[i], error->message);
+              /* Said as the daemon says it: a value no caller may ask for is bad data (65). */
+              g_prefix_error (&error, "request: ");
+              *exit_code = ctl_fail (error);
               return FALSE;
             }
           break;

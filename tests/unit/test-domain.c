@@ -92,6 +92,11 @@ test_bad (void)
     { "<domain><devices><iommu model='intel'/><iommu model='smmuv3'/></devices></domain>", "more than one" },
     { "<domain><devices><iommu model='intel'><driver aw_bits='lots'/></iommu></devices></domain>", "aw_bits='lots'" },
     { "<domain><devices><iommu model='smmuv3'><driver ril='maybe'/></iommu></devices></domain>", "on or off" },
+    /* attribute values go through the request key table's ranges */
+    { "<domain><devices><iommu model='intel'><driver aw_bits='100'/></iommu></devices></domain>",
+      "'aw-bits' = 100 is out of range (1..64)" },
+    { "<domain><devices><iommu model='smmuv3'><driver ssidSize='33'/></iommu></devices></domain>",
+      "'ssid-size' = 33 is out of range" },
     { "<domain><devices><hostdev type='pci'/></devices></domain>", "no <source><address>" },
     { "<domain><devices><hostdev type='pci'><source><address domain='0' bus='0x100' slot='0' function='0'/></source></hostdev></devices></domain>",
       "bus='0x100'" },

@@ -171,6 +171,8 @@ unexpected=$(left | grep -Fvx "$expected" \
 [ -z "$unexpected" ] || fail "dpkg -r left files behind:
 $unexpected"
 for f in $expected; do [ -f "$root$f" ] || fail "dpkg -r removed the conffile $f"; done
+echo "left after dpkg -r:"
+left | sed 's/^/  /'
 # shellcheck disable=SC2086
 dpkg_root -P $pkgs >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "dpkg -P"; }
 unexpected=$(left)

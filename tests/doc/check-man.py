@@ -46,7 +46,8 @@ def expect(what, text, needle_re, where):
 
 
 def section(text, title):
-    m = re.search(rf"^# {re.escape(title)}\n(.*?)(?=^# |\Z)", text, re.S | re.M)
+    # Headings are upper case; "# command" lines in examples are not headings.
+    m = re.search(rf"^# {re.escape(title)}\n(.*?)(?=^# [A-Z][A-Z ]*$|\Z)", text, re.S | re.M)
     return m.group(1) if m else ""
 
 
@@ -73,7 +74,11 @@ if len(exit_codes) < 5:
     failures.append(f"could not read the exit codes from {ctl} --help: {exit_codes}")
 for code in exit_codes:
     expect(f"exit status {code}", section(ctl_page, "EXIT STATUS"), rf"\*{code}\*", "iommu-hwinfoctl.1 EXIT STATUS")
+examples = section(ctl_page, "EXAMPLES")
 expect("an EXAMPLES section", ctl_page, r"(?m)^# EXAMPLES$", "iommu-hwinfoctl.1")
+for cmd in commands:
+    expect(f"an example of '{cmd}'", examples, rf"(?m)^[$#] iommu-hwinfoctl (--json )?{re.escape(cmd)}\b",
+           "iommu-hwinfoctl.1 EXAMPLES")
 
 # --- iommu-hwinfod(8) ---------------------------------------------------------
 d_page = page("iommu-hwinfod.8")

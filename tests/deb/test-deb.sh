@@ -104,6 +104,38 @@ have "$act" -f
 grep -qx 'Name=io.iommuhwinfo1' "$root$act" || fail "$act does not name io.iommuhwinfo1"
 grep -qx 'SystemdService=iommu-hwinfod.service' "$root$act" || fail "$act does not hand over to iommu-hwinfod.service"
 have /usr/share/dbus-1/interfaces/io.iommuhwinfo1.xml -f
+# A system bus pointed at the root's directories reads the policy (a file
+# it cannot parse stops it) and lists the name as activatable.
+if command -v dbus-daemon >/dev/null && command -v dbus-send >/dev/null; then
+  cat >"$work/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$work/bus</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>$root/usr/share/dbus-1/system-services</servicedir>
+  <policy context="default">
+    <allow user="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+  <includedir>$root/usr/share/dbus-1/system.d</includedir>
+</busconfig>
+CONF
+  dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile --syslog-only >"$work/bus.log" 2>&1 &
+  bus_pid=$!
+  for _ in $(seq 50); do [ -S "$work/bus" ] && break; sleep 0.1; done
+  names=$(DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/bus" dbus-send --system --print-reply --dest=org.freedesktop.DBus \
+            /org/freedesktop/DBus org.freedesktop.DBus.ListActivatableNames 2>&1 || true)
+  kill "$bus_pid" 2>/dev/null || true
+  wait "$bus_pid" 2>/dev/null || true
+  checks=$((checks + 1))
+  case $names in
+    *'"io.iommuhwinfo1"'*) ;;
+    *) cat "$work/bus.log"; fail "a bus reading the root's system.d and system-services does not offer io.iommuhwinfo1: $names" ;;
+  esac
+fi
 
 # libvirt runs every executable in /etc/libvirt/hooks/qemu.d.
 hook=/etc/libvirt/hooks/qemu.d/50-iommu-hwinfo
@@ -154,7 +186,16 @@ for f in $conffiles; do
     fail "$f sets the key(s) above: every key must be commented out at its default"
   fi
 done
-echo "installed: $checks checks passed"
+# Nothing outside the places the system reads (no /usr/local, no stray
+# build paths).
+ma_re=$(printf '%s' "$ma" | sed 's/[.]/\\./g')
+dpkg-query --admindir="$admin" -L iommu-hwinfod iommu-hwinfo-tools libiommu-hwinfo-client0 libiommu-hwinfo-client-dev \
+  | while IFS= read -r f; do [ -d "$root$f" ] || printf '%s\n' "$f"; done >"$work/files"
+stray=$(grep -Ev "^/(etc/iommu-hwinfod/|etc/libvirt/hooks/qemu\.d/|lib/systemd/system/|usr/lib/systemd/system/|usr/libexec/|usr/bin/|usr/lib/$ma_re/|usr/include/iommu-hwinfo-client/|usr/share/(dbus-1|doc|man|bash-completion)/)" "$work/files" || true)
+[ -z "$stray" ] || fail "packaged files outside the places systemd, dbus, libvirt, man and the loader read:
+$stray"
+checks=$((checks + 1))
+echo "installed: $checks checks passed ($(wc -l <"$work/files") files)"
 
 # What is left after removing, and after purging.
 left() {

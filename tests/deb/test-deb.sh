@@ -107,29 +107,12 @@ have /usr/share/dbus-1/interfaces/io.iommuhwinfo1.xml -f
 # A system bus pointed at the root's directories reads the policy (a file
 # it cannot parse stops it) and lists the name as activatable.
 if command -v dbus-daemon >/dev/null && command -v dbus-send >/dev/null; then
-  cat >"$work/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$work/bus</listen>
-  <auth>EXTERNAL</auth>
-  <servicedir>$root/usr/share/dbus-1/system-services</servicedir>
-  <policy context="default">
-    <allow user="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-  <includedir>$root/usr/share/dbus-1/system.d</includedir>
-</busconfig>
-CONF
-  dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile --syslog-only >"$work/bus.log" 2>&1 &
-  bus_pid=$!
-  for _ in $(seq 50); do [ -S "$work/bus" ] && break; sleep 0.1; done
-  names=$(DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/bus" dbus-send --system --print-reply --dest=org.freedesktop.DBus \
+  . "$src/tests/lib/private-bus.sh"
+  IHW_BUS_EXTRA_CONF="  <servicedir>$root/usr/share/dbus-1/system-services</servicedir>
+  <includedir>$root/usr/share/dbus-1/system.d</includedir>" ihw_bus_start "$work" || fail "dbus-daemon"
+  names=$(dbus-send --system --print-reply --dest=org.freedesktop.DBus \
             /org/freedesktop/DBus org.freedesktop.DBus.ListActivatableNames 2>&1 || true)
-  kill "$bus_pid" 2>/dev/null || true
-  wait "$bus_pid" 2>/dev/null || true
+  ihw_bus_stop
   checks=$((checks + 1))
   case $names in
     *'"io.iommuhwinfo1"'*) ;;

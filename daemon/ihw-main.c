@@ -201,6 +201,13 @@ run (Options *o)
       return EXIT_FAILURE;
     }
 
+  /* The labels are on disk before the daemon says it is ready. */
+  if (o->nfd.path)
+    {
+      nfd = ihw_nfd_writer_new (reg, &o->nfd, &defaults);
+      ihw_registry_set_change_hook (reg, ihw_nfd_writer_changed, nfd);
+    }
+
   /* DBUS_SYSTEM_BUS_ADDRESS is honoured by libdbus: tests use a private bus. */
   conn = dbus_bus_get_private (DBUS_BUS_SYSTEM, &derr);
   if (!conn)
@@ -224,12 +231,6 @@ run (Options *o)
       g_critical ("%s", error->message);
       d.exit_code = EXIT_FAILURE;
       goto out;
-    }
-
-  if (o->nfd.path)
-    {
-      nfd = ihw_nfd_writer_new (reg, &o->nfd, &defaults);
-      ihw_registry_set_change_hook (reg, ihw_nfd_writer_changed, nfd);
     }
 
   g_message ("Ready on the system bus as %s (sysfs %s, %s)", IHW_DBUS_NAME, ropts.sysfs_root,

@@ -18,6 +18,7 @@
 #include "ihw-log.h"
 #include "ihw-manager.h"
 #include "ihw-names.h"
+#include "ihw-nfd-writer.h"
 #include "ihw-registry.h"
 #include "io.iommuhwinfo1.xml.h"
 
@@ -31,6 +32,7 @@ typedef struct {
   gboolean verbose;
   gboolean version;
   char *qemu_version;
+  IhwNfdConfig nfd;
 } Options;
 
 typedef struct {
@@ -45,12 +47,13 @@ options_clear (Options *o)
   g_free (o->dev_root);
   g_free (o->config);
   g_free (o->qemu_version);
+  ihw_nfd_config_clear (&o->nfd);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
 
-/* [daemon] sysfs-root=, dev-root=, probe=, qemu-version=, verbose=.  The
- * command line wins over the file.  A missing default file is fine; a
- * missing --config FILE is not. */
+/* [daemon] sysfs-root=, dev-root=, probe=, qemu-version=, verbose=; [nfd]
+ * (ihw-nfd-writer.h).  The command line wins over the file.  A missing
+ * default file is fine; a missing --config FILE is not. */
 static gboolean
 load_config (Options *o, gboolean explicit_file, GError **error)
 {
@@ -95,7 +98,7 @@ load_config (Options *o, gboolean explicit_file, GError **error)
     }
   if (g_key_file_get_boolean (kf, "daemon", "verbose", NULL))
     o->verbose = TRUE;
-  return TRUE;
+  return ihw_nfd_config_load (&o->nfd, kf, path, error);
 }
 
 static gboolean
@@ -159,6 +162,7 @@ run (Options *o)
   g_autoptr(IhwHotplug) hotplug = NULL;
   g_autoptr(IhwBus) bus = NULL;
   g_autoptr(IhwManager) mgr = NULL;
+  g_autoptr(IhwNfdWriter) nfd = NULL;
   DBusConnection *conn;
   DBusError derr = DBUS_ERROR_INIT;
   IhwRequest defaults = { 0 };
@@ -197,6 +201,13 @@ run (Options *o)
       return EXIT_FAILURE;
     }
 
+  /* The labels are on disk before the daemon says it is ready. */
+  if (o->nfd.path)
+    {
+      nfd = ihw_nfd_writer_new (reg, &o->nfd, &defaults);
+      ihw_registry_set_change_hook (reg, ihw_nfd_writer_changed, nfd);
+    }
+
   /* DBUS_SYSTEM_BUS_ADDRESS is honoured by libdbus: tests use a private bus. */
   conn = dbus_bus_get_private (DBUS_BUS_SYSTEM, &derr);
   if (!conn)
@@ -229,8 +240,13 @@ run (Options *o)
   g_main_loop_run (d.loop);
 
   sd_notify (0, "STOPPING=1");
+  /* Only a clean stop: after a lost bus the labels are still the truth. */
+  if (d.exit_code == EXIT_SUCCESS)
+    ihw_nfd_writer_stop (nfd);
 
 out:
+  ihw_registry_set_change_hook (reg, NULL, NULL);
+  g_clear_pointer (&nfd, ihw_nfd_writer_free);
   g_clear_pointer (&hotplug, ihw_hotplug_free);
   g_clear_pointer (&mgr, ihw_manager_free);
   g_clear_pointer (&bus, ihw_bus_free);

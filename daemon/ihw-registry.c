@@ -41,6 +41,8 @@ struct _IhwRegistry {
 
   IhwRegistryListener listener;
   gpointer listener_data;
+  IhwRegistryChangeHook change_hook;
+  gpointer change_hook_data;
 };
 
 /* ---- construction -------------------------------------------------------- */
@@ -86,6 +88,13 @@ ihw_registry_set_listener (IhwRegistry *reg, IhwRegistryListener fn, gpointer us
 {
   reg->listener = fn;
   reg->listener_data = user_data;
+}
+
+void
+ihw_registry_set_change_hook (IhwRegistry *reg, IhwRegistryChangeHook fn, gpointer user_data)
+{
+  reg->change_hook = fn;
+  reg->change_hook_data = user_data;
 }
 
 gboolean
@@ -462,6 +471,7 @@ commit (IhwRegistry *reg)
 #undef NEW_QUEUE
   guint64 now = (guint64) g_get_real_time ();
   GPtrArray *order[6];
+  gboolean any = FALSE;
 
   derive (reg);
   diff_kind (reg, IHW_OBJECT_UNIT, now, unit_added, unit_changed, unit_rm);
@@ -469,8 +479,6 @@ commit (IhwRegistry *reg)
   g_hash_table_remove_all (reg->fresh_probe);
   invalidate_lists (reg);
 
-  if (!reg->listener)
-    return;
   /* An object is announced after what it points to and before what it
    * stops pointing to goes away: a device's Unit, a unit's Devices. */
   order[0] = dev_rm;
@@ -483,8 +491,12 @@ commit (IhwRegistry *reg)
     for (guint i = 0; i < order[k]->len; i++)
       {
         PendingEvent *e = order[k]->pdata[i];
-        reg->listener (reg, e->ev, e->kind, e->name, reg->listener_data);
+        any = TRUE;
+        if (reg->listener)
+          reg->listener (reg, e->ev, e->kind, e->name, reg->listener_data);
       }
+  if (any && reg->change_hook)
+    reg->change_hook (reg->change_hook_data);
 }
 
 /* ---- public mutations ---------------------------------------------------- */

@@ -45,6 +45,11 @@ void ihw_registry_free (IhwRegistry *reg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwRegistry, ihw_registry_free)
 
 void ihw_registry_set_listener (IhwRegistry *reg, IhwRegistryListener fn, gpointer user_data);
+/* Called once after each batch of listener events (a scan, one uevent, a
+ * Refresh) that changed anything: for observers that only need to know
+ * that something changed (the NFD file). */
+typedef void (*IhwRegistryChangeHook) (gpointer user_data);
+void ihw_registry_set_change_hook (IhwRegistry *reg, IhwRegistryChangeHook fn, gpointer user_data);
 
 /* Full scan of sysfs, then probe (unless disabled).  Problems with single
  * entries (garbage register files, dangling links) are logged and the entry

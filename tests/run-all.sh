@@ -3,7 +3,7 @@
 #
 #   1. installs what is missing (tools/install-deps.sh; needs root only then)
 #   2. gcc build with -Werror: every suite but bench
-#   3. clang build with ASan+UBSan and libFuzzer: every suite but bench and vm
+#   3. clang build with ASan+UBSan and libFuzzer: every suite but bench, vm and deb
 #   3b. gcc build again under valgrind: the unit and cli suites
 #   4. prints one line: "N passed, N failed, N skipped"
 #
@@ -77,7 +77,7 @@ if [ "${IHW_TEST_SANITIZE:-1}" != 0 ]; then
        -Db_lundef=false -Dfuzz=enabled; then
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      run_build asan _build/ci-asan bench vm
+      run_build asan _build/ci-asan bench vm deb
   else
     fail_setup=$((fail_setup + 1))
   fi

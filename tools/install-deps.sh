@@ -17,6 +17,7 @@ PACKAGES="
   scdoc valgrind systemd
   linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev dwarves
   xz-utils cpio busybox-static ccache
+  debhelper dpkg-dev fakeroot lintian bash-completion
 "
 # Installed from bookworm-backports (bookworm's own QEMU 7.2 has no x-flts,
 # no aw-bits on intel-iommu and no usable amd-iommu with VFIO).

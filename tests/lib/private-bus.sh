@@ -11,7 +11,9 @@
 #                            not the policy, must refuse); with POLICY (the
 #                            project's dbus/io.iommuhwinfo1.conf) the bus
 #                            behaves like the system bus: method calls are
-#                            denied unless a policy file allows them
+#                            denied unless a policy file allows them.
+#                            $IHW_BUS_EXTRA_CONF, when set, is added inside
+#                            <busconfig> (e.g. <servicedir>, <includedir>)
 #   ihw_daemon_start DAEMON SYSFS_ROOT CTL LOG
 #                            iommu-hwinfod --no-probe over SYSFS_ROOT; returns
 #                            once `CTL list` answers; sets ihw_daemon_pid.
@@ -64,6 +66,7 @@ ihw_bus_start() {
 $_policy
   </policy>
 $_include
+${IHW_BUS_EXTRA_CONF:-}
 </busconfig>
 CONF
   dbus-daemon --config-file="$_dir/bus.conf" --nofork --nopidfile >"$_dir/bus.log" 2>&1 &

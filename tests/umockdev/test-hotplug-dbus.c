@@ -37,6 +37,9 @@
 
 #define CAP_SPR "19ed008c40780c66"
 #define ECAP_SPR "3ee9e86f050df"
+/* A client VT-d unit without scalable mode, hence without nesting. */
+#define CAP_NO_SM "d2008c40660462"
+#define ECAP_NO_SM "f050da"
 #define OLD "0000:00:02.0" /* there from the start: dmar0, vfio-pci, group 1, vfio0 */
 #define NEW "0000:00:03.0" /* hotplugged: dmar0, e1000e then vfio-pci, group 2, vfio1 */
 #define NEW_SYSPATH "/sys/devices/pci0000:00/" NEW
@@ -329,6 +332,24 @@ assert_new_device_props (GVariant *props, gboolean with_const, const char *drive
   g_assert_cmpuint (updated, >, 0);
 }
 
+/* FALSE (test skipped) when run by hand without the preload. */
+static gboolean
+testbed_usable (void)
+{
+  const char *preload = g_getenv ("LD_PRELOAD");
+
+  if (have_umockdev)
+    return TRUE;
+  /* meson test always asks for the preload: if it was asked for and is not
+   * working, that is a broken set-up, and CI must say so. */
+  if (preload && strstr (preload, "libumockdev-preload"))
+    g_error ("LD_PRELOAD=%s, yet /sys is not the testbed: the preload library did not load "
+             "(is libumockdev-preload.so.0 on the loader's path?)", preload);
+  g_test_skip ("run by hand without LD_PRELOAD=libumockdev-preload.so.0 (meson test sets it): the daemon "
+               "could not be given a testbed, nor receive its uevents");
+  return FALSE;
+}
+
 static void
 test_device_lifecycle (Fixture *fx, gconstpointer data)
 {
@@ -339,18 +360,8 @@ test_device_lifecycle (Fixture *fx, gconstpointer data)
   gsize n_objects_before, n_objects;
   const Signal *s;
 
-  if (!have_umockdev)
-    {
-      const char *preload = g_getenv ("LD_PRELOAD");
-      /* meson test always asks for the preload: if it was asked for and is
-       * not working, that is a broken set-up, and CI must say so. */
-      if (preload && strstr (preload, "libumockdev-preload"))
-        g_error ("LD_PRELOAD=%s, yet /sys is not the testbed: the preload library did not load "
-                 "(is libumockdev-preload.so.0 on the loader's path?)", preload);
-      g_test_skip ("run by hand without LD_PRELOAD=libumockdev-preload.so.0 (meson test sets it): the daemon "
-                   "could not be given a testbed, nor receive its uevents");
-      return;
-    }
+  if (!testbed_usable ())
+    return;
 
   /* The bus first: dbus-daemon has no business in the testbed (no
    * UMOCKDEV_DIR yet, so the inherited preload passes everything through). */
@@ -523,6 +534,146 @@ test_device_lifecycle (Fixture *fx, gconstpointer data)
   }
 }
 
+/* ------------------------------------------------------------------ */
+/* The daemon's own NFD file ([nfd] path=): a hotplug changes its labels
+ * within a second, with no command run; writes are at least a second
+ * apart; a clean stop removes it (remove-on-stop=true).  The host has a
+ * second VT-d unit, dmar1, that cannot nest: a vfio-pci device that
+ * appears behind it takes nesting away from the node. */
+
+#define NESTING_INTEL "feature.node.kubernetes.io/iommu.nesting.intel="
+
+/* Polls `path` until its text contains `needle` (bounded); returns the
+ * monotonic time it was first seen and the text in *text. */
+static gint64
+wait_file_with (const char *path, const char *needle, gint64 timeout_us, char **text)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_us;
+
+  for (;;)
+    {
+      g_autofree char *t = NULL;
+      if (g_file_get_contents (path, &t, NULL, NULL) && strstr (t, needle))
+        {
+          gint64 now = g_get_monotonic_time ();
+          if (text)
+            *text = g_steal_pointer (&t);
+          return now;
+        }
+      if (g_get_monotonic_time () >= deadline)
+        {
+          g_autofree char *last = NULL;
+          g_file_get_contents (path, &last, NULL, NULL);
+          g_error ("%s did not get '%s' within %" G_GINT64_FORMAT " ms; it holds:\n%s", path, needle,
+                   timeout_us / 1000, last ? last : "(no file)");
+        }
+      g_usleep (5000);
+    }
+}
+
+static void
+test_nfd_file (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL, *devroot = NULL, *features = NULL, *conf = NULL, *sysfs = NULL;
+  g_autofree char *text = NULL, *conf_text = NULL, *cmd = NULL;
+  gint64 hotplug_at, changed_at, unplug_at, changed_back_at;
+
+  if (!testbed_usable ())
+    return;
+
+  ihw_test_bus_start (&fx->bus, g_getenv ("IHW_POLICY"));
+  fx->tb = umockdev_testbed_new ();
+  fx->root = umockdev_testbed_get_root_dir (fx->tb);
+  sysfs = g_build_filename (fx->root, "sys", NULL);
+  ihw_test_host_unit_vtd (sysfs, "dmar0", CAP_SPR, ECAP_SPR);
+  ihw_test_host_unit_vtd (sysfs, "dmar1", CAP_NO_SM, ECAP_NO_SM);
+  ihw_test_host_device (sysfs, OLD, "dmar0", 1, "vfio-pci", 0);
+
+  /* /dev/iommu exists (--no-probe only looks): QEMU 11's x-flts then
+   * nests with a device whose VFIO cdev the kernel registered. */
+  dir = g_dir_make_tmp ("ihw-nfd-XXXXXX", &error);
+  g_assert_no_error (error);
+  devroot = g_build_filename (dir, "dev", NULL);
+  features = g_build_filename (dir, "features.d", "iommu-hwinfo", NULL);
+  conf = g_build_filename (dir, "iommu-hwinfod.conf", NULL);
+  {
+    g_autofree char *iommu = g_build_filename (devroot, "iommu", NULL);
+    g_autofree char *fdir = g_path_get_dirname (features);
+    g_assert_cmpint (g_mkdir_with_parents (devroot, 0755), ==, 0);
+    g_assert_cmpint (g_mkdir_with_parents (fdir, 0755), ==, 0);
+    g_file_set_contents (iommu, "", 0, &error);
+    g_assert_no_error (error);
+  }
+  conf_text = g_strdup_printf ("[nfd]\npath=%s\nremove-on-stop=true\n", features);
+  g_file_set_contents (conf, conf_text, -1, &error);
+  g_assert_no_error (error);
+  {
+    const char *args[] = { "--sysfs-root", "/sys", "--dev-root", devroot, "--no-probe", "--config", conf, NULL };
+    ihw_test_daemon_start (&fx->bus, args);
+  }
+
+  /* Written at start-up (before the bus name was taken). */
+  g_assert_true (g_file_get_contents (features, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, NESTING_INTEL "true\n"));
+  g_assert_nonnull (strstr (text, "feature.node.kubernetes.io/iommu.intel.aw_bits="));
+  g_assert_nonnull (strstr (text, "# judged over vfio-pci devices: " OLD "\n"));
+  g_clear_pointer (&text, g_free);
+  /* Past the start-up write's one-second window. */
+  g_usleep (1100 * 1000);
+
+  /* A device hotplugged behind dmar1, bound to vfio-pci: judged with OLD,
+   * the node cannot promise nesting any more. */
+  add_new_device (fx);
+  remove_path (fx, "sys/devices/virtual/iommu/dmar0/devices/" NEW);
+  put_link (fx, "sys/devices/virtual/iommu/dmar1/devices/" NEW, "../../../../pci0000:00/" NEW);
+  put_link (fx, NEW_DIR "/iommu", "../../virtual/iommu/dmar1");
+  remove_path (fx, "sys/bus/pci/drivers/e1000e/" NEW);
+  put_link (fx, "sys/bus/pci/drivers/vfio-pci/" NEW, "../../../../devices/pci0000:00/" NEW);
+  put_link (fx, NEW_DIR "/driver", "../../../bus/pci/drivers/vfio-pci");
+  new_device_uevent_file (fx, "vfio-pci");
+  put (fx, NEW_DIR "/vfio-dev/vfio1/dev", "237:1\n");
+  hotplug_at = g_get_monotonic_time ();
+  umockdev_testbed_uevent (fx->tb, NEW_SYSPATH, "add");
+  changed_at = wait_file_with (features, NESTING_INTEL "false\n", G_USEC_PER_SEC, &text);
+  g_test_message ("labels changed %" G_GINT64_FORMAT " ms after the hotplug", (changed_at - hotplug_at) / 1000);
+  g_assert_nonnull (strstr (text, "# judged over vfio-pci devices: " OLD " " NEW "\n"));
+  g_assert_null (strstr (text, "iommu.intel.aw_bits"));
+  g_clear_pointer (&text, g_free);
+
+  /* It goes at once: the file follows, but not sooner than a second after
+   * the last write. */
+  remove_path (fx, "sys/bus/pci/devices/" NEW);
+  remove_path (fx, "sys/bus/pci/drivers/vfio-pci/" NEW);
+  remove_path (fx, "sys/devices/virtual/iommu/dmar1/devices/" NEW);
+  unplug_at = g_get_monotonic_time ();
+  umockdev_testbed_uevent (fx->tb, NEW_SYSPATH, "remove");
+  changed_back_at = wait_file_with (features, NESTING_INTEL "true\n", 2 * G_USEC_PER_SEC, &text);
+  remove_path (fx, NEW_DIR);
+  g_test_message ("labels changed back %" G_GINT64_FORMAT " ms after the removal, %" G_GINT64_FORMAT
+                  " ms after the previous write", (changed_back_at - unplug_at) / 1000,
+                  (changed_back_at - changed_at) / 1000);
+  g_assert_cmpint (changed_back_at - changed_at, >=, G_USEC_PER_SEC - 20000);
+  g_assert_cmpint (changed_back_at - unplug_at, <=, 2 * G_USEC_PER_SEC);
+  g_assert_nonnull (strstr (text, "# judged over vfio-pci devices: " OLD "\n"));
+
+  /* A clean stop removes it; nothing is left in the directory (no
+   * temporary dot files either). */
+  {
+    int status = ihw_test_daemon_stop (&fx->bus);
+    g_autofree char *fdir = g_path_get_dirname (features);
+    g_autoptr (GDir) d = NULL;
+    g_assert_true (WIFEXITED (status));
+    g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+    g_assert_false (g_file_test (features, G_FILE_TEST_EXISTS));
+    d = g_dir_open (fdir, 0, &error);
+    g_assert_no_error (error);
+    g_assert_null (g_dir_read_name (d));
+  }
+  cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
 static void
 fixture_setup (Fixture *fx, gconstpointer data)
 {
@@ -554,5 +705,6 @@ main (int argc, char **argv)
   }
   g_test_add ("/umockdev/hotplug-dbus/device-lifecycle", Fixture, NULL, fixture_setup, test_device_lifecycle,
               fixture_teardown);
+  g_test_add ("/umockdev/hotplug-dbus/nfd-file", Fixture, NULL, fixture_setup, test_nfd_file, fixture_teardown);
   return g_test_run ();
 }

@@ -171,7 +171,12 @@ T0=$EPOCHREALTIME
 WORK=$CACHE/build/$KEY
 TREE=$WORK/$SRC_PKG
 export CCACHE_BASEDIR=$TREE
-rm -rf "$WORK" "$OUT"
+# Under the lock nothing else is building: trees and unfinished outputs
+# left by runs that failed or were interrupted are only in the way.
+rm -rf "$CACHE/build"
+for d in "$CACHE"/out/*/; do
+  if [ -d "$d" ] && [ ! -f "$d.complete" ]; then rm -rf "$d"; fi
+done
 mkdir -p "$WORK" "$OUT"
 printf '%s\n' "$SRCVER" >"$OUT/source-version"
 log "key $KEY ($SRC_PKG $SRCVER), output $OUT"

@@ -73,60 +73,79 @@ static int get_hw_info(int iommufd, uint32_t dev_id, uint32_t flags,
 	return 0;
 }
 
-static int read_sysfs(const char *bdf, const char *leaf, char *buf,
-		      size_t len)
+/*
+ * Where sysfs shows the registers a type reports: AMD prints "efr:efr2" in
+ * one file, Intel cap and ecap in one file each.
+ */
+static const struct {
+	uint32_t type;
+	const char *leaf[2];
+	const char *name[2];
+	size_t offset[2];
+} sysfs_regs[] = {
+	{ IOMMU_HW_INFO_TYPE_AMD, { "amd-iommu/features" }, { "efr", "efr2" },
+	  { offsetof(struct iommu_hw_info_amd, efr),
+	    offsetof(struct iommu_hw_info_amd, efr2) } },
+	{ IOMMU_HW_INFO_TYPE_INTEL_VTD,
+	  { "intel-iommu/cap", "intel-iommu/ecap" }, { "cap", "ecap" },
+	  { offsetof(struct iommu_hw_info_vtd, cap_reg),
+	    offsetof(struct iommu_hw_info_vtd, ecap_reg) } },
+};
+
+/* Appends the hex numbers of one sysfs file to @vals; returns how many. */
+static int read_sysfs_hex(const char *bdf, const char *leaf,
+			  unsigned long long *vals, int max)
 {
-	char path[256];
-	ssize_t n;
-	int fd;
+	char path[256], text[128], *p = text, *end;
+	ssize_t len;
+	int fd, n = 0;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu/%s", bdf,
 		 leaf);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
+		return 0;
+	len = read(fd, text, sizeof(text) - 1);
 	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return 0;
+	text[len > 0 ? len : 0] = 0;
+	while (n < max) {
+		vals[n] = strtoull(p, &end, 16);
+		if (end == p)
+			break;
+		n++;
+		p = end + (*end == ':');
+	}
+	return n;
 }
 
 static void check_against_sysfs(const char *bdf, uint32_t type,
 				const uint8_t *data)
 {
-	unsigned long long a = 0, b = 0;
-	char text[128], what[256];
+	unsigned long long sysfs[2], got;
+	char what[160];
+	size_t i;
+	int n, r;
 
-	if (type == IOMMU_HW_INFO_TYPE_AMD) {
-		const struct iommu_hw_info_amd *amd = (const void *)data;
-
-		if (read_sysfs(bdf, "amd-iommu/features", text, sizeof(text)) ||
-		    sscanf(text, "%llx:%llx", &a, &b) != 2) {
-			check(0, "read sysfs amd-iommu/features as efr:efr2");
+	for (i = 0; i < sizeof(sysfs_regs) / sizeof(sysfs_regs[0]); i++) {
+		if (sysfs_regs[i].type != type)
+			continue;
+		n = 0;
+		for (r = 0; r < 2 && sysfs_regs[i].leaf[r]; r++)
+			n += read_sysfs_hex(bdf, sysfs_regs[i].leaf[r],
+					    sysfs + n, 2 - n);
+		if (n != 2) {
+			snprintf(what, sizeof(what), "read %s and %s from sysfs",
+				 sysfs_regs[i].name[0], sysfs_regs[i].name[1]);
+			check(0, what);
 			return;
 		}
-		snprintf(what, sizeof(what),
-			 "efr %llx efr2 %llx equal sysfs features %llx:%llx",
-			 (unsigned long long)amd->efr,
-			 (unsigned long long)amd->efr2, a, b);
-		check(amd->efr == a && amd->efr2 == b, what);
-	} else if (type == IOMMU_HW_INFO_TYPE_INTEL_VTD) {
-		const struct iommu_hw_info_vtd *vtd = (const void *)data;
-
-		if (read_sysfs(bdf, "intel-iommu/cap", text, sizeof(text)) ||
-		    sscanf(text, "%llx", &a) != 1 ||
-		    read_sysfs(bdf, "intel-iommu/ecap", text, sizeof(text)) ||
-		    sscanf(text, "%llx", &b) != 1) {
-			check(0, "read sysfs intel-iommu/cap and ecap");
-			return;
+		for (r = 0; r < 2; r++) {
+			memcpy(&got, data + sysfs_regs[i].offset[r],
+			       sizeof(got));
+			snprintf(what, sizeof(what), "%s %llx equals sysfs %llx",
+				 sysfs_regs[i].name[r], got, sysfs[r]);
+			check(got == sysfs[r], what);
 		}
-		snprintf(what, sizeof(what),
-			 "cap %llx ecap %llx equal sysfs %llx %llx",
-			 (unsigned long long)vtd->cap_reg,
-			 (unsigned long long)vtd->ecap_reg, a, b);
-		check(vtd->cap_reg == a && vtd->ecap_reg == b, what);
 	}
 }
 

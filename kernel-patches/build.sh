@@ -60,10 +60,10 @@ compute_key() {
 STAGES=()
 stage_start() { STAGE_NAME=$1; STAGE_T0=$EPOCHREALTIME; log "$1 ..."; }
 stage_end() {
-  local dt
+  local dt note=${1:+  ($1)}
   dt=$(awk -v a="$STAGE_T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
-  STAGES+=("$(printf '%-34s %8ss' "$STAGE_NAME" "$dt")")
-  log "$STAGE_NAME: ${dt}s"
+  STAGES+=("$(printf '%-34s %8ss%s' "$STAGE_NAME" "$dt" "$note")")
+  log "$STAGE_NAME: ${dt}s$note"
 }
 
 # --- config --------------------------------------------------------------
@@ -99,6 +99,7 @@ configure() {
 build_kernel() {
   make -j"$JOBS" CC="ccache gcc" bzImage >"$WORK/make-$1.log" 2>&1 ||
     { tail -40 "$WORK/make-$1.log" >&2; die "$1 kernel build failed (log: $WORK/make-$1.log)"; }
+  COMPILED=$(grep -c '^  CC ' "$WORK/make-$1.log" || true)
   install -m 0644 arch/x86/boot/bzImage "$OUT/.bzImage-$1.tmp"
   mv -f "$OUT/.bzImage-$1.tmp" "$OUT/bzImage-$1"
   log "wrote $OUT/bzImage-$1"
@@ -140,92 +141,104 @@ prune() {
 }
 
 # --- main ----------------------------------------------------------------
-SRCVER=$(source_version)
-[ -f "$SERIES" ] || die "no $SERIES"
-KEY=$(compute_key "$SRCVER")
-OUT=$CACHE/out/$KEY
+# All of it in one function, read whole before it runs: bash reads a script
+# as it goes, and a checkout that changes this file during a build must not
+# change what the running build does.
+main() {
+  SRCVER=$(source_version)
+  [ -f "$SERIES" ] || die "no $SERIES"
+  KEY=$(compute_key "$SRCVER")
+  OUT=$CACHE/out/$KEY
 
-if [ -f "$OUT/.complete" ]; then
-  log "cached: $OUT"
+  if [ -f "$OUT/.complete" ]; then
+    log "cached: $OUT"
+    echo "$OUT"
+    exit 0
+  fi
+
+  mkdir -p "$CACHE/out" "$CCACHE_DIR"
+  exec 9>"$CACHE/.lock"
+  if ! flock -n 9; then
+    log "another build holds $CACHE/.lock; waiting"
+    flock 9
+  fi
+  if [ -f "$OUT/.complete" ]; then
+    echo "$OUT"
+    exit 0
+  fi
+
+  [ -r "$SRC_TARBALL" ] || die "no $SRC_TARBALL ($SRC_PKG not installed?)"
+  for tool in ccache gcc make flex bison bc patch xz cpio; do
+    command -v "$tool" >/dev/null || die "$tool missing (run tools/install-deps.sh)"
+  done
+
+  T0=$EPOCHREALTIME
+  WORK=$CACHE/build/$KEY
+  TREE=$WORK/$SRC_PKG
+  export CCACHE_BASEDIR=$TREE
+  # Under the lock nothing else is building: trees and unfinished outputs
+  # left by runs that failed or were interrupted are only in the way.
+  rm -rf "$CACHE/build" "$CACHE/trash" 2>/dev/null || true
+  for d in "$CACHE"/out/*/; do
+    if [ -d "$d" ] && [ ! -f "$d.complete" ]; then rm -rf "$d"; fi
+  done
+  mkdir -p "$WORK" "$OUT"
+  printf '%s\n' "$SRCVER" >"$OUT/source-version"
+  log "key $KEY ($SRC_PKG $SRCVER), output $OUT"
+  ccache -z >/dev/null
+
+  stage_start "unpack $SRC_PKG"
+  tar -xf "$SRC_TARBALL" -C "$WORK"
+  cd "$TREE"
+  stage_end
+
+  stage_start "configure (unpatched)"
+  configure unpatched
+  stage_end
+
+  stage_start "bzImage (unpatched, full build)"
+  build_kernel unpatched
+  stage_end "$COMPILED files compiled"
+
+  stage_start "selftests (unpatched, shimmed)"
+  build_selftests unpatched "-include $SHIM"
+  stage_end
+
+  stage_start "apply series"
+  apply_series
+  stage_end
+
+  stage_start "configure (patched)"
+  configure patched
+  stage_end
+
+  stage_start "bzImage (patched, incremental)"
+  build_kernel patched
+  stage_end "$COMPILED files compiled"
+
+  stage_start "selftests (patched)"
+  build_selftests patched ""
+  stage_end
+
+  TOTAL=$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+  {
+    printf 'key %s, %s %s, make -j%s, %s\n' "$KEY" "$SRC_PKG" "$SRCVER" "$JOBS" "$(date -u +%FT%TZ)"
+    printf '%s\n' "${STAGES[@]}"
+    printf '%-34s %8ss\n' total "$TOTAL"
+    ccache -s 2>/dev/null | grep -E '^ *(Hits|Misses|Cacheable)' || true
+  } >"$OUT/timings.txt"
+  cat "$OUT/timings.txt" >&2
+
+  cd /
+  # Deleting the tree (~70k files) takes minutes on a busy disk and nobody
+  # needs to wait for it: move it aside, finish, and delete it detached.
+  mkdir -p "$CACHE/trash"
+  mv "$WORK" "$CACHE/trash/$KEY.$$"
+  touch "$OUT/.complete"
+  prune
   echo "$OUT"
-  exit 0
-fi
+  nohup rm -rf "$CACHE/trash/$KEY.$$" </dev/null >/dev/null 2>&1 9>&- &
+}
 
-mkdir -p "$CACHE/out" "$CCACHE_DIR"
-exec 9>"$CACHE/.lock"
-if ! flock -n 9; then
-  log "another build holds $CACHE/.lock; waiting"
-  flock 9
-fi
-if [ -f "$OUT/.complete" ]; then
-  echo "$OUT"
-  exit 0
-fi
-
-[ -r "$SRC_TARBALL" ] || die "no $SRC_TARBALL ($SRC_PKG not installed?)"
-for tool in ccache gcc make flex bison bc patch xz cpio; do
-  command -v "$tool" >/dev/null || die "$tool missing (run tools/install-deps.sh)"
-done
-
-T0=$EPOCHREALTIME
-WORK=$CACHE/build/$KEY
-TREE=$WORK/$SRC_PKG
-export CCACHE_BASEDIR=$TREE
-# Under the lock nothing else is building: trees and unfinished outputs
-# left by runs that failed or were interrupted are only in the way.
-rm -rf "$CACHE/build"
-for d in "$CACHE"/out/*/; do
-  if [ -d "$d" ] && [ ! -f "$d.complete" ]; then rm -rf "$d"; fi
-done
-mkdir -p "$WORK" "$OUT"
-printf '%s\n' "$SRCVER" >"$OUT/source-version"
-log "key $KEY ($SRC_PKG $SRCVER), output $OUT"
-ccache -z >/dev/null
-
-stage_start "unpack $SRC_PKG"
-tar -xf "$SRC_TARBALL" -C "$WORK"
-cd "$TREE"
-stage_end
-
-stage_start "configure (unpatched)"
-configure unpatched
-stage_end
-
-stage_start "bzImage (unpatched, full build)"
-build_kernel unpatched
-stage_end
-
-stage_start "selftests (unpatched, shimmed)"
-build_selftests unpatched "-include $SHIM"
-stage_end
-
-stage_start "apply series"
-apply_series
-stage_end
-
-stage_start "configure (patched)"
-configure patched
-stage_end
-
-stage_start "bzImage (patched, incremental)"
-build_kernel patched
-stage_end
-
-stage_start "selftests (patched)"
-build_selftests patched ""
-stage_end
-
-TOTAL=$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
-{
-  printf 'key %s, %s %s, make -j%s, %s\n' "$KEY" "$SRC_PKG" "$SRCVER" "$JOBS" "$(date -u +%FT%TZ)"
-  printf '%s\n' "${STAGES[@]}"
-  printf '%-34s %8ss\n' total "$TOTAL"
-  ccache -s 2>/dev/null | grep -E '^ *(Hits|Misses|Cacheable)' || true
-} >"$OUT/timings.txt"
-cat "$OUT/timings.txt" >&2
-
-cd /
-rm -rf "$WORK"
-touch "$OUT/.complete"
-prune
-echo "$OUT"
+main "$@"
+exit

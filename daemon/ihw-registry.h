@@ -58,9 +58,10 @@ typedef struct {
   char *probe_error;       /* last probe failure, human text naming the call and errno; NULL if none */
 
   IhwSource source;        /* where the device's answer comes from */
-                           /* (registry work) iommufd: its own probe just now; cache: its own
-                            * earlier probe, or its unit's registers that a sibling's probe
-                            * reported; sysfs: its unit's register files; none: no registers. */
+                           /* iommufd: its own probe just now; cache: its own earlier probe,
+                            * or its unit's registers that only a sibling's probe reported;
+                            * sysfs: its unit's register files (also when a sibling's probe
+                            * confirmed them); none: no registers. */
   guint64 updated_usec;
 
   /* Added by the registry work (additive): */

@@ -83,6 +83,7 @@ else
     IHW_KERNEL_DIR=$(grep . _build/kernel-build.out | tail -n 1)
     export IHW_KERNEL_DIR
     echo "== kernel: $IHW_KERNEL_DIR in $(($(date +%s) - kstart)) s"
+    [ -f "$IHW_KERNEL_DIR/timings.txt" ] && sed 's/^/   built: /' "$IHW_KERNEL_DIR/timings.txt"
   else
     tail -n 30 _build/kernel-build.out _build/kernel-build.log
     IHW_KERNEL_PROBLEM="kernel-patches/build.sh failed after $(($(date +%s) - kstart)) s (see _build/kernel-build.log)"

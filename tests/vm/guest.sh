@@ -114,6 +114,10 @@ answers() {
     fact "$p.CheckNesting.$model" "$(busctl --json=short call io.iommuhwinfo1 /io/iommuhwinfo1 \
                                      io.iommuhwinfo1.Manager CheckNesting 'sasa{sv}' "$model" 1 "$bdf" 0)"
   done
+  fact "$p.objects" "$(busctl --json=short call io.iommuhwinfo1 /io/iommuhwinfo1 \
+                       org.freedesktop.DBus.ObjectManager GetManagedObjects)"
+  echo "-- iommu-hwinfoctl list"
+  "$CTL" list
   echo "-- iommu-hwinfoctl show $bdf"
   "$CTL" show "$bdf"
 }
@@ -188,6 +192,8 @@ holders)
   ;;
 selftests)
   step "selftests from $KTESTS"
+  # iommufd_fail_nth injects faults through debugfs; some tests map hugepages
+  mount -t debugfs debugfs /sys/kernel/debug
   echo 64 >/proc/sys/vm/nr_hugepages
   fact nr_hugepages "$(cat /proc/sys/vm/nr_hugepages)"
   cd /tmp || exit 1

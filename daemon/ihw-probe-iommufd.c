@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ihw-error.h"
+#include "ihw-sysfs.h"
 #include "ihw-uapi.h"
 
 struct _IhwIommufd {
@@ -115,9 +116,8 @@ read_enable_count (const char *enable_attr)
   g_autofree char *text = NULL;
   guint64 n;
 
-  if (!enable_attr || !g_file_get_contents (enable_attr, &text, NULL, NULL))
+  if (!enable_attr || !ihw_sysfs_read_attr (enable_attr, &text, NULL))
     return -1;
-  g_strstrip (text);
   if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT, &n, NULL))
     return -1;
   return (int) n;

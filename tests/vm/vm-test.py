@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -124,8 +125,10 @@ def boot(case, kernel, viommu, extra_args, kdir, out, env):
     print("$ " + " ".join(cmd))
     start = time.monotonic()
     try:
+        # Inside meson's own timeout (tests/vm/meson.build), so QEMU is
+        # killed here, with what it printed, rather than orphaned.
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=int(env.get("IHW_VM_TIMEOUT", "600")))
+                           timeout=840 if case == "selftests" else 270)
         console = p.stdout.decode(errors="replace")
     except subprocess.TimeoutExpired as e:
         console = (e.stdout or b"").decode(errors="replace") + "\n(QEMU killed: timeout)"
@@ -324,6 +327,8 @@ def main():
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
         print(f"usage: vm-test.py {{{','.join(CASES)}}}", file=sys.stderr)
         return 64
+    # meson's SIGTERM unwinds through subprocess.run, which kills QEMU.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
     name = sys.argv[1]
     case, kernel, viommu, extra = CASES[name]
     env = os.environ

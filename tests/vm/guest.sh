@@ -211,4 +211,5 @@ selftests)
   ;;
 esac
 ihw_bus_stop 2>/dev/null
+dmesg >"$OUT/dmesg.txt"
 exit 0

@@ -147,6 +147,11 @@ def boot(case, kernel, viommu, extra_args, kdir, out, env):
             facts[k] = v
     rc = open(os.path.join(out, "guest.rc")).read().strip() if os.path.exists(os.path.join(out, "guest.rc")) else None
     check(rc == "0", "the guest ran its part to the end", f"guest.sh exit {rc}, {took:.1f} s")
+    dmesg = open(os.path.join(out, "dmesg.txt"), errors="replace").read() if rc == "0" else ""
+    print("-- guest dmesg, IOMMU lines:")
+    print("\n".join(l for l in dmesg.splitlines() if re.search(r"DMAR|AMD-Vi|iommu|vfio", l)))
+    bad = [l for l in dmesg.splitlines() if re.search(r"WARNING:|BUG:|Oops|refcount_t:", l)]
+    check(not bad, "the guest kernel logged no WARNING/BUG/Oops", "; ".join(bad)[:400])
     return facts
 
 

@@ -72,6 +72,7 @@ bind_vfio() {
 # project's policy file; clients and the daemon find it by default.
 bus_start() {
   step "system bus"
+  # shellcheck source=../lib/private-bus.sh
   . "$SRC/tests/lib/private-bus.sh"
   ihw_bus_start /run/dbus "$SRC/dbus/io.iommuhwinfo1.conf" || exit 1
   ln -s bus /run/dbus/system_bus_socket

@@ -168,6 +168,14 @@ ihw_registry_iommufd_available (IhwRegistry *reg)
   return reg->iommufd != NULL;
 }
 
+const char *
+ihw_registry_probe_state (IhwRegistry *reg)
+{
+  if (!reg->probe)
+    return "no probing";
+  return reg->iommufd ? "probing through iommufd" : "no /dev/iommu: sysfs only, iommufd retried on each rescan";
+}
+
 /* Opened lazily and retried on every mutation until it works: the iommufd
  * module may be loaded after the daemon started. */
 static void

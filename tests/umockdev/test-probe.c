@@ -126,6 +126,7 @@ test_vtd_recorded_reply (Fixture *fx, gconstpointer data)
 
   /* The calls, as the kernel saw them. */
   g_assert_true (ihw_registry_iommufd_available (fx->reg));
+  g_assert_cmpstr (ihw_registry_probe_state (fx->reg), ==, "probing through iommufd");
   g_assert_cmpint (fx->fake.opens_iommu, ==, 1);
   g_assert_cmpint (fx->fake.opens_vfio, ==, 1); /* only the vfio-pci device; nvme is never touched */
   g_assert_cmpint (fx->fake.binds, ==, 1);
@@ -481,6 +482,32 @@ test_unprobed_sibling_source (Fixture *fx, gconstpointer data)
   g_assert_cmpint (sib->source, ==, IHW_SOURCE_CACHE);
 }
 
+/* Probing on, but no /dev/iommu: sysfs answers, and the log says why. */
+static void
+test_no_dev_iommu (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *empty = NULL;
+  IhwRegistryOptions opts = { .sysfs_root = "/sys", .probe = TRUE };
+  IhwDevice *d;
+
+  if (!need_umockdev ())
+    return;
+  root = umockdev_testbed_get_root_dir (fx->tb);
+  empty = g_build_filename (root, "empty-dev", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (empty, 0755), ==, 0);
+  opts.dev_root = empty;
+  fx->reg = ihw_registry_new (&opts);
+  g_assert_true (ihw_registry_load (fx->reg, NULL));
+  g_assert_false (ihw_registry_iommufd_available (fx->reg));
+  g_assert_cmpstr (ihw_registry_probe_state (fx->reg), ==,
+                   "no /dev/iommu: sysfs only, iommufd retried on each rescan");
+  ihw_assert_logged ("MESSAGE", "iommufd not available", "empty-dev/iommu");
+  d = ihw_registry_lookup_device (fx->reg, DEV);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
+  g_assert_cmpint (fx->fake.opens_vfio, ==, 0);
+}
+
 static void
 test_no_probe (Fixture *fx, gconstpointer data)
 {
@@ -499,6 +526,7 @@ test_no_probe (Fixture *fx, gconstpointer data)
   g_assert_cmpint (fx->fake.binds + fx->fake.hw_infos, ==, 0);
   /* The node is there, so iommufd counts as available, without opening it. */
   g_assert_true (ihw_registry_iommufd_available (fx->reg));
+  g_assert_cmpstr (ihw_registry_probe_state (fx->reg), ==, "no probing");
   d = ihw_registry_lookup_device (fx->reg, DEV);
   g_assert_false (d->has_hw_info);
   g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
@@ -529,6 +557,7 @@ main (int argc, char **argv)
   ADD ("type-none", test_type_none);
   ADD ("unprobed-sibling-source", test_unprobed_sibling_source);
   ADD ("no-probe-never-opens", test_no_probe);
+  ADD ("no-dev-iommu", test_no_dev_iommu);
 #undef ADD
   return g_test_run ();
 }

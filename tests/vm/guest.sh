@@ -10,7 +10,7 @@
 #   holders    as probe, with the device held by another process (its own
 #              iommufd; a legacy VFIO group) when the daemon probes, then
 #              the daemon without /dev/iommu
-#   selftests  KTESTS: the kernel's iommufd selftests, run from that directory
+#   selftests  KTESTS: the directory of the kernel's static iommufd selftests
 set -u
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH

@@ -234,7 +234,7 @@ run (Options *o)
     }
 
   g_message ("Ready on the system bus as %s (sysfs %s, %s)", IHW_DBUS_NAME, ropts.sysfs_root,
-             ropts.probe ? "probing through iommufd" : "no probing");
+             ihw_registry_probe_state (reg));
   sd_notify (0, "READY=1\nSTATUS=Answering on the system bus");
 
   g_main_loop_run (d.loop);

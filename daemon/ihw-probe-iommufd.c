@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ihw-error.h"
+#include "ihw-sysfs.h"
 #include "ihw-uapi.h"
 
 struct _IhwIommufd {
@@ -73,17 +74,82 @@ errno_means_old_kernel (int e)
   return e == ENOTTY || e == ENOENT || e == EOPNOTSUPP;
 }
 
+const char *
+ihw_probe_holder_describe (IhwProbeHolder holder)
+{
+  switch (holder)
+    {
+    case IHW_HOLDER_VFIO_GROUP:
+      return "a VFIO group (legacy container)";
+    case IHW_HOLDER_IOMMUFD:
+      return "another iommufd (VFIO cdev)";
+    case IHW_HOLDER_NONE:
+    default:
+      return "";
+    }
+}
+
 static void
 set_failure (IhwProbeResult *r, const char *address, const char *call, int e, const char *hint)
 {
   g_free (r->error);
   r->error = g_strdup_printf ("%s: %s: %s%s%s", address, call, g_strerror (e), hint ? " " : "", hint ? hint : "");
-  if (e == EBUSY)
-    r->status = IHW_PROBE_BUSY;
-  else if (errno_means_old_kernel (e))
+  if (errno_means_old_kernel (e))
     r->status = IHW_PROBE_UNSUPPORTED;
   else
     r->status = IHW_PROBE_FAILED;
+}
+
+static void
+set_in_use (IhwProbeResult *r, const char *address, int e, IhwProbeHolder holder)
+{
+  g_autofree char *hint = g_strdup_printf ("(in use through %s)", ihw_probe_holder_describe (holder));
+  set_failure (r, address, "VFIO_DEVICE_BIND_IOMMUFD", e, hint);
+  r->status = IHW_PROBE_IN_USE;
+  r->holder = holder;
+}
+
+/* PCI enable count from sysfs: -1 when it cannot be read. */
+static int
+read_enable_count (const char *enable_attr)
+{
+  g_autofree char *text = NULL;
+  guint64 n;
+
+  if (!enable_attr || !ihw_sysfs_read_attr (enable_attr, &text, NULL))
+    return -1;
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT, &n, NULL))
+    return -1;
+  return (int) n;
+}
+
+/*
+ * Who holds the device, from a failed VFIO_DEVICE_BIND_IOMMUFD (6.6 .. 6.12
+ * and mainline, drivers/vfio/device_cdev.c and vfio_main.c):
+ *
+ * - EBUSY comes from vfio_device_block_group(): the device's group is open
+ *   through /dev/vfio/<group>, the legacy path (libvirt + older QEMU).
+ * - EINVAL is what vfio_df_open() returns when the device is already open
+ *   (open_count != 0) and the new open is not through that group: another
+ *   cdev fd was bound to an iommufd first, as QEMU's iommufd backend does.
+ *   The same function's other EINVALs are argument checks that our call
+ *   cannot trip (argsz == sizeof, flags 0, a valid iommufd, a fresh fd that
+ *   was never bound).  But the first open's own work can fail with EINVAL
+ *   too (iommufd_device_bind() refuses an IOMMU without cache coherency,
+ *   some ARM SMMUs), and that is a real failure, so EINVAL alone is not
+ *   enough.  The PCI `enable` count tells them apart: vfio-pci enables the
+ *   device on its first open (vfio_pci_core_enable) and disables it on the
+ *   last close, so a device bound elsewhere reads >= 1, while a device
+ *   whose first open failed was never enabled and reads 0.
+ */
+static IhwProbeHolder
+bind_holder (int e, const char *enable_attr)
+{
+  if (e == EBUSY)
+    return IHW_HOLDER_VFIO_GROUP;
+  if (e == EINVAL && read_enable_count (enable_attr) > 0)
+    return IHW_HOLDER_IOMMUFD;
+  return IHW_HOLDER_NONE;
 }
 
 static void
@@ -142,7 +208,7 @@ probe_nest_parent (IhwIommufd *ifd, const char *address, guint32 dev_id, char **
 }
 
 IhwProbeResult *
-ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path)
+ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, const char *enable_attr)
 {
   g_autoptr (IhwProbeResult) r = g_new0 (IhwProbeResult, 1);
   struct vfio_device_bind_iommufd bind = { 0 };
@@ -171,9 +237,15 @@ ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path)
   if (xioctl (dfd, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0)
     {
       int e = errno;
-      set_failure (r, address, "VFIO_DEVICE_BIND_IOMMUFD", e,
-                   e == ENOTTY ? "(kernel without VFIO cdev/iommufd binding, needs 6.6)"
-                   : e == EBUSY ? "(device in use, e.g. by a running VM)" : NULL);
+      IhwProbeHolder holder = bind_holder (e, enable_attr);
+      if (holder != IHW_HOLDER_NONE)
+        set_in_use (r, address, e, holder);
+      else
+        set_failure (r, address, "VFIO_DEVICE_BIND_IOMMUFD", e,
+                     e == ENOTTY ? "(kernel without VFIO cdev/iommufd binding, needs 6.6)"
+                     : e == EPERM ? "(MSI not isolated, interrupt remapping off? iommufd.allow_unsafe_interrupts=1 "
+                                    "overrides; or another iommufd holds a device of its IOMMU group)"
+                                  : NULL);
       close (dfd);
       return g_steal_pointer (&r);
     }

@@ -29,13 +29,24 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwIommufd, ihw_iommufd_close)
 
 typedef enum {
   IHW_PROBE_OK = 0,       /* GET_HW_INFO answered (nest_parent may still be unknown) */
-  IHW_PROBE_BUSY,         /* EBUSY on open or bind: a VMM holds the device */
+  IHW_PROBE_IN_USE,       /* someone else holds the device (a VMM): `holder` says how */
   IHW_PROBE_UNSUPPORTED,  /* the kernel lacks the call (ENOTTY, ENOENT, EOPNOTSUPP): too old */
   IHW_PROBE_FAILED,       /* anything else */
 } IhwProbeStatus;
 
+/* How another process holds a device, as VFIO_DEVICE_BIND_IOMMUFD tells. */
+typedef enum {
+  IHW_HOLDER_NONE = 0,
+  IHW_HOLDER_VFIO_GROUP,  /* EBUSY: the legacy /dev/vfio/<group> path has the group open */
+  IHW_HOLDER_IOMMUFD,     /* EINVAL while enabled: its cdev is bound to another iommufd (QEMU's way) */
+} IhwProbeHolder;
+
+/* "a VFIO group (legacy container)", "another iommufd (VFIO cdev)"; "" for NONE. */
+const char *ihw_probe_holder_describe (IhwProbeHolder holder);
+
 typedef struct {
   IhwProbeStatus status;
+  IhwProbeHolder holder;    /* IHW_PROBE_IN_USE only */
   char *error;              /* "0000:3a:00.0: VFIO_DEVICE_BIND_IOMMUFD: Device or resource busy"; NULL on full success */
 
   /* IHW_PROBE_OK only: */
@@ -53,7 +64,10 @@ void ihw_probe_result_free (IhwProbeResult *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwProbeResult, ihw_probe_result_free)
 
 /* Probe one device through its VFIO cdev.  Never fails as a call: the
- * outcome and any error text are in the result. */
-IhwProbeResult *ihw_probe_device (IhwIommufd *fd, const char *address, const char *cdev_path);
+ * outcome and any error text are in the result.  `enable_attr` is the
+ * device's sysfs `enable` file (PCI enable count), read only to tell a
+ * device bound elsewhere from a real EINVAL; NULL: cannot tell. */
+IhwProbeResult *ihw_probe_device (IhwIommufd *fd, const char *address, const char *cdev_path,
+                                  const char *enable_attr);
 
 G_END_DECLS

@@ -70,8 +70,9 @@ typedef enum {
   F (IhwNestParent, nest_parent, IHW_SIG_NUMBER) \
   F (char *, probe_error, IHW_SIG_STRING)   /* last probe failure naming the call and errno; NULL if none */ \
   /* Where the device's answer comes from.  iommufd: its own probe just now; \
-   * cache: its own earlier probe, or its unit's registers that a sibling's \
-   * probe reported; sysfs: its unit's register files; none: no registers. */ \
+   * cache: its own earlier probe, or its unit's registers that only a \
+   * sibling's probe reported; sysfs: its unit's register files (also when a \
+   * sibling's probe confirmed them); none: no registers. */ \
   F (IhwSource, source, IHW_SIG_NUMBER) \
   F (guint64, updated_usec, IHW_SIG_SKIP)
 

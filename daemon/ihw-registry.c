@@ -31,6 +31,7 @@ struct _IhwRegistry {
   GHashTable *units;           /* name -> IhwUnit * (owned) */
   GHashTable *devices;         /* address -> IhwDevice * (owned) */
   GHashTable *unit_hw;         /* name -> IhwFeatures *: registers the kernel reported via iommufd */
+  GHashTable *unit_sysfs;      /* name -> IhwFeatures *: registers as the unit's sysfs files last read */
 
   GHashTable *unit_sigs;       /* name -> content signature after the last mutation */
   GHashTable *device_sigs;     /* address -> content signature */
@@ -58,6 +59,7 @@ ihw_registry_new (const IhwRegistryOptions *opts)
   reg->units = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ihw_unit_free);
   reg->devices = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ihw_device_free);
   reg->unit_hw = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  reg->unit_sysfs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   reg->unit_sigs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   reg->device_sigs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   reg->fresh_probe = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -76,6 +78,7 @@ ihw_registry_free (IhwRegistry *reg)
   g_hash_table_unref (reg->device_sigs);
   g_hash_table_unref (reg->unit_sigs);
   g_hash_table_unref (reg->unit_hw);
+  g_hash_table_unref (reg->unit_sysfs);
   g_hash_table_unref (reg->devices);
   g_hash_table_unref (reg->units);
   g_free (reg->sysfs_root);
@@ -106,6 +109,14 @@ ihw_registry_iommufd_available (IhwRegistry *reg)
       return g_file_test (path, G_FILE_TEST_EXISTS);
     }
   return reg->iommufd != NULL;
+}
+
+const char *
+ihw_registry_probe_state (IhwRegistry *reg)
+{
+  if (!reg->probe)
+    return "no probing";
+  return reg->iommufd ? "probing through iommufd" : "no /dev/iommu: sysfs only, iommufd retried on each rescan";
 }
 
 /* Opened lazily and retried on every mutation until it works: the iommufd
@@ -156,11 +167,11 @@ features_equal (const IhwFeatures *a, const IhwFeatures *b)
 static void
 remember_unit_hw (IhwRegistry *reg, const char *unit, const IhwFeatures *hw)
 {
-  IhwUnit *u = g_hash_table_lookup (reg->units, unit);
+  const IhwFeatures *sysfs = g_hash_table_lookup (reg->unit_sysfs, unit);
 
   /* sysfs and GET_HW_INFO read the same registers; a difference means one
    * of them is not what we think it is, worth a line in the log. */
-  if (u && u->source == IHW_SOURCE_SYSFS && u->features.present && !features_equal (&u->features, hw))
+  if (sysfs && !features_equal (sysfs, hw))
     g_message ("%s: registers from IOMMU_GET_HW_INFO differ from sysfs; using the kernel's", unit);
   g_hash_table_replace (reg->unit_hw, g_strdup (unit), g_memdup2 (hw, sizeof *hw));
 }
@@ -186,19 +197,22 @@ carry_probe_cache (IhwDevice *d, const IhwDevice *old, gboolean failed_probe)
 static void
 probe_into (IhwRegistry *reg, IhwDevice *d, const IhwDevice *old)
 {
-  g_autoptr (IhwProbeResult) r = ihw_probe_device (reg->iommufd, d->address, d->vfio_cdev);
+  g_autofree char *enable_attr = g_build_filename (reg->sysfs_root, "bus", "pci", "devices", d->address, "enable", NULL);
+  g_autoptr (IhwProbeResult) r = ihw_probe_device (reg->iommufd, d->address, d->vfio_cdev, enable_attr);
 
   g_free (d->probe_error);
   d->probe_error = g_strdup (r->error);
   if (r->status != IHW_PROBE_OK)
     {
-      /* Busy (a VM has it), an older kernel, or a failure: keep what the
+      /* In use (a VM has it), an older kernel, or a failure: keep what the
        * kernel told us before, if anything; else sysfs speaks. */
-      if (r->status == IHW_PROBE_BUSY)
-        g_message ("%s", r->error);
+      carry_probe_cache (d, old, TRUE);
+      if (r->status == IHW_PROBE_IN_USE)
+        g_message ("%s: in use through %s, not probed; answering from %s", d->address,
+                   ihw_probe_holder_describe (r->holder),
+                   d->has_hw_info ? "its cached iommufd answer" : "its IOMMU unit");
       else
         g_warning ("%s", r->error);
-      carry_probe_cache (d, old, TRUE);
       return;
     }
 
@@ -251,9 +265,14 @@ sync_unit (IhwRegistry *reg, const char *name)
     {
       g_hash_table_remove (reg->units, name);
       g_hash_table_remove (reg->unit_hw, name);
+      g_hash_table_remove (reg->unit_sysfs, name);
       invalidate_lists (reg);
       return;
     }
+  if (fresh->source == IHW_SOURCE_SYSFS && fresh->features.desc && fresh->features.present)
+    g_hash_table_replace (reg->unit_sysfs, g_strdup (name), g_memdup2 (&fresh->features, sizeof fresh->features));
+  else
+    g_hash_table_remove (reg->unit_sysfs, name);
   store_unit (reg, fresh);
 }
 
@@ -367,12 +386,21 @@ derive (IhwRegistry *reg)
       /* The device's own kernel answer wins; else its unit's registers. */
       if ((d->source == IHW_SOURCE_IOMMUFD || d->source == IHW_SOURCE_CACHE) && device_hw_features (d, &own))
         continue;
-      /* A unit's registers from a sibling's probe are, for this device, an
-       * earlier iommufd answer: "cache", not "iommufd" (it was not asked). */
+      /* Without an answer of its own, the device's registers are its unit's
+       * and its Source says where those came from, the same on every
+       * vendor: "sysfs" when the unit's register files say what the kernel
+       * said, "cache" only when nothing but a sibling's probe supplied them
+       * (SMMUv3 has no register files) or the kernel's differ from sysfs.
+       * Never "iommufd": this device was not asked. */
       if (!u || !u->features.desc || !u->features.present)
         d->source = IHW_SOURCE_NONE;
+      else if (u->source != IHW_SOURCE_IOMMUFD)
+        d->source = u->source;
       else
-        d->source = u->source == IHW_SOURCE_IOMMUFD ? IHW_SOURCE_CACHE : u->source;
+        {
+          const IhwFeatures *sysfs = g_hash_table_lookup (reg->unit_sysfs, u->name);
+          d->source = sysfs && features_equal (sysfs, &u->features) ? IHW_SOURCE_SYSFS : IHW_SOURCE_CACHE;
+        }
     }
 
   g_hash_table_iter_init (&it, reg->units);
@@ -519,6 +547,7 @@ sync_all (IhwRegistry *reg, gboolean force_probe)
     if (!g_ptr_array_find_with_equal_func (units, known->pdata[i], g_str_equal, NULL))
       {
         g_hash_table_remove (reg->unit_hw, known->pdata[i]);
+        g_hash_table_remove (reg->unit_sysfs, known->pdata[i]);
         g_hash_table_remove (reg->units, known->pdata[i]);
       }
 

@@ -76,6 +76,10 @@ void ihw_registry_update_unit (IhwRegistry *reg, const char *name);
  * opened: then this says whether the node exists. */
 gboolean ihw_registry_iommufd_available (IhwRegistry *reg);
 
+/* How answers are obtained right now, for the log: "probing through
+ * iommufd", "no /dev/iommu: sysfs only, ..." or "no probing". */
+const char *ihw_registry_probe_state (IhwRegistry *reg);
+
 /* Sorted by name / address.  Owned by the registry.
  *
  * Lifetime and events: an IhwUnit / IhwDevice pointer stays

@@ -429,6 +429,15 @@ read_id (const char *dir, const char *attr, guint bits, guint64 *out)
   return read_hex_logged (path, bits, out);
 }
 
+/* `name` under `dir` is a directory itself, not a symlink to one. */
+static gboolean
+is_real_dir (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  struct stat st;
+  return lstat (path, &st) == 0 && S_ISDIR (st.st_mode);
+}
+
 /* `what` link of a device -> name, logging anything but "absent". */
 static char *
 read_device_link (const char *dir, const char *what)
@@ -518,8 +527,12 @@ ihw_sysfs_read_device (const char *sysfs_root, const char *dev_root, const char 
     d->class_code = (guint32) v;
 
   /* `iommu` must lead to a unit that exists; a dangling link names a unit
-   * the registry does not have. */
-  d->unit = read_device_link (dir, "iommu");
+   * the registry does not have.  A directory there is no link at all: the
+   * function is an IOMMU itself (AMD's 00:00.2) and `iommu/` holds its own
+   * class device (iommu_device_sysfs_add() with the PCI device as parent);
+   * it sits behind no IOMMU. */
+  if (!is_real_dir (dir, "iommu"))
+    d->unit = read_device_link (dir, "iommu");
   if (d->unit)
     {
       g_autofree char *path = g_build_filename (dir, "iommu", NULL);

@@ -2,13 +2,16 @@
 # The whole test suite, as README and .ci/run call it.
 #
 #   1. installs what is missing (tools/install-deps.sh; needs root only then)
+#   1b. kernel-patches/build.sh: the unpatched and patched kernels and their
+#       selftests (cached; a fresh machine builds for ~20 min), for the vm suite
 #   2. gcc build with -Werror: every suite but bench
 #   3. clang build with ASan+UBSan and libFuzzer: every suite but bench, vm and deb
 #   3b. gcc build again under valgrind: the unit and cli suites
 #   4. prints one line: "N passed, N failed, N skipped"
 #
 # IHW_TEST_SANITIZE=0 skips step 3 (quick local runs); IHW_TEST_ARGS adds
-# arguments to `meson test` (e.g. "--suite unit").
+# arguments to `meson test` (e.g. "--suite unit"); IHW_KERNEL_DIR, when set,
+# is used as build.sh's output instead of running it.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -63,6 +66,32 @@ run_valgrind() { # name, dir: memcheck over the pure-code suites
 }
 
 mkdir -p _build
+
+# The vm suite's kernels.  Without them its tests fail and say why
+# (IHW_KERNEL_PROBLEM): CI builds the kernel, a skip would prove nothing.
+if [ -n "${IHW_KERNEL_DIR:-}" ]; then
+  echo "== kernel: IHW_KERNEL_DIR=$IHW_KERNEL_DIR (given; kernel-patches/build.sh not run)"
+elif [ ! -x kernel-patches/build.sh ]; then
+  IHW_KERNEL_PROBLEM="kernel-patches/build.sh is missing: no kernel to boot"
+  export IHW_KERNEL_PROBLEM
+  echo "== kernel: $IHW_KERNEL_PROBLEM"
+else
+  echo "== kernel: kernel-patches/build.sh (output _build/kernel-build.{out,log})"
+  kstart=$(date +%s)
+  if ./kernel-patches/build.sh >_build/kernel-build.out 2>_build/kernel-build.log; then
+    # its last line on stdout is the output directory
+    IHW_KERNEL_DIR=$(grep . _build/kernel-build.out | tail -n 1)
+    export IHW_KERNEL_DIR
+    echo "== kernel: $IHW_KERNEL_DIR in $(($(date +%s) - kstart)) s"
+    [ -f "$IHW_KERNEL_DIR/timings.txt" ] && sed 's/^/   built: /' "$IHW_KERNEL_DIR/timings.txt"
+  else
+    tail -n 30 _build/kernel-build.out _build/kernel-build.log
+    IHW_KERNEL_PROBLEM="kernel-patches/build.sh failed after $(($(date +%s) - kstart)) s (see _build/kernel-build.log)"
+    export IHW_KERNEL_PROBLEM
+    echo "== kernel: $IHW_KERNEL_PROBLEM"
+  fi
+fi
+
 if configure _build/ci-gcc --werror -Dbuildtype=debugoptimized -Dfuzz=disabled; then
   run_build gcc _build/ci-gcc bench
   if [ "${IHW_TEST_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then

@@ -56,6 +56,12 @@ handle_bind (FakeIommufd *f, UMockdevIoctlClient *client)
       g_atomic_int_inc (&f->bad_args);
       return fail (client, EINVAL);
     }
+  /* 6.12: vfio_device_block_group() refuses while the group is open
+   * (EBUSY); vfio_df_open() refuses a second cdev open (EINVAL). */
+  if (f->holder == FAKE_HOLDER_VFIO_GROUP)
+    return fail (client, EBUSY);
+  if (f->holder == FAKE_HOLDER_IOMMUFD)
+    return fail (client, EINVAL);
   if (f->bind_errno)
     return fail (client, f->bind_errno);
   b->out_devid = FAKE_DEV_ID;
@@ -196,6 +202,16 @@ fake_iommufd_set_vtd (FakeIommufd *f, guint64 cap, guint64 ecap)
   f->hw_len = sizeof v;
   memset (f->hw_data, 0, sizeof f->hw_data);
   memcpy (f->hw_data, &v, sizeof v);
+}
+
+void
+fake_iommufd_hold (FakeIommufd *f, UMockdevTestbed *tb, const char *address, FakeHolder holder)
+{
+  g_autofree char *rel = g_strdup_printf ("sys/bus/pci/devices/%s/enable", address);
+  /* Only a holder that opened the device itself enabled it; the legacy
+   * path may hold just the group. */
+  f->holder = holder;
+  fake_testbed_put (tb, rel, holder == FAKE_HOLDER_IOMMUFD ? "1\n" : "0\n");
 }
 
 void

@@ -17,9 +17,17 @@
 
 G_BEGIN_DECLS
 
+/* Who else holds the device, as the kernel sees it. */
+typedef enum {
+  FAKE_HOLDER_NONE = 0,
+  FAKE_HOLDER_VFIO_GROUP,  /* group open through /dev/vfio/<group>: bind fails EBUSY */
+  FAKE_HOLDER_IOMMUFD,     /* cdev bound to another iommufd: bind fails EINVAL, PCI `enable` is 1 */
+} FakeHolder;
+
 typedef struct {
   /* Knobs (set before the call under test). */
-  int bind_errno;             /* 0: bind succeeds, out_devid = FAKE_DEV_ID */
+  FakeHolder holder;          /* set with fake_iommufd_hold (), which also writes sysfs `enable` */
+  int bind_errno;             /* 0: bind succeeds, out_devid = FAKE_DEV_ID (checked after `holder`) */
   int hw_info_errno;
   guint32 hw_type;            /* out_data_type */
   guint8 hw_data[64];         /* what the kernel has */
@@ -47,6 +55,11 @@ FakeIoctlHandler *fake_ioctl_handler_new (FakeIommufd *state);
 
 /* A VT-d hw_info reply as measured on 6.12: type 1, len 24, flags 1 (SPR17). */
 void fake_iommufd_set_vtd (FakeIommufd *f, guint64 cap, guint64 ecap);
+
+/* Makes `holder` hold the device at `address` as the kernel would show it:
+ * the bind's errno and the PCI enable count in sysfs (vfio-pci enables a
+ * device on first open, disables it on last close). */
+void fake_iommufd_hold (FakeIommufd *f, UMockdevTestbed *tb, const char *address, FakeHolder holder);
 
 /* Writes a file under the testbed root (mkdir -p). */
 void fake_testbed_put (UMockdevTestbed *tb, const char *rel, const char *content);

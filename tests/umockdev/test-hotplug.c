@@ -115,8 +115,9 @@ test_device_lifecycle (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (d->driver, ==, "e1000e");
   g_assert_cmpstr (d->unit, ==, "dmar0");
   g_assert_cmpint (d->iommu_group, ==, 2);
-  /* Not probed itself; its unit's registers came from the edu's probe. */
-  g_assert_cmpint (d->source, ==, IHW_SOURCE_CACHE);
+  /* Not probed itself: its unit's registers, which the edu's probe
+   * confirmed equal to the sysfs files. */
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
   g_assert_false (d->has_hw_info);
   g_assert_cmpuint (ihw_registry_lookup_unit (fx->reg, "dmar0")->devices->len, ==, 3);
 

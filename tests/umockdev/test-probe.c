@@ -118,6 +118,7 @@ test_vtd_recorded_reply (Fixture *fx, gconstpointer data)
 
   /* The calls, as the kernel saw them. */
   g_assert_true (ihw_registry_iommufd_available (fx->reg));
+  g_assert_cmpstr (ihw_registry_probe_state (fx->reg), ==, "probing through iommufd");
   g_assert_cmpint (fx->fake.opens_iommu, ==, 1);
   g_assert_cmpint (fx->fake.opens_vfio, ==, 1); /* only the vfio-pci device; nvme is never touched */
   g_assert_cmpint (fx->fake.binds, ==, 1);
@@ -225,8 +226,10 @@ test_busy_keeps_cache (Fixture *fx, gconstpointer data)
   g_assert_cmpint (d->source, ==, IHW_SOURCE_IOMMUFD);
   before = g_bytes_ref (d->hw_info_data);
 
-  /* A VM took the device: the earlier answer stays, marked as cached. */
-  fx->fake.bind_errno = EBUSY;
+  /* A VM took the device through its group: the earlier answer stays,
+   * marked as cached, and that is no failure. */
+  fake_iommufd_hold (&fx->fake, fx->tb, DEV, FAKE_HOLDER_VFIO_GROUP);
+  ihw_test_log_clear ();
   refresh_dev (fx);
   g_assert_true (ihw_registry_lookup_device (fx->reg, DEV) == d);
   g_assert_cmpint (d->source, ==, IHW_SOURCE_CACHE);
@@ -234,12 +237,16 @@ test_busy_keeps_cache (Fixture *fx, gconstpointer data)
   g_assert_true (g_bytes_equal (before, d->hw_info_data));
   g_assert_cmpint (d->nest_parent, ==, IHW_NEST_PARENT_YES);
   g_assert_cmpstr (d->probe_error, ==,
-                   DEV ": VFIO_DEVICE_BIND_IOMMUFD: Device or resource busy (device in use, e.g. by a running VM)");
+                   DEV ": VFIO_DEVICE_BIND_IOMMUFD: Device or resource busy "
+                       "(in use through a VFIO group (legacy container))");
+  ihw_assert_logged ("MESSAGE", DEV ": in use through a VFIO group (legacy container), not probed; "
+                                "answering from its cached iommufd answer");
+  g_assert_cmpuint (ihw_test_log_count ("WARNING", NULL), ==, 0);
   g_assert_cmpint (fx->fake.hw_infos, ==, 1); /* nothing asked past the failed bind */
   assert_cdev_released (fx);
 
   /* Free again: a fresh answer. */
-  fx->fake.bind_errno = 0;
+  fake_iommufd_hold (&fx->fake, fx->tb, DEV, FAKE_HOLDER_NONE);
   refresh_dev (fx);
   g_assert_cmpint (d->source, ==, IHW_SOURCE_IOMMUFD);
   g_assert_null (d->probe_error);
@@ -252,14 +259,77 @@ test_busy_without_cache (Fixture *fx, gconstpointer data)
 
   if (!need_umockdev ())
     return;
-  fx->fake.bind_errno = EBUSY;
+  fake_iommufd_hold (&fx->fake, fx->tb, DEV, FAKE_HOLDER_VFIO_GROUP);
   load (fx, TRUE);
   d = ihw_registry_lookup_device (fx->reg, DEV);
   g_assert_false (d->has_hw_info);
   g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
   g_assert_cmpint (d->nest_parent, ==, IHW_NEST_PARENT_UNKNOWN);
   g_assert_nonnull (strstr (d->probe_error, "VFIO_DEVICE_BIND_IOMMUFD: Device or resource busy"));
-  ihw_assert_logged ("MESSAGE", DEV, "VFIO_DEVICE_BIND_IOMMUFD", "busy");
+  ihw_assert_logged ("MESSAGE", DEV ": in use through a VFIO group (legacy container), not probed; "
+                                "answering from its IOMMU unit");
+  g_assert_cmpuint (ihw_test_log_count ("WARNING", NULL), ==, 0);
+  assert_cdev_released (fx);
+}
+
+/* QEMU's iommufd backend binds the cdev to its own iommufd: the kernel
+ * refuses a second cdev bind with EINVAL, not EBUSY.  In use, not failed. */
+static void
+test_iommufd_holder (Fixture *fx, gconstpointer data)
+{
+  IhwDevice *d;
+  g_autoptr (GBytes) before = NULL;
+
+  if (!need_umockdev ())
+    return;
+  /* Held from the start: no answer of its own, sysfs speaks. */
+  fake_iommufd_hold (&fx->fake, fx->tb, DEV, FAKE_HOLDER_IOMMUFD);
+  load (fx, TRUE);
+  d = ihw_registry_lookup_device (fx->reg, DEV);
+  g_assert_false (d->has_hw_info);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
+  g_assert_cmpstr (d->probe_error, ==,
+                   DEV ": VFIO_DEVICE_BIND_IOMMUFD: Invalid argument (in use through another iommufd (VFIO cdev))");
+  ihw_assert_logged ("MESSAGE", DEV ": in use through another iommufd (VFIO cdev), not probed; "
+                                "answering from its IOMMU unit");
+  g_assert_cmpuint (ihw_test_log_count ("WARNING", NULL), ==, 0);
+  g_assert_cmpint (fx->fake.hw_infos, ==, 0);
+  assert_cdev_released (fx);
+
+  /* Released, probed, then taken again: the answer stays as a cached one. */
+  fake_iommufd_hold (&fx->fake, fx->tb, DEV, FAKE_HOLDER_NONE);
+  refresh_dev (fx);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_IOMMUFD);
+  before = g_bytes_ref (d->hw_info_data);
+  fake_iommufd_hold (&fx->fake, fx->tb, DEV, FAKE_HOLDER_IOMMUFD);
+  ihw_test_log_clear ();
+  refresh_dev (fx);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_CACHE);
+  g_assert_true (g_bytes_equal (before, d->hw_info_data));
+  g_assert_cmpint (d->nest_parent, ==, IHW_NEST_PARENT_YES);
+  ihw_assert_logged ("MESSAGE", DEV ": in use through another iommufd (VFIO cdev)", "cached iommufd answer");
+  g_assert_cmpuint (ihw_test_log_count ("WARNING", NULL), ==, 0);
+  assert_cdev_released (fx);
+}
+
+/* EINVAL from a device nobody opened (never enabled) is the kernel refusing
+ * the bind itself (e.g. an IOMMU without cache coherency): a failure. */
+static void
+test_einval_not_in_use (Fixture *fx, gconstpointer data)
+{
+  IhwDevice *d;
+
+  if (!need_umockdev ())
+    return;
+  fake_testbed_put (fx->tb, "sys/bus/pci/devices/" DEV "/enable", "0\n");
+  fx->fake.bind_errno = EINVAL;
+  load (fx, TRUE);
+  d = ihw_registry_lookup_device (fx->reg, DEV);
+  g_assert_false (d->has_hw_info);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
+  g_assert_cmpstr (d->probe_error, ==, DEV ": VFIO_DEVICE_BIND_IOMMUFD: Invalid argument");
+  ihw_assert_logged ("WARNING", DEV ": VFIO_DEVICE_BIND_IOMMUFD: Invalid argument");
+  g_assert_cmpuint (ihw_test_log_count ("in use", NULL), ==, 0);
   assert_cdev_released (fx);
 }
 
@@ -361,6 +431,75 @@ test_type_none (Fixture *fx, gconstpointer data)
   g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
 }
 
+/* A device that was never probed answers with its unit's registers; its
+ * Source says where those came from, whoever else was probed. */
+static void
+test_unprobed_sibling_source (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *root = NULL;
+  IhwDevice *sib;
+
+  if (!need_umockdev ())
+    return;
+  root = umockdev_testbed_get_root_dir (fx->tb);
+  {
+    const char *links[][2] = {
+      { "sys/bus/pci/devices/0000:3a:00.1", "../../../devices/pci0000:00/0000:3a:00.1" },
+      { "sys/devices/pci0000:00/0000:3a:00.1/iommu", "../../virtual/iommu/dmar0" },
+    };
+    fake_testbed_put (fx->tb, "sys/devices/pci0000:00/0000:3a:00.1/vendor", "0x8086\n");
+    fake_testbed_put (fx->tb, "sys/devices/pci0000:00/0000:3a:00.1/device", "0x10d3\n");
+    fake_testbed_put (fx->tb, "sys/devices/pci0000:00/0000:3a:00.1/class", "0x020000\n");
+    for (guint i = 0; i < G_N_ELEMENTS (links); i++)
+      {
+        g_autofree char *path = g_build_filename (root, links[i][0], NULL);
+        g_assert_cmpint (symlink (links[i][1], path), ==, 0);
+      }
+  }
+
+  load (fx, TRUE);
+  g_assert_cmpint (ihw_registry_lookup_device (fx->reg, DEV)->source, ==, IHW_SOURCE_IOMMUFD);
+  g_assert_cmpint (ihw_registry_lookup_unit (fx->reg, "dmar0")->source, ==, IHW_SOURCE_IOMMUFD);
+  sib = ihw_registry_lookup_device (fx->reg, "0000:3a:00.1");
+  g_assert_false (sib->has_hw_info);
+  /* The kernel said what sysfs says: the sibling's registers are sysfs's. */
+  g_assert_cmpint (sib->source, ==, IHW_SOURCE_SYSFS);
+
+  /* The kernel's registers differ from the files: then they are an earlier
+   * iommufd answer for the sibling, not sysfs. */
+  fake_iommufd_set_vtd (&fx->fake, EAGLE_CAP, EAGLE_ECAP ^ 1);
+  ihw_test_log_clear ();
+  refresh_dev (fx);
+  ihw_assert_logged ("MESSAGE", "dmar0: registers from IOMMU_GET_HW_INFO differ from sysfs");
+  g_assert_cmpint (sib->source, ==, IHW_SOURCE_CACHE);
+}
+
+/* Probing on, but no /dev/iommu: sysfs answers, and the log says why. */
+static void
+test_no_dev_iommu (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *empty = NULL;
+  IhwRegistryOptions opts = { .sysfs_root = "/sys", .probe = TRUE };
+  IhwDevice *d;
+
+  if (!need_umockdev ())
+    return;
+  root = umockdev_testbed_get_root_dir (fx->tb);
+  empty = g_build_filename (root, "empty-dev", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (empty, 0755), ==, 0);
+  opts.dev_root = empty;
+  fx->reg = ihw_registry_new (&opts);
+  g_assert_true (ihw_registry_load (fx->reg, NULL));
+  g_assert_false (ihw_registry_iommufd_available (fx->reg));
+  g_assert_cmpstr (ihw_registry_probe_state (fx->reg), ==,
+                   "no /dev/iommu: sysfs only, iommufd retried on each rescan");
+  ihw_assert_logged ("MESSAGE", "iommufd not available", "empty-dev/iommu");
+  d = ihw_registry_lookup_device (fx->reg, DEV);
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
+  g_assert_cmpint (fx->fake.opens_vfio, ==, 0);
+}
+
 static void
 test_no_probe (Fixture *fx, gconstpointer data)
 {
@@ -379,6 +518,7 @@ test_no_probe (Fixture *fx, gconstpointer data)
   g_assert_cmpint (fx->fake.binds + fx->fake.hw_infos, ==, 0);
   /* The node is there, so iommufd counts as available, without opening it. */
   g_assert_true (ihw_registry_iommufd_available (fx->reg));
+  g_assert_cmpstr (ihw_registry_probe_state (fx->reg), ==, "no probing");
   d = ihw_registry_lookup_device (fx->reg, DEV);
   g_assert_false (d->has_hw_info);
   g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
@@ -401,11 +541,15 @@ main (int argc, char **argv)
   ADD ("nest-parent-refused", test_nest_parent_refused);
   ADD ("busy-keeps-cache", test_busy_keeps_cache);
   ADD ("busy-without-cache", test_busy_without_cache);
+  ADD ("iommufd-holder-in-use", test_iommufd_holder);
+  ADD ("einval-not-in-use", test_einval_not_in_use);
   ADD ("old-kernel-enotty", test_old_kernel);
   ADD ("truncated-data", test_truncated_data);
   ADD ("unknown-type-99", test_unknown_type);
   ADD ("type-none", test_type_none);
+  ADD ("unprobed-sibling-source", test_unprobed_sibling_source);
   ADD ("no-probe-never-opens", test_no_probe);
+  ADD ("no-dev-iommu", test_no_dev_iommu);
 #undef ADD
   return g_test_run ();
 }

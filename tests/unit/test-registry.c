@@ -503,6 +503,43 @@ test_bad_sysfs (void)
   }
 }
 
+/* AMD as the kernel lays it out: the unit's class device lives under the
+ * IOMMU's own PCI function (00:00.2/iommu/ivhd0, a directory), devices
+ * behind it link there.  Reading that function is no problem to report. */
+static void
+test_amd_iommu_own_function (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("ihw-amd-sysfs-XXXXXX", NULL);
+  IhwRegistryOptions opts = { .sysfs_root = root, .dev_root = "/nonexistent-dev", .probe = FALSE };
+  g_autoptr (IhwRegistry) reg = NULL;
+  IhwDevice *d;
+
+  ihw_test_put_link (root, "class/iommu/ivhd0", "../../devices/pci0000:00/0000:00:00.2/iommu/ivhd0");
+  ihw_test_put_file (root, "devices/pci0000:00/0000:00:00.2/iommu/ivhd0/amd-iommu/features", "246577efa2254afa:10\n", -1);
+  ihw_test_put_file (root, "devices/pci0000:00/0000:00:00.2/iommu/ivhd0/amd-iommu/cap", "190b3\n", -1);
+  mk_device (root, "0000:00:00.2", "0x1022\n", NULL);
+  mk_device (root, "0000:00:03.0", "0x1234\n", NULL);
+  ihw_test_put_link (root, "devices/pci0000:00/0000:00:03.0/iommu", "../0000:00:00.2/iommu/ivhd0");
+
+  ihw_test_log_clear ();
+  reg = ihw_registry_new (&opts);
+  g_assert_true (ihw_registry_load (reg, NULL));
+  if (ihw_test_log_lines->len)
+    ihw_test_log_dump ();
+  g_assert_cmpuint (ihw_test_log_lines->len, ==, 0);
+
+  d = ihw_registry_lookup_device (reg, "0000:00:00.2");
+  g_assert_null (d->unit); /* the IOMMU itself is behind none */
+  d = ihw_registry_lookup_device (reg, "0000:00:03.0");
+  g_assert_cmpstr (d->unit, ==, "ivhd0");
+  g_assert_cmpint (d->source, ==, IHW_SOURCE_SYSFS);
+  g_assert_cmpstr (ihw_registry_lookup_unit (reg, "ivhd0")->features.desc->name, ==, "amd-vi");
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", root);
+    g_assert_cmpint (system (cmd), ==, 0);
+  }
+}
+
 static void
 test_missing_root (void)
 {
@@ -645,6 +682,7 @@ main (int argc, char **argv)
   g_test_add_func ("/registry/topology-facts", test_topology_facts);
   g_test_add_func ("/registry/bad-sysfs", test_bad_sysfs);
   g_test_add_func ("/registry/missing-root", test_missing_root);
+  g_test_add_func ("/registry/amd-iommu-own-function", test_amd_iommu_own_function);
   g_test_add_func ("/registry/refresh-and-updates", test_refresh_and_updates);
   return g_test_run ();
 }

@@ -348,9 +348,10 @@ derive (IhwRegistry *reg)
 
       if (d->unit && !u)
         {
-          g_warning ("%s: IOMMU unit %s is not in %s/class/iommu; device treated as without IOMMU", d->address,
-                     d->unit, reg->sysfs_root);
+          g_warning ("%s: IOMMU unit %s is not in %s/class/iommu; its IOMMU is unknown", d->address, d->unit,
+                     reg->sysfs_root);
           g_clear_pointer (&d->unit, g_free);
+          d->has_iommu = IHW_TRISTATE_UNKNOWN;
         }
       if (u)
         g_ptr_array_add (u->devices, g_strdup (d->address));
@@ -587,10 +588,10 @@ ihw_registry_refresh (IhwRegistry *reg, const char *const *addresses, GError **e
 void
 ihw_registry_update_device (IhwRegistry *reg, const char *address)
 {
-  g_autofree char *a = ihw_pci_address_normalize (address);
-  if (!a)
+  /* A sysfs name: only the kernel's own form is a device (see ihw-sysfs). */
+  if (!ihw_pci_address_canonical (address))
     return;
-  sync_device (reg, a, FALSE);
+  sync_device (reg, address, FALSE);
   commit (reg);
 }
 
@@ -682,8 +683,9 @@ ihw_registry_device_facts (IhwRegistry *reg, const IhwDevice *dev, IhwFeatures *
   facts_out->device = dev->address;
   facts_out->nest_parent = dev->nest_parent;
   facts_out->unit = dev->unit;
-  /* The registry only names a unit that exists: no unit, no IOMMU. */
-  facts_out->no_iommu = dev->unit == NULL;
+  /* Only a device without an `iommu` link has no IOMMU; a link nobody can
+   * follow is missing data. */
+  facts_out->no_iommu = dev->has_iommu == IHW_TRISTATE_NO;
   facts_out->behind_pci_bridge = dev->behind_pci_bridge;
   /* QEMU's accel paths need the device through iommufd: /dev/iommu and the
    * device's VFIO cdev.  No /dev/iommu is definite; a device not yet bound to
@@ -700,8 +702,10 @@ ihw_registry_device_facts (IhwRegistry *reg, const IhwDevice *dev, IhwFeatures *
       facts_out->features = features_out;
       return;
     }
-  if (!u)
+  if (!u && dev->has_iommu == IHW_TRISTATE_NO)
     facts_out->no_features_reason = "no IOMMU";
+  else if (!u)
+    facts_out->no_features_reason = "unknown";
   else if (!u->features.desc)
     facts_out->no_features_reason = "unknown IOMMU vendor";
   else if (!u->features.present)

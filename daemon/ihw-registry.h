@@ -64,6 +64,7 @@ gboolean ihw_registry_refresh (IhwRegistry *reg, const char *const *addresses, G
  * depend on it follow (a unit's `devices` list, a device's `unit`), each with
  * its own event.  Unlike refresh, a name not (or no longer) in sysfs is not
  * an error: it is simply removed. */
+/* `address` as sysfs names it (canonical, ihw_pci_address_canonical()). */
 void ihw_registry_update_device (IhwRegistry *reg, const char *address);
 void ihw_registry_update_unit (IhwRegistry *reg, const char *name);
 

@@ -490,6 +490,13 @@ ihw_manager_new (IhwBus *bus, IhwRegistry *reg, const IhwRequest *defaults, GErr
 }
 
 void
+ihw_manager_set_defaults (IhwManager *mgr, const IhwRequest *defaults)
+{
+  mgr->defaults = *defaults;
+  manager_changed_later (mgr); /* NestingModels is judged with them */
+}
+
+void
 ihw_manager_free (IhwManager *mgr)
 {
   if (!mgr)

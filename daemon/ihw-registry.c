@@ -12,6 +12,7 @@
  */
 #include "ihw-registry.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ihw-error.h"
@@ -237,7 +238,14 @@ store_unit (IhwRegistry *reg, IhwUnit *fresh)
 static void
 sync_unit (IhwRegistry *reg, const char *name)
 {
-  IhwUnit *fresh = ihw_sysfs_read_unit (reg->sysfs_root, name);
+  IhwUnit *fresh;
+
+  if (!g_hash_table_contains (reg->units, name) && g_hash_table_size (reg->units) >= IHW_MAX_UNITS)
+    {
+      g_warning ("%s: not added, already %u IOMMU units (the most iommu-hwinfod answers for)", name, IHW_MAX_UNITS);
+      return;
+    }
+  fresh = ihw_sysfs_read_unit (reg->sysfs_root, name);
   if (!fresh)
     {
       g_hash_table_remove (reg->units, name);
@@ -255,8 +263,16 @@ static void
 sync_device (IhwRegistry *reg, const char *address, gboolean force_probe)
 {
   IhwDevice *old = g_hash_table_lookup (reg->devices, address);
-  IhwDevice *fresh = ihw_sysfs_read_device (reg->sysfs_root, reg->dev_root, address);
+  IhwDevice *fresh;
   gboolean want_probe;
+
+  if (!old && g_hash_table_size (reg->devices) >= IHW_MAX_DEVICES)
+    {
+      g_warning ("%s: not added, already %u PCI devices (the most iommu-hwinfod answers for)", address,
+                 IHW_MAX_DEVICES);
+      return;
+    }
+  fresh = ihw_sysfs_read_device (reg->sysfs_root, reg->dev_root, address);
 
   if (!fresh)
     {
@@ -490,22 +506,56 @@ commit (IhwRegistry *reg)
 
 /* ---- public mutations ---------------------------------------------------- */
 
-static void
-sync_all (IhwRegistry *reg, gboolean force_probe)
+/* Whether the sorted list holds `name` (lists of 16,384 names: no scans). */
+static gboolean
+sorted_contains (GPtrArray *sorted, const char *name)
+{
+  return bsearch (&name, sorted->pdata, sorted->len, sizeof (gpointer), cmp_string_ptrs) != NULL;
+}
+
+/* More than `max` names: at start that is refused (`error` set); later the
+ * first `max` are kept and the rest named in the log. */
+static gboolean
+within_limit (GPtrArray *names, guint max, const char *what, const char *where, GError **error)
+{
+  if (names->len <= max)
+    return TRUE;
+  if (error)
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED,
+                   "%s lists more than %u %s: more than iommu-hwinfod answers for (all of them must fit one "
+                   "GetManagedObjects reply within the system bus's 32 MiB message limit)",
+                   where, max, what);
+      return FALSE;
+    }
+  g_warning ("%s lists more than %u %s: answering for the first %u only", where, max, what, max);
+  g_ptr_array_set_size (names, max);
+  return TRUE;
+}
+
+/* `error` NULL: over the limits is logged, not refused (Refresh). */
+static gboolean
+sync_all (IhwRegistry *reg, gboolean force_probe, GError **error)
 {
   g_autoptr (GPtrArray) units = ihw_sysfs_list_units (reg->sysfs_root);
   g_autoptr (GPtrArray) devices = ihw_sysfs_list_devices (reg->sysfs_root);
   g_autoptr (GPtrArray) known = NULL;
+  g_autofree char *units_dir = g_build_filename (reg->sysfs_root, "class", "iommu", NULL);
+  g_autofree char *devices_dir = g_build_filename (reg->sysfs_root, "bus", "pci", "devices", NULL);
+
+  if (!within_limit (units, IHW_MAX_UNITS, "IOMMU units", units_dir, error) ||
+      !within_limit (devices, IHW_MAX_DEVICES, "PCI devices", devices_dir, error))
+    return FALSE;
 
   /* Drop what sysfs no longer lists. */
   known = sorted_keys (reg->devices);
   for (guint i = 0; i < known->len; i++)
-    if (!g_ptr_array_find_with_equal_func (devices, known->pdata[i], g_str_equal, NULL))
+    if (!sorted_contains (devices, known->pdata[i]))
       g_hash_table_remove (reg->devices, known->pdata[i]);
   g_clear_pointer (&known, g_ptr_array_unref);
   known = sorted_keys (reg->units);
   for (guint i = 0; i < known->len; i++)
-    if (!g_ptr_array_find_with_equal_func (units, known->pdata[i], g_str_equal, NULL))
+    if (!sorted_contains (units, known->pdata[i]))
       {
         g_hash_table_remove (reg->unit_hw, known->pdata[i]);
         g_hash_table_remove (reg->units, known->pdata[i]);
@@ -516,6 +566,7 @@ sync_all (IhwRegistry *reg, gboolean force_probe)
   for (guint i = 0; i < devices->len; i++)
     sync_device (reg, devices->pdata[i], force_probe);
   invalidate_lists (reg);
+  return TRUE;
 }
 
 gboolean
@@ -527,7 +578,8 @@ ihw_registry_load (IhwRegistry *reg, GError **error)
       return FALSE;
     }
   ensure_iommufd (reg);
-  sync_all (reg, FALSE);
+  if (!sync_all (reg, FALSE, error))
+    return FALSE;
   commit (reg);
   return TRUE;
 }
@@ -545,7 +597,7 @@ ihw_registry_refresh (IhwRegistry *reg, const char *const *addresses, GError **e
           return FALSE;
         }
       ensure_iommufd (reg);
-      sync_all (reg, TRUE);
+      sync_all (reg, TRUE, NULL);
       commit (reg);
       return TRUE;
     }

@@ -160,9 +160,10 @@ cmp_strings (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* Entries of a directory, sorted, filtered by `accept` (rejects are logged). */
+/* Entries of a directory, sorted, filtered by `accept` (rejects are logged);
+ * at most `max` accepted ones. */
 static GPtrArray *
-list_dir (const char *dir, gboolean (*accept) (const char *), const char *what)
+list_dir (const char *dir, gboolean (*accept) (const char *), const char *what, guint max)
 {
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
@@ -177,9 +178,9 @@ list_dir (const char *dir, gboolean (*accept) (const char *), const char *what)
     }
   while ((name = g_dir_read_name (d)))
     {
-      if (names->len >= IHW_SYSFS_MAX_ENTRIES)
+      if (names->len >= max)
         {
-          g_warning ("%s: more than %d entries, ignoring the rest", dir, IHW_SYSFS_MAX_ENTRIES);
+          g_warning ("%s: more than %u entries, ignoring the rest", dir, max);
           break;
         }
       if (!accept (name))
@@ -207,14 +208,14 @@ GPtrArray *
 ihw_sysfs_list_units (const char *sysfs_root)
 {
   g_autofree char *dir = g_build_filename (sysfs_root, "class", "iommu", NULL);
-  return list_dir (dir, name_is_sane, "IOMMU unit");
+  return list_dir (dir, name_is_sane, "IOMMU unit", IHW_MAX_UNITS + 1);
 }
 
 GPtrArray *
 ihw_sysfs_list_devices (const char *sysfs_root)
 {
   g_autofree char *dir = g_build_filename (sysfs_root, "bus", "pci", "devices", NULL);
-  return list_dir (dir, accept_pci_address, "PCI address");
+  return list_dir (dir, accept_pci_address, "PCI address", IHW_MAX_DEVICES + 1);
 }
 
 static gboolean
@@ -416,7 +417,7 @@ ihw_sysfs_read_unit (const char *sysfs_root, const char *name)
 
   devdir = g_build_filename (base, "devices", NULL);
   {
-    g_autoptr (GPtrArray) devs = list_dir (devdir, accept_pci_address, "PCI address");
+    g_autoptr (GPtrArray) devs = list_dir (devdir, accept_pci_address, "PCI address", IHW_SYSFS_MAX_ENTRIES);
     for (guint i = 0; i < devs->len; i++)
       g_ptr_array_add (u->devices, g_strdup (devs->pdata[i]));
   }

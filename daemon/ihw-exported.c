@@ -347,6 +347,56 @@ ihw_error_reply (DBusMessage *in_reply_to, const GError *error)
   return error_reply (in_reply_to, name, "%s", error->message);
 }
 
+static DBusMessage *bounded_reply (DBusMessage *msg, DBusMessage *reply);
+
+struct _IhwPendingCall {
+  DBusConnection *conn;
+  DBusMessage *msg;
+};
+
+IhwPendingCall *
+ihw_call_defer (IhwCall *call)
+{
+  IhwPendingCall *p = g_new0 (IhwPendingCall, 1);
+  p->conn = dbus_connection_ref (call->conn);
+  p->msg = dbus_message_ref (call->message);
+  call->deferred = TRUE;
+  return p;
+}
+
+static void
+pending_send (IhwPendingCall *p, DBusMessage *reply)
+{
+  reply = bounded_reply (p->msg, reply);
+  if (!dbus_message_get_no_reply (p->msg))
+    CHECK (dbus_connection_send (p->conn, reply, NULL));
+  dbus_message_unref (reply);
+  dbus_message_unref (p->msg);
+  dbus_connection_unref (p->conn);
+  g_free (p);
+}
+
+void
+ihw_pending_call_return (IhwPendingCall *p, GVariant *out)
+{
+  g_autoptr (GVariant) sunk = g_variant_ref_sink (out);
+  DBusMessage *reply = dbus_message_new_method_return (p->msg);
+  DBusMessageIter iter;
+
+  if (!reply)
+    oom ();
+  dbus_message_iter_init_append (reply, &iter);
+  if (!ihw_dbus_append_tuple (&iter, sunk))
+    oom ();
+  pending_send (p, reply);
+}
+
+void
+ihw_pending_call_error (IhwPendingCall *p, const GError *error)
+{
+  pending_send (p, ihw_error_reply (p->msg, error));
+}
+
 /* A reply of megabytes (GetManagedObjects) leaves that much free heap
  * behind, which glibc keeps; so does heap-layout churn.  A second after a
  * call, what is free goes back to the kernel: the memory the daemon holds
@@ -703,6 +753,7 @@ handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg)
     .interface = e->def->name,
     .member = m->name,
     .user_data = e->user_data,
+    .message = msg,
   };
   DBusMessage *reply;
   DBusMessageIter iter;
@@ -714,6 +765,8 @@ handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg)
   args = ihw_dbus_message_to_variant (msg, &error);
   if (args)
     out = m->handler (&call, args, &error);
+  if (!out && call.deferred && !error)
+    return NULL; /* answered later, ihw_pending_call_*() */
   if (!out)
     {
       if (!error)
@@ -763,7 +816,8 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
     {
       /* The interface is optional in a method call: then the member
        * is looked up in every interface of the object. */
-      for (guint i = 0; i < o->exports->len && !reply; i++)
+      gboolean found = FALSE;
+      for (guint i = 0; i < o->exports->len && !found; i++)
         {
           Export *e = o->exports->pdata[i];
           if (iface && strcmp (iface, e->def->name) != 0)
@@ -772,9 +826,12 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
             if (strcmp (e->def->methods[j].name, member) == 0)
               {
                 reply = handle_method (o, e, &e->def->methods[j], msg);
+                found = TRUE;
                 break;
               }
         }
+      if (found && !reply)
+        return DBUS_HANDLER_RESULT_HANDLED; /* deferred */
       if (!reply)
         {
           if (iface && !find_export (o, iface) && strcmp (iface, IFACE_INTROSPECTABLE) != 0 &&

@@ -26,12 +26,25 @@ typedef struct {
   guint suppressed;
 } LogSite;
 
-static GHashTable *log_sites; /* "file:line" -> LogSite */
+static GHashTable *log_sites; /* "file:line" -> LogSite; the Refresh reader thread logs too */
+G_LOCK_DEFINE_STATIC (log_sites);
 
 /* NULL: drop the line.  Otherwise a note to append ("" or a suppression
  * notice), caller frees. */
+static char *rate_limit_locked (const char *file, const char *line);
+
 static char *
 rate_limit (const char *file, const char *line)
+{
+  char *note;
+  G_LOCK (log_sites);
+  note = rate_limit_locked (file, line);
+  G_UNLOCK (log_sites);
+  return note;
+}
+
+static char *
+rate_limit_locked (const char *file, const char *line)
 {
   g_autofree char *key = g_strdup_printf ("%s:%s", file ? file : "?", line ? line : "?");
   gint64 now = g_get_monotonic_time ();

@@ -109,6 +109,12 @@ strings_differ (const char *fresh, const char *running)
   return fresh && g_strcmp0 (fresh, running) != 0;
 }
 
+static void
+hangup_refreshed (IhwRegistry *reg, gpointer data)
+{
+  g_message ("SIGHUP: host re-read");
+}
+
 /* SIGHUP, as daemons do: re-read the config file, then re-read the host
  * (a full Refresh).  qemu-version and verbose apply at once; where to read
  * (sysfs-root, dev-root, probe) is fixed for the process, so a change there
@@ -134,8 +140,7 @@ on_hangup (gpointer data)
     g_warning ("SIGHUP: sysfs-root, dev-root and probe take effect on restart only");
   ihw_manager_set_defaults (d->mgr, &defaults);
   ihw_log_setup (d->options->verbose || fresh.verbose);
-  if (!ihw_registry_refresh (d->reg, NULL, &error))
-    g_warning ("SIGHUP: refresh failed: %s", error->message);
+  ihw_registry_refresh_all_async (d->reg, hangup_refreshed, NULL);
   return G_SOURCE_CONTINUE;
 }
 

@@ -457,6 +457,57 @@ test_largest_host (void)
   host_clear (&h);
 }
 
+static void
+refresh_replied (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) r = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
+  g_assert_no_error (error);
+  *(gboolean *) data = TRUE;
+}
+
+/* A full Refresh of the largest host while Pings keep coming: each is
+ * answered at once (a 20,000-device Refresh used to hold one for 5 s, longer
+ * than the hook's 3 s timeout). */
+static void
+test_refresh_ping (void)
+{
+  Host h;
+  g_autofree char *bus_dir = NULL;
+  gboolean replied = FALSE;
+  gint64 worst = 0, t_refresh;
+  guint pings = 0;
+
+  host_init_big (&h, "refresh-ping");
+  ihw_test_host_unit_vtd (h.sysfs, "dmar0", CAP_SPR, ECAP_SPR);
+  bus_dir = g_build_filename (h.sysfs, "bus/pci/devices", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (bus_dir, 0755), ==, 0);
+  for (guint i = 0; i < 16384; i++)
+    put_light_device (h.sysfs, i);
+  host_start (&h, NULL);
+
+  t_refresh = g_get_monotonic_time ();
+  g_dbus_connection_call (tb.conn, IHW_DBUS_NAME, IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Refresh",
+                          g_variant_new ("(@as)", g_variant_new_strv (NULL, 0)), NULL, G_DBUS_CALL_FLAGS_NONE,
+                          120000, NULL, refresh_replied, &replied);
+  while (!replied)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      g_autoptr (GVariant) r = call_ok (IHW_DBUS_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL);
+      worst = MAX (worst, g_get_monotonic_time () - t0);
+      pings++;
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+  g_test_message ("Refresh of 16,384 devices: %.0f ms; %u Pings meanwhile, the slowest %.1f ms",
+                  (g_get_monotonic_time () - t_refresh) / 1e3, pings, worst / 1e3);
+  g_assert_cmpuint (pings, >, 1);
+  g_assert_cmpint (worst, <, 250 * 1000);
+  g_assert_cmpuint (count_objects (IHW_DBUS_DEVICE_PATH_PREFIX, NULL), ==, 16384);
+  host_stop (&h);
+  host_clear (&h);
+}
+
 static guint64
 vm_rss_kib (GPid pid)
 {
@@ -565,6 +616,7 @@ main (int argc, char **argv)
   g_test_add_func ("/robust/log-flood", test_log_flood);
   g_test_add_func ("/robust/sighup", test_sighup);
   g_test_add_func ("/robust/largest-host", test_largest_host);
+  g_test_add_func ("/robust/refresh-ping", test_refresh_ping);
   g_test_add_func ("/robust/soak", test_soak);
 
   ret = g_test_run ();

@@ -183,6 +183,23 @@ ihw_test_bus_start (IhwTestBus *tb, const char *policy)
   g_assert_no_error (error);
 }
 
+GVariant *
+ihw_test_call (IhwTestBus *tb, const char *path, const char *iface, const char *method, GVariant *args,
+               GError **error)
+{
+  return g_dbus_connection_call_sync (tb->conn, IHW_DBUS_NAME, path, iface, method, args, NULL,
+                                      G_DBUS_CALL_FLAGS_NONE, 30000, NULL, error);
+}
+
+GVariant *
+ihw_test_call_ok (IhwTestBus *tb, const char *path, const char *iface, const char *method, GVariant *args)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *r = ihw_test_call (tb, path, iface, method, args, &error);
+  g_assert_no_error (error);
+  return r;
+}
+
 static void
 name_appeared (GDBusConnection *c, const char *name, const char *owner, gpointer data)
 {

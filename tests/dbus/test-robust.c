@@ -111,21 +111,8 @@ host_stop (Host *h)
   g_assert_cmpint (WEXITSTATUS (status), ==, 0);
 }
 
-static GVariant *
-call (const char *path, const char *iface, const char *method, GVariant *args, GError **error)
-{
-  return g_dbus_connection_call_sync (tb.conn, IHW_DBUS_NAME, path, iface, method, args, NULL,
-                                      G_DBUS_CALL_FLAGS_NONE, 30000, NULL, error);
-}
-
-static GVariant *
-call_ok (const char *path, const char *iface, const char *method, GVariant *args)
-{
-  g_autoptr (GError) error = NULL;
-  GVariant *r = call (path, iface, method, args, &error);
-  g_assert_no_error (error);
-  return r;
-}
+#define call(path, iface, method, args, error) ihw_test_call (&tb, path, iface, method, args, error)
+#define call_ok(path, iface, method, args) ihw_test_call_ok (&tb, path, iface, method, args)
 
 static GVariant *
 get_prop (const char *path, const char *iface, const char *prop)
@@ -416,6 +403,20 @@ put_light_device (const char *sysfs, guint n)
   g_assert_cmpint (symlink ("../../virtual/iommu/dmar0", iommu), ==, 0);
 }
 
+/* The largest host the daemon accepts: one unit, 16,384 devices. */
+static void
+host_init_largest (Host *h, const char *name)
+{
+  g_autofree char *bus_dir = NULL;
+
+  host_init_big (h, name);
+  ihw_test_host_unit_vtd (h->sysfs, "dmar0", CAP_SPR, ECAP_SPR);
+  bus_dir = g_build_filename (h->sysfs, "bus/pci/devices", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (bus_dir, 0755), ==, 0);
+  for (guint i = 0; i < 16384; i++)
+    put_light_device (h->sysfs, i);
+}
+
 /* The largest host the daemon accepts answers GetManagedObjects (it used
  * to accept 65,536 devices and be disconnected by the bus from ~62,000);
  * one device more is refused at start, saying why. */
@@ -423,15 +424,9 @@ static void
 test_largest_host (void)
 {
   Host h;
-  g_autofree char *bus_dir = NULL;
   gint64 t0;
 
-  host_init_big (&h, "largest");
-  ihw_test_host_unit_vtd (h.sysfs, "dmar0", CAP_SPR, ECAP_SPR);
-  bus_dir = g_build_filename (h.sysfs, "bus/pci/devices", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (bus_dir, 0755), ==, 0);
-  for (guint i = 0; i < 16384; i++)
-    put_light_device (h.sysfs, i);
+  host_init_largest (&h, "largest");
   host_start (&h, NULL);
   t0 = g_get_monotonic_time ();
   {
@@ -473,17 +468,11 @@ static void
 test_refresh_ping (void)
 {
   Host h;
-  g_autofree char *bus_dir = NULL;
   gboolean replied = FALSE;
   gint64 worst = 0, t_refresh;
   guint pings = 0;
 
-  host_init_big (&h, "refresh-ping");
-  ihw_test_host_unit_vtd (h.sysfs, "dmar0", CAP_SPR, ECAP_SPR);
-  bus_dir = g_build_filename (h.sysfs, "bus/pci/devices", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (bus_dir, 0755), ==, 0);
-  for (guint i = 0; i < 16384; i++)
-    put_light_device (h.sysfs, i);
+  host_init_largest (&h, "refresh-ping");
   host_start (&h, NULL);
 
   t_refresh = g_get_monotonic_time ();

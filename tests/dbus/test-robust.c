@@ -149,8 +149,8 @@ count_objects (const char *prefix, const char *must_have)
 static void
 refresh_all (void)
 {
-  g_autoptr (GVariant) r = call_ok (IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Refresh",
-                                    g_variant_new ("(@as)", g_variant_new_strv (NULL, 0)));
+  g_variant_unref (call_ok (IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Refresh",
+                            g_variant_new ("(@as)", g_variant_new_strv (NULL, 0))));
 }
 
 /* ------------------------------------------------------------------ */
@@ -456,8 +456,9 @@ static void
 refresh_replied (GObject *source, GAsyncResult *res, gpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) r = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
+  GVariant *r = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
   g_assert_no_error (error);
+  g_variant_unref (r);
   *(gboolean *) data = TRUE;
 }
 
@@ -482,7 +483,7 @@ test_refresh_ping (void)
   while (!replied)
     {
       gint64 t0 = g_get_monotonic_time ();
-      g_autoptr (GVariant) r = call_ok (IHW_DBUS_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL);
+      g_variant_unref (call_ok (IHW_DBUS_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL));
       worst = MAX (worst, g_get_monotonic_time () - t0);
       pings++;
       while (g_main_context_iteration (NULL, FALSE))
@@ -557,8 +558,9 @@ test_soak (void)
         for (guint64 i = 0; i < n; i++)
           {
             g_autoptr (GError) error = NULL;
-            g_autoptr (GVariant) r = call (soak[m].path, soak[m].iface, soak[m].method,
-                                           soak[m].args ? g_variant_new_parsed (soak[m].args) : NULL, &error);
+            GVariant *r = call (soak[m].path, soak[m].iface, soak[m].method,
+                                soak[m].args ? g_variant_new_parsed (soak[m].args) : NULL, &error);
+            g_clear_pointer (&r, g_variant_unref);
             /* the bogus model is refused, everything else answers */
             if (strcmp (soak[m].method, "CheckNesting") == 0 && strstr (soak[m].args, "bogus"))
               g_assert_nonnull (error);

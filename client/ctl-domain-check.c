@@ -31,49 +31,6 @@
 #include "ihw-names.h"
 #include "ihw-qemu-version.h"
 
-/* Reads at most `max` bytes of `path`; more is an error (the file is
- * untrusted and may be a FIFO or /dev/zero). */
-static char *
-read_bounded (const char *path, gsize max, gsize *len, GError **error)
-{
-  g_autoptr (GString) buf = g_string_new (NULL);
-  char chunk[65536];
-  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-  if (fd < 0)
-    {
-      int e = errno;
-      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "cannot open %s: %s", path, g_strerror (e));
-      return NULL;
-    }
-  for (;;)
-    {
-      ssize_t n = read (fd, chunk, sizeof chunk);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int e = errno;
-          close (fd);
-          g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "cannot read %s: %s", path, g_strerror (e));
-          return NULL;
-        }
-      if (n == 0)
-        break;
-      if (buf->len + (gsize) n > max)
-        {
-          close (fd);
-          g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "%s is larger than %zu bytes: not a domain definition",
-                       path, max);
-          return NULL;
-        }
-      g_string_append_len (buf, chunk, n);
-    }
-  close (fd);
-  *len = buf->len;
-  return g_string_free (g_steal_pointer (&buf), FALSE);
-}
-
 #ifdef IHW_HAVE_LIBVIRT
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (virConnect, virConnectClose)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (virDomain, virDomainFree)
@@ -267,9 +224,18 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
 
   if (xml_file)
     {
-      xml = read_bounded (xml_file, IHW_DOMAIN_XML_MAX, &len, &error);
+      gboolean too_big;
+
+      xml = ihw_domain_read_file (xml_file, IHW_DOMAIN_READ_TIMEOUT_MS, &len, &too_big, &error);
       if (!xml)
         return ctl_fail (error);
+      if (too_big)
+        {
+          g_free (xml);
+          g_set_error (&error, IHW_ERROR, IHW_ERROR_BAD_DATA, "%s is larger than %d bytes: not a domain definition",
+                       xml_file, IHW_DOMAIN_XML_MAX);
+          return ctl_fail (error);
+        }
       info = ihw_domain_parse_xml (xml, len, &error);
       g_free (xml);
       if (!info)

@@ -303,20 +303,11 @@ ctl_bytes_hex (GVariant *ay)
 char *
 ctl_path_to_name (const char *path)
 {
-  const char *tail;
+  char *name = ihw_device_path_address (path);
 
-  if (g_str_has_prefix (path, IHW_DBUS_DEVICE_PATH_PREFIX))
-    {
-      /* "0000_3a_00_0" -> "0000:3a:00.0": the escaping is reversible for
-       * PCI addresses, the only device names there are. */
-      tail = path + strlen (IHW_DBUS_DEVICE_PATH_PREFIX);
-      if (strlen (tail) == 12 && tail[4] == '_' && tail[7] == '_' && tail[10] == '_')
-        return g_strdup_printf ("%.4s:%.2s:%.2s.%c", tail, tail + 5, tail + 8, tail[11]);
-      return g_strdup (tail);
-    }
-  if (g_str_has_prefix (path, IHW_DBUS_UNIT_PATH_PREFIX))
-    return g_strdup (path + strlen (IHW_DBUS_UNIT_PATH_PREFIX));
-  return g_strdup (path);
+  if (!name)
+    name = ihw_unit_path_name (path);
+  return name ? name : g_strdup (path);
 }
 
 char *

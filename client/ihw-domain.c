@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "ihw-domain.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -305,6 +309,14 @@ parse_emulator (xmlNode *n, IhwDomainInfo *info)
   info->emulator = g_steal_pointer (&path);
 }
 
+static void
+refuse_dtd (void *data, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
+{
+  xmlParserCtxt *ctxt = data;
+  *(gboolean *) ctxt->_private = TRUE;
+  xmlStopParser (ctxt);
+}
+
 IhwDomainInfo *
 ihw_domain_parse_xml (const char *xml, gsize len, GError **error)
 {
@@ -324,8 +336,26 @@ ihw_domain_parse_xml (const char *xml, gsize len, GError **error)
                    IHW_DOMAIN_XML_MAX);
       return NULL;
     }
-  /* No network, no entity substitution, no DTD loading, no huge-text mode. */
-  doc = xmlReadMemory (xml, (int) len, "domain.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  /* No network, no entity substitution, no DTD loading, no huge-text mode;
+   * a DTD stops the parser where it starts (refuse_dtd). */
+  {
+    xmlParserCtxt *ctxt = xmlNewParserCtxt ();
+    gboolean had_dtd = FALSE;
+
+    if (!ctxt)
+      g_error ("out of memory");
+    ctxt->_private = &had_dtd;
+    ctxt->sax->internalSubset = refuse_dtd;
+    doc = xmlCtxtReadMemory (ctxt, xml, (int) len, "domain.xml", NULL,
+                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlFreeParserCtxt (ctxt);
+    if (had_dtd)
+      {
+        g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA,
+                     "domain XML has a <!DOCTYPE> (DTD or entity declarations), which libvirt never writes");
+        return NULL;
+      }
+  }
   if (!doc)
     {
       const xmlError *e = xmlGetLastError ();
@@ -402,4 +432,75 @@ ihw_domain_parse_xml (const char *xml, gsize len, GError **error)
     }
   scan_qemu_args (root, info);
   return g_steal_pointer (&info);
+}
+
+char *
+ihw_domain_read_fd (int fd, const char *what, guint timeout_ms, gsize *len, gboolean *too_big, GError **error)
+{
+  g_autoptr (GString) buf = g_string_sized_new (65536);
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  char chunk[65536];
+
+  *too_big = FALSE;
+  for (;;)
+    {
+      struct pollfd pfd = { .fd = fd, .events = POLLIN };
+      gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
+      ssize_t n;
+      int r;
+
+      if (left_ms <= 0)
+        {
+          g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "%s did not end within %u ms", what, timeout_ms);
+          return NULL;
+        }
+      r = poll (&pfd, 1, (int) MIN (left_ms, G_MAXINT));
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          int e = errno;
+          g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "cannot read %s: %s", what, g_strerror (e));
+          return NULL;
+        }
+      if (r == 0)
+        continue; /* the deadline check above ends it */
+      n = read (fd, chunk, sizeof chunk);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
+      if (n < 0)
+        {
+          int e = errno;
+          g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "cannot read %s: %s", what, g_strerror (e));
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      if (buf->len + (gsize) n > IHW_DOMAIN_XML_MAX)
+        {
+          *too_big = TRUE;
+          break;
+        }
+      g_string_append_len (buf, chunk, n);
+    }
+  *len = buf->len;
+  return g_string_free (g_steal_pointer (&buf), FALSE);
+}
+
+char *
+ihw_domain_read_file (const char *path, guint timeout_ms, gsize *len, gboolean *too_big, GError **error)
+{
+  /* O_NONBLOCK: opening a FIFO for reading waits for a writer otherwise. */
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  char *xml;
+
+  if (fd < 0)
+    {
+      int e = errno;
+      g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "cannot open %s: %s", path, g_strerror (e));
+      return NULL;
+    }
+  xml = ihw_domain_read_fd (fd, path, timeout_ms, len, too_big, error);
+  close (fd);
+  return xml;
 }

@@ -43,7 +43,23 @@ void ihw_domain_info_free (IhwDomainInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwDomainInfo, ihw_domain_info_free)
 
 /* Fails with IHW_ERROR_BAD_DATA and a message naming the element and
- * attribute when the XML is malformed, too large, or has impossible values. */
+ * attribute when the XML is malformed, too large, has a DTD (libvirt never
+ * writes one; entity declarations are how a small document costs
+ * seconds and gigabytes), or has impossible values. */
 IhwDomainInfo *ihw_domain_parse_xml (const char *xml, gsize len, GError **error);
+
+/* How long the whole domain XML may take to arrive: libvirt writes it at
+ * once, a writer that never closes must not hold a VM start (or a shell)
+ * forever. */
+#define IHW_DOMAIN_READ_TIMEOUT_MS 10000
+
+/* Reads `fd` to its end: at most IHW_DOMAIN_XML_MAX bytes (*too_big when
+ * there is more; the rest is left unread), within `timeout_ms` in all.
+ * `what` names the input in errors ("the domain XML on stdin"). */
+char *ihw_domain_read_fd (int fd, const char *what, guint timeout_ms, gsize *len, gboolean *too_big,
+                          GError **error);
+/* Opens `path` without blocking (a FIFO with no writer, a device) and reads
+ * it as ihw_domain_read_fd() does. */
+char *ihw_domain_read_file (const char *path, guint timeout_ms, gsize *len, gboolean *too_big, GError **error);
 
 G_END_DECLS

@@ -173,40 +173,6 @@ hook_conf_load (HookConf *c)
     }
 }
 
-/* Reads stdin up to `max` bytes; *too_big when there is more (the rest is
- * not read: libvirt closes the pipe when the hook exits). */
-static char *
-read_stdin_bounded (gsize max, gsize *len, gboolean *too_big, GError **error)
-{
-  g_autoptr (GString) buf = g_string_sized_new (65536);
-  char chunk[65536];
-
-  *too_big = FALSE;
-  for (;;)
-    {
-      ssize_t n = read (STDIN_FILENO, chunk, sizeof chunk);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int e = errno;
-          g_set_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA, "cannot read the domain XML on stdin: %s",
-                       g_strerror (e));
-          return NULL;
-        }
-      if (n == 0)
-        break;
-      if (buf->len + (gsize) n > max)
-        {
-          *too_big = TRUE;
-          break;
-        }
-      g_string_append_len (buf, chunk, n);
-    }
-  *len = buf->len;
-  return g_string_free (g_steal_pointer (&buf), FALSE);
-}
-
 /* Said only when the verdict is not `supported`: the verdict may be wrong
  * for the QEMU that will run the domain. */
 static void
@@ -272,7 +238,8 @@ prepare_begin (const char *domain)
   IhwModel model;
 
   hook_conf_load (&conf);
-  xml = read_stdin_bounded (IHW_DOMAIN_XML_MAX, &len, &too_big, &error);
+  xml = ihw_domain_read_fd (STDIN_FILENO, "the domain XML on stdin", IHW_DOMAIN_READ_TIMEOUT_MS, &len, &too_big,
+                            &error);
   if (!xml)
     return no_verdict (&conf, domain, error->message);
   if (too_big)

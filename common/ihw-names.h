@@ -22,11 +22,23 @@ G_BEGIN_DECLS
 gboolean ihw_pci_address_valid (const char *address);
 /* Lower-cased copy of a valid address, or NULL. */
 char *ihw_pci_address_normalize (const char *address);
+/* A valid address in the one form the kernel prints ("%04x:%02x:%02x.%d",
+ * lower-case hex): what sysfs names are accepted as, so that one device
+ * has one name inside the daemon. */
+gboolean ihw_pci_address_canonical (const char *address);
 
-/* A D-Bus object path element for a name: every character outside
- * [A-Za-z0-9] becomes '_' ("0000:3a:00.0" -> "0000_3a_00_0"). */
+/* A D-Bus object path element for a name, one-to-one: [A-Za-z0-9] stay,
+ * every other byte becomes '_' and two lower-case hex digits ("dmar.1" ->
+ * "dmar_2e1", "dmar_1" -> "dmar_5f1"); "" becomes "_".  Unescape reverses
+ * it and refuses (NULL) anything escape does not produce. */
 char *ihw_object_path_escape (const char *name);
+char *ihw_object_path_unescape (const char *element);
+/* Unit paths escape the unit name.  Device paths keep SPEC §4's
+ * "0000_3a_00_0" for canonical addresses (fixed positions, so one-to-one). */
 char *ihw_device_object_path (const char *address);
 char *ihw_unit_object_path (const char *unit);
+/* The name back from a path; NULL when the path is not such a path. */
+char *ihw_device_path_address (const char *path);
+char *ihw_unit_path_name (const char *path);
 
 G_END_DECLS

@@ -38,7 +38,7 @@ get_property (gpointer data, const char *prop, GError **error)
       return g_variant_new_object_path (path);
     }
   if (g_str_equal (prop, "Driver"))
-    return string_value (dev->driver);
+    return string_value (dev->driver ? dev->driver : "unknown");
   if (g_str_equal (prop, "IommuGroup"))
     return g_variant_new_int32 (dev->iommu_group);
   if (g_str_equal (prop, "VfioCdev"))

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "ihw-exported.h"
 
+#include <malloc.h>
 #include <string.h>
 
 #include "ihw-dbus-variant.h"
@@ -10,6 +11,12 @@
 #define IFACE_INTROSPECTABLE "org.freedesktop.DBus.Introspectable"
 #define IFACE_PEER "org.freedesktop.DBus.Peer"
 #define IFACE_OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
+
+/* The system bus disconnects a connection that sends a message larger than
+ * its max_message_size (32 MiB by default), which for the daemon means
+ * exiting: a reply that large becomes an error instead.  The host limits
+ * (ihw-sysfs.h) keep real replies far below it. */
+#define MAX_REPLY_BYTES (32 * 1024 * 1024 - 64 * 1024)
 
 /* The standard interfaces, as every object's introspection lists them. */
 static const char standard_xml[] =
@@ -280,6 +287,7 @@ struct _IhwBus {
   GHashTable *xml;      /* name -> XmlInterface */
   GHashTable *objects;  /* path -> Object */
   char *fallbacks[2];   /* <manager>/unit, <manager>/device: UnknownObject below them */
+  guint trim_source;    /* settle_memory() pending */
 };
 
 static void
@@ -337,6 +345,91 @@ ihw_error_reply (DBusMessage *in_reply_to, const GError *error)
 {
   const char *name = ihw_error_dbus_name (error->domain == IHW_ERROR ? error->code : IHW_ERROR_FAILED);
   return error_reply (in_reply_to, name, "%s", error->message);
+}
+
+static DBusMessage *bounded_reply (DBusMessage *msg, DBusMessage *reply);
+
+struct _IhwPendingCall {
+  DBusConnection *conn;
+  DBusMessage *msg;
+};
+
+IhwPendingCall *
+ihw_call_defer (IhwCall *call)
+{
+  IhwPendingCall *p = g_new0 (IhwPendingCall, 1);
+  p->conn = dbus_connection_ref (call->conn);
+  p->msg = dbus_message_ref (call->message);
+  call->deferred = TRUE;
+  return p;
+}
+
+static void
+pending_send (IhwPendingCall *p, DBusMessage *reply)
+{
+  reply = bounded_reply (p->msg, reply);
+  if (!dbus_message_get_no_reply (p->msg))
+    CHECK (dbus_connection_send (p->conn, reply, NULL));
+  dbus_message_unref (reply);
+  dbus_message_unref (p->msg);
+  dbus_connection_unref (p->conn);
+  g_free (p);
+}
+
+void
+ihw_pending_call_return (IhwPendingCall *p, GVariant *out)
+{
+  g_autoptr (GVariant) sunk = g_variant_ref_sink (out);
+  DBusMessage *reply = dbus_message_new_method_return (p->msg);
+  DBusMessageIter iter;
+
+  if (!reply)
+    oom ();
+  dbus_message_iter_init_append (reply, &iter);
+  if (!ihw_dbus_append_tuple (&iter, sunk))
+    oom ();
+  pending_send (p, reply);
+}
+
+void
+ihw_pending_call_error (IhwPendingCall *p, const GError *error)
+{
+  pending_send (p, ihw_error_reply (p->msg, error));
+}
+
+/* A reply of megabytes (GetManagedObjects) leaves that much free heap
+ * behind, which glibc keeps; so does heap-layout churn.  A second after a
+ * call, what is free goes back to the kernel: the memory the daemon holds
+ * at rest stays what its data needs.  Once a second at most, never on the
+ * call's own path. */
+static gboolean
+settle_memory (gpointer data)
+{
+  IhwBus *bus = data;
+  bus->trim_source = 0;
+  malloc_trim (0);
+  return G_SOURCE_REMOVE;
+}
+
+/* `reply`, or (taking it) an error when it would not fit on the bus. */
+static DBusMessage *
+bounded_reply (DBusMessage *msg, DBusMessage *reply)
+{
+  char *wire = NULL;
+  int len = 0;
+
+  if (!dbus_message_marshal (reply, &wire, &len))
+    oom ();
+  dbus_free (wire);
+  if (len <= MAX_REPLY_BYTES)
+    return reply;
+  dbus_message_unref (reply);
+  g_warning ("%s.%s from %s: the reply would be %d bytes, more than the bus carries; answered with an error",
+             dbus_message_get_interface (msg) ? dbus_message_get_interface (msg) : "",
+             dbus_message_get_member (msg), dbus_message_get_sender (msg) ? dbus_message_get_sender (msg) : "(peer)",
+             len);
+  return error_reply (msg, ihw_error_dbus_name (IHW_ERROR_FAILED),
+                      "the reply would be %d bytes, more than the %d a bus message may carry", len, MAX_REPLY_BYTES);
 }
 
 /* ------------------------------------------------------------------ */
@@ -660,6 +753,7 @@ handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg)
     .interface = e->def->name,
     .member = m->name,
     .user_data = e->user_data,
+    .message = msg,
   };
   DBusMessage *reply;
   DBusMessageIter iter;
@@ -671,6 +765,8 @@ handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg)
   args = ihw_dbus_message_to_variant (msg, &error);
   if (args)
     out = m->handler (&call, args, &error);
+  if (!out && call.deferred && !error)
+    return NULL; /* answered later, ihw_pending_call_*() */
   if (!out)
     {
       if (!error)
@@ -720,7 +816,8 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
     {
       /* The interface is optional in a method call: then the member
        * is looked up in every interface of the object. */
-      for (guint i = 0; i < o->exports->len && !reply; i++)
+      gboolean found = FALSE;
+      for (guint i = 0; i < o->exports->len && !found; i++)
         {
           Export *e = o->exports->pdata[i];
           if (iface && strcmp (iface, e->def->name) != 0)
@@ -729,9 +826,12 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
             if (strcmp (e->def->methods[j].name, member) == 0)
               {
                 reply = handle_method (o, e, &e->def->methods[j], msg);
+                found = TRUE;
                 break;
               }
         }
+      if (found && !reply)
+        return DBUS_HANDLER_RESULT_HANDLED; /* deferred */
       if (!reply)
         {
           if (iface && !find_export (o, iface) && strcmp (iface, IFACE_INTROSPECTABLE) != 0 &&
@@ -744,9 +844,12 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
         }
     }
 
+  reply = bounded_reply (msg, reply);
   if (!dbus_message_get_no_reply (msg))
     CHECK (dbus_connection_send (conn, reply, NULL));
   dbus_message_unref (reply);
+  if (!o->bus->trim_source)
+    o->bus->trim_source = g_timeout_add_seconds (1, settle_memory, o->bus);
   return DBUS_HANDLER_RESULT_HANDLED;
 }
 
@@ -945,6 +1048,8 @@ ihw_bus_free (IhwBus *bus)
 
   if (!bus)
     return;
+  if (bus->trim_source)
+    g_source_remove (bus->trim_source);
   g_hash_table_iter_init (&it, bus->objects);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *) &o))
     dbus_connection_unregister_object_path (bus->conn, o->path);

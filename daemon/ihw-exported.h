@@ -41,6 +41,8 @@ typedef struct {
   const char *interface;
   const char *member;
   gpointer user_data;     /* what the interface was exported with */
+  DBusMessage *message;   /* the call itself */
+  gboolean deferred;      /* ihw_call_defer() took it */
 } IhwCall;
 
 /* `args` is a tuple of the method's in-signature (checked at the door).
@@ -101,6 +103,14 @@ GPtrArray *ihw_bus_list_paths (IhwBus *bus, const char *prefix);
 /* PropertiesChanged with the current values of `names` (NULL: every
  * property of the interface that is not const). */
 void ihw_bus_emit_properties_changed (IhwBus *bus, const char *path, const char *iface, const char *const *names);
+
+/* For a handler that answers later (from the main loop): it takes the
+ * call, returns NULL without setting an error, and later completes the
+ * pending call exactly once, with a tuple of the out-signature or an error. */
+typedef struct _IhwPendingCall IhwPendingCall;
+IhwPendingCall *ihw_call_defer (IhwCall *call);
+void ihw_pending_call_return (IhwPendingCall *pending, GVariant *out);
+void ihw_pending_call_error (IhwPendingCall *pending, const GError *error);
 
 /* For handlers: the caller's uid, from the bus's credentials of the sender. */
 gboolean ihw_call_get_unix_user (IhwCall *call, uid_t *uid_out, GError **error);

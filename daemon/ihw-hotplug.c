@@ -84,7 +84,7 @@ on_uevent (sd_device_monitor *monitor, sd_device *dev, void *user_data)
    * out what changed. */
   if (strcmp (subsystem, "pci") == 0)
     {
-      if (ihw_pci_address_valid (sysname))
+      if (ihw_pci_address_canonical (sysname))
         ihw_registry_update_device (hp->reg, sysname);
     }
   else if (strcmp (subsystem, "iommu") == 0)
@@ -99,7 +99,7 @@ on_uevent (sd_device_monitor *monitor, sd_device *dev, void *user_data)
        * that; a delayed probe would land while QEMU starts, and a device QEMU
        * already holds only gives us EBUSY, which keeps the cached answer. */
       g_autofree char *address = vfio_dev_parent_address (dev);
-      if (address && ihw_pci_address_valid (address))
+      if (address && ihw_pci_address_canonical (address))
         ihw_registry_update_device (hp->reg, address);
     }
   return 0;

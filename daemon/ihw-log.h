@@ -10,6 +10,7 @@
 
 G_BEGIN_DECLS
 
+/* Installs the writer the first time; later calls change verbosity only. */
 void ihw_log_setup (gboolean verbose);
 
 G_END_DECLS

@@ -38,6 +38,10 @@ typedef struct {
 typedef struct {
   GMainLoop *loop;
   int exit_code;
+  Options *options;    /* as the daemon started: command line over config */
+  gboolean config_explicit;
+  IhwRegistry *reg;
+  IhwManager *mgr;
 } Daemon;
 
 static void
@@ -101,6 +105,48 @@ load_config (Options *o, gboolean explicit_file, GError **error)
   return ihw_nfd_config_load (&o->nfd, kf, path, error);
 }
 
+/* A value the new file sets that the running daemon does not use. */
+static gboolean
+strings_differ (const char *fresh, const char *running)
+{
+  return fresh && g_strcmp0 (fresh, running) != 0;
+}
+
+static void
+hangup_refreshed (IhwRegistry *reg, gpointer data)
+{
+  g_message ("SIGHUP: host re-read");
+}
+
+/* SIGHUP, as daemons do: re-read the config file, then re-read the host
+ * (a full Refresh).  qemu-version and verbose apply at once; where to read
+ * (sysfs-root, dev-root, probe) is fixed for the process, so a change there
+ * is named and waits for a restart.  A config that does not load changes
+ * nothing. */
+static gboolean
+on_hangup (gpointer data)
+{
+  Daemon *d = data;
+  g_auto (Options) fresh = { .config = g_strdup (d->options->config) };
+  g_autoptr (GError) error = NULL;
+  IhwRequest defaults = { 0 };
+
+  g_message ("SIGHUP: re-reading the configuration and the host");
+  if (!load_config (&fresh, d->config_explicit, &error) ||
+      (fresh.qemu_version && !ihw_request_set_qemu_version (&defaults, fresh.qemu_version, &error)))
+    {
+      g_warning ("SIGHUP: %s; keeping the running configuration", error->message);
+      return G_SOURCE_CONTINUE;
+    }
+  if (strings_differ (fresh.sysfs_root, d->options->sysfs_root) ||
+      strings_differ (fresh.dev_root, d->options->dev_root) || (fresh.no_probe && !d->options->no_probe))
+    g_warning ("SIGHUP: sysfs-root, dev-root and probe take effect on restart only");
+  ihw_manager_set_defaults (d->mgr, &defaults);
+  ihw_log_setup (d->options->verbose || fresh.verbose);
+  ihw_registry_refresh_all_async (d->reg, hangup_refreshed, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_signal (gpointer data)
 {
@@ -155,7 +201,7 @@ is_real_sysfs (const char *root)
 }
 
 static int
-run (Options *o)
+run (Options *o, gboolean config_explicit)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(IhwRegistry) reg = NULL;
@@ -171,7 +217,7 @@ run (Options *o)
     .dev_root = o->dev_root ? o->dev_root : "/dev",
     .probe = !o->no_probe,
   };
-  Daemon d = { .exit_code = EXIT_SUCCESS };
+  Daemon d = { .exit_code = EXIT_SUCCESS, .options = o, .config_explicit = config_explicit };
 
   if (o->qemu_version && !ihw_request_set_qemu_version (&defaults, o->qemu_version, &error))
     {
@@ -232,6 +278,9 @@ run (Options *o)
       d.exit_code = EXIT_FAILURE;
       goto out;
     }
+  d.reg = reg;
+  d.mgr = mgr;
+  g_unix_signal_add (SIGHUP, on_hangup, &d);
 
   g_message ("Ready on the system bus as %s (sysfs %s, %s)", IHW_DBUS_NAME, ropts.sysfs_root,
              ihw_registry_probe_state (reg));
@@ -302,5 +351,5 @@ main (int argc, char **argv)
     }
 
   ihw_log_setup (o.verbose);
-  return run (&o);
+  return run (&o, o.config != NULL);
 }

@@ -248,6 +248,12 @@ handle_get_hw_info (IhwCall *call, GVariant *args, GError **error)
                         (guchar) (dev->has_hw_info ? dev->max_pasid_log2 : 0), ihw_source_name (dev->source));
 }
 
+static void
+refresh_done (IhwRegistry *reg, gpointer data)
+{
+  ihw_pending_call_return (data, g_variant_new_tuple (NULL, 0));
+}
+
 static GVariant *
 handle_refresh (IhwCall *call, GVariant *args, GError **error)
 {
@@ -277,7 +283,13 @@ handle_refresh (IhwCall *call, GVariant *args, GError **error)
   g_ptr_array_add (addresses, NULL);
 
   g_info ("Refresh of %s requested by %s", addresses->len > 1 ? "some devices" : "everything", call->sender);
-  if (!ihw_registry_refresh (mgr->reg, addresses->len > 1 ? (const char *const *) addresses->pdata : NULL, error))
+  /* Everything: read off the main loop, answered when applied. */
+  if (addresses->len == 1)
+    {
+      ihw_registry_refresh_all_async (mgr->reg, refresh_done, ihw_call_defer (call));
+      return NULL;
+    }
+  if (!ihw_registry_refresh (mgr->reg, (const char *const *) addresses->pdata, error))
     return NULL;
   return g_variant_new_tuple (NULL, 0);
 }
@@ -487,6 +499,13 @@ ihw_manager_new (IhwBus *bus, IhwRegistry *reg, const IhwRequest *defaults, GErr
 
   ihw_registry_set_listener (reg, registry_changed, mgr);
   return g_steal_pointer (&mgr);
+}
+
+void
+ihw_manager_set_defaults (IhwManager *mgr, const IhwRequest *defaults)
+{
+  mgr->defaults = *defaults;
+  manager_changed_later (mgr); /* NestingModels is judged with them */
 }
 
 void

@@ -17,6 +17,8 @@ typedef struct _IhwManager IhwManager;
  * listens to the registry from then on.  `defaults` (may be NULL) is the
  * request every call starts from (the config file's qemu-version). */
 IhwManager *ihw_manager_new (IhwBus *bus, IhwRegistry *reg, const IhwRequest *defaults, GError **error);
+/* The request every later call starts from (SIGHUP's new config). */
+void ihw_manager_set_defaults (IhwManager *mgr, const IhwRequest *defaults);
 void ihw_manager_free (IhwManager *mgr);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwManager, ihw_manager_free)
 

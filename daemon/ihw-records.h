@@ -46,9 +46,12 @@ typedef enum {
 
 #define IHW_DEVICE_FIELDS(F) \
   F (char *, address, IHW_SIG_STRING)       /* "0000:3a:00.0" */ \
-  F (char *, unit, IHW_SIG_STRING)          /* unit name, NULL when the device has no IOMMU */ \
-  F (char *, driver, IHW_SIG_STRING)        /* "vfio-pci", "nvme", "" when unbound */ \
-  F (int, iommu_group, IHW_SIG_NUMBER)      /* -1 when none */ \
+  F (char *, unit, IHW_SIG_STRING)          /* unit name when has_iommu is YES, else NULL */ \
+  /* NO: no `iommu` link (a definite "no IOMMU"); UNKNOWN: a link that \
+   * dangles, loops or names a unit that is not there (missing data) */ \
+  F (IhwTristate, has_iommu, IHW_SIG_NUMBER) \
+  F (char *, driver, IHW_SIG_STRING)        /* "vfio-pci", "nvme", "" when unbound, NULL unknown */ \
+  F (int, iommu_group, IHW_SIG_NUMBER)      /* -1 when none, IHW_IOMMU_GROUP_UNKNOWN */ \
   F (char *, vfio_cdev, IHW_SIG_STRING)     /* "/dev/vfio/devices/vfio3", "" when none */ \
   F (guint, vfio_cdev_major, IHW_SIG_NUMBER) /* from vfio-dev/vfioN/dev; 0 when vfio_cdev is "" */ \
   F (guint, vfio_cdev_minor, IHW_SIG_NUMBER) \
@@ -75,6 +78,9 @@ typedef enum {
    * sibling's probe confirmed them); none: no registers. */ \
   F (IhwSource, source, IHW_SIG_NUMBER) \
   F (guint64, updated_usec, IHW_SIG_SKIP)
+
+/* An `iommu_group` link that cannot be read (D-Bus IommuGroup -2). */
+#define IHW_IOMMU_GROUP_UNKNOWN (-2)
 
 #define IHW_RECORD_FIELD_DECL_(type, name, sig) type name;
 typedef struct {

@@ -12,6 +12,8 @@
  */
 #include "ihw-registry.h"
 
+#include <gio/gio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ihw-error.h"
@@ -44,7 +46,11 @@ struct _IhwRegistry {
   gpointer listener_data;
   IhwRegistryChangeHook change_hook;
   gpointer change_hook_data;
+
+  IhwRefreshRun *refresh_run;  /* a full refresh under way, NULL if none */
 };
+
+static void refresh_run_detach (IhwRefreshRun *run);
 
 /* ---- construction -------------------------------------------------------- */
 
@@ -71,6 +77,8 @@ ihw_registry_free (IhwRegistry *reg)
 {
   if (!reg)
     return;
+  if (reg->refresh_run)
+    refresh_run_detach (reg->refresh_run);
   ihw_iommufd_close (reg->iommufd);
   g_clear_pointer (&reg->unit_list, g_ptr_array_unref);
   g_clear_pointer (&reg->device_list, g_ptr_array_unref);
@@ -257,10 +265,16 @@ store_unit (IhwRegistry *reg, IhwUnit *fresh)
   invalidate_lists (reg);
 }
 
+/* `fresh`: the unit as just read (taken), NULL when it is gone. */
 static void
-sync_unit (IhwRegistry *reg, const char *name)
+apply_unit (IhwRegistry *reg, const char *name, IhwUnit *fresh)
 {
-  IhwUnit *fresh = ihw_sysfs_read_unit (reg->sysfs_root, name);
+  if (!g_hash_table_contains (reg->units, name) && g_hash_table_size (reg->units) >= IHW_MAX_UNITS)
+    {
+      g_warning ("%s: not added, already %u IOMMU units (the most iommu-hwinfod answers for)", name, IHW_MAX_UNITS);
+      ihw_unit_free (fresh);
+      return;
+    }
   if (!fresh)
     {
       g_hash_table_remove (reg->units, name);
@@ -276,15 +290,28 @@ sync_unit (IhwRegistry *reg, const char *name)
   store_unit (reg, fresh);
 }
 
+static void
+sync_unit (IhwRegistry *reg, const char *name)
+{
+  apply_unit (reg, name, ihw_sysfs_read_unit (reg->sysfs_root, name));
+}
+
 /* `force_probe`: Refresh asked for it.  Otherwise only a device whose VFIO
  * cdev is new (first scan, hotplug bind) is probed: a uevent is no reason to
  * take a device away from whoever may be about to open it. */
 static void
-sync_device (IhwRegistry *reg, const char *address, gboolean force_probe)
+apply_device (IhwRegistry *reg, const char *address, IhwDevice *fresh, gboolean force_probe)
 {
   IhwDevice *old = g_hash_table_lookup (reg->devices, address);
-  IhwDevice *fresh = ihw_sysfs_read_device (reg->sysfs_root, reg->dev_root, address);
   gboolean want_probe;
+
+  if (!old && g_hash_table_size (reg->devices) >= IHW_MAX_DEVICES)
+    {
+      g_warning ("%s: not added, already %u PCI devices (the most iommu-hwinfod answers for)", address,
+                 IHW_MAX_DEVICES);
+      ihw_device_free (fresh);
+      return;
+    }
 
   if (!fresh)
     {
@@ -325,6 +352,12 @@ sync_device (IhwRegistry *reg, const char *address, gboolean force_probe)
   else
     g_hash_table_insert (reg->devices, fresh->address, fresh);
   invalidate_lists (reg);
+}
+
+static void
+sync_device (IhwRegistry *reg, const char *address, gboolean force_probe)
+{
+  apply_device (reg, address, ihw_sysfs_read_device (reg->sysfs_root, reg->dev_root, address), force_probe);
 }
 
 static int
@@ -376,9 +409,10 @@ derive (IhwRegistry *reg)
 
       if (d->unit && !u)
         {
-          g_warning ("%s: IOMMU unit %s is not in %s/class/iommu; device treated as without IOMMU", d->address,
-                     d->unit, reg->sysfs_root);
+          g_warning ("%s: IOMMU unit %s is not in %s/class/iommu; its IOMMU is unknown", d->address, d->unit,
+                     reg->sysfs_root);
           g_clear_pointer (&d->unit, g_free);
+          d->has_iommu = IHW_TRISTATE_UNKNOWN;
         }
       if (u)
         g_ptr_array_add (u->devices, g_strdup (d->address));
@@ -446,14 +480,24 @@ sorted_keys (GHashTable *table)
   return keys;
 }
 
-/* Compare signatures of one kind; queue the events, bump timestamps. */
+/* A commit in steps: derive and the removals, then one signature per
+ * record (what costs: a full refresh of 16,384 devices is ~200 ms of it,
+ * done in slices), then the events. */
+typedef enum { Q_UNIT_ADDED, Q_UNIT_CHANGED, Q_UNIT_RM, Q_DEV_ADDED, Q_DEV_CHANGED, Q_DEV_RM, N_QUEUES } Queue;
+
+typedef struct {
+  GPtrArray *q[N_QUEUES];
+  GPtrArray *unit_names;    /* sorted keys of the records: diffed in order */
+  GPtrArray *device_names;
+  guint next;
+  guint64 now;
+} Commit;
+
 static void
-diff_kind (IhwRegistry *reg, IhwObjectKind kind, guint64 now, GPtrArray *added, GPtrArray *changed,
-           GPtrArray *removed)
+removed_kind (IhwRegistry *reg, IhwObjectKind kind, GPtrArray *removed)
 {
   GHashTable *objects = kind == IHW_OBJECT_UNIT ? reg->units : reg->devices;
   GHashTable *sigs = kind == IHW_OBJECT_UNIT ? reg->unit_sigs : reg->device_sigs;
-  g_autoptr (GPtrArray) names = sorted_keys (objects);
   g_autoptr (GPtrArray) old_names = sorted_keys (sigs);
 
   for (guint i = 0; i < old_names->len; i++)
@@ -462,100 +506,383 @@ diff_kind (IhwRegistry *reg, IhwObjectKind kind, guint64 now, GPtrArray *added, 
         queue (removed, IHW_REGISTRY_REMOVED, kind, old_names->pdata[i]);
         g_hash_table_remove (sigs, old_names->pdata[i]);
       }
+}
 
-  for (guint i = 0; i < names->len; i++)
+static void
+diff_one (IhwRegistry *reg, Commit *c, IhwObjectKind kind, const char *name)
+{
+  GHashTable *objects = kind == IHW_OBJECT_UNIT ? reg->units : reg->devices;
+  GHashTable *sigs = kind == IHW_OBJECT_UNIT ? reg->unit_sigs : reg->device_sigs;
+  gpointer obj = g_hash_table_lookup (objects, name);
+  g_autofree char *sig = NULL;
+  const char *old = g_hash_table_lookup (sigs, name);
+  gboolean probed = kind == IHW_OBJECT_DEVICE && g_hash_table_contains (reg->fresh_probe, name);
+
+  if (!obj)
+    return; /* gone since commit_begin, and reported by the commit that removed it */
+  sig = kind == IHW_OBJECT_UNIT ? ihw_unit_signature (obj) : ihw_device_signature (obj);
+  if (old && strcmp (old, sig) == 0 && !probed)
+    return;
+  if (kind == IHW_OBJECT_UNIT)
+    ((IhwUnit *) obj)->updated_usec = c->now;
+  else
+    ((IhwDevice *) obj)->updated_usec = c->now;
+  if (kind == IHW_OBJECT_UNIT)
+    queue (old ? c->q[Q_UNIT_CHANGED] : c->q[Q_UNIT_ADDED], old ? IHW_REGISTRY_CHANGED : IHW_REGISTRY_ADDED, kind,
+           name);
+  else
+    queue (old ? c->q[Q_DEV_CHANGED] : c->q[Q_DEV_ADDED], old ? IHW_REGISTRY_CHANGED : IHW_REGISTRY_ADDED, kind,
+           name);
+  g_hash_table_replace (sigs, g_strdup (name), g_steal_pointer (&sig));
+}
+
+static Commit *
+commit_begin (IhwRegistry *reg)
+{
+  Commit *c = g_new0 (Commit, 1);
+
+  for (guint i = 0; i < N_QUEUES; i++)
+    c->q[i] = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_event_free);
+  c->now = (guint64) g_get_real_time ();
+  derive (reg);
+  removed_kind (reg, IHW_OBJECT_UNIT, c->q[Q_UNIT_RM]);
+  removed_kind (reg, IHW_OBJECT_DEVICE, c->q[Q_DEV_RM]);
+  /* Copies: between two steps of a sliced commit the main loop runs, and a
+   * hotplug event may remove a record (it then commits on its own). */
+  c->unit_names = sorted_keys (reg->units);
+  c->device_names = sorted_keys (reg->devices);
+  for (guint i = 0; i < c->unit_names->len; i++)
+    c->unit_names->pdata[i] = g_strdup (c->unit_names->pdata[i]);
+  for (guint i = 0; i < c->device_names->len; i++)
+    c->device_names->pdata[i] = g_strdup (c->device_names->pdata[i]);
+  g_ptr_array_set_free_func (c->unit_names, g_free);
+  g_ptr_array_set_free_func (c->device_names, g_free);
+  return c;
+}
+
+/* Signatures until `deadline` (monotonic; 0: all).  TRUE when done. */
+static gboolean
+commit_step (IhwRegistry *reg, Commit *c, gint64 deadline)
+{
+  guint total = c->unit_names->len + c->device_names->len;
+
+  while (c->next < total)
     {
-      const char *name = names->pdata[i];
-      gpointer obj = g_hash_table_lookup (objects, name);
-      g_autofree char *sig = kind == IHW_OBJECT_UNIT ? ihw_unit_signature (obj) : ihw_device_signature (obj);
-      const char *old = g_hash_table_lookup (sigs, name);
-      gboolean probed = kind == IHW_OBJECT_DEVICE && g_hash_table_contains (reg->fresh_probe, name);
-
-      if (old && strcmp (old, sig) == 0 && !probed)
-        continue;
-      if (kind == IHW_OBJECT_UNIT)
-        ((IhwUnit *) obj)->updated_usec = now;
+      guint i = c->next++;
+      if (i < c->unit_names->len)
+        diff_one (reg, c, IHW_OBJECT_UNIT, c->unit_names->pdata[i]);
       else
-        ((IhwDevice *) obj)->updated_usec = now;
-      if (old)
-        queue (changed, IHW_REGISTRY_CHANGED, kind, name);
-      else
-        queue (added, IHW_REGISTRY_ADDED, kind, name);
-      g_hash_table_replace (sigs, g_strdup (name), g_steal_pointer (&sig));
+        diff_one (reg, c, IHW_OBJECT_DEVICE, c->device_names->pdata[i - c->unit_names->len]);
+      if (deadline && (c->next & 63) == 0 && g_get_monotonic_time () >= deadline)
+        break;
     }
+  return c->next >= total;
+}
+
+/* Fires the events and frees `c`; `reg` NULL: only frees (the registry went). */
+static void
+commit_end (IhwRegistry *reg, Commit *c)
+{
+  /* An object is announced after what it points to and before what it
+   * stops pointing to goes away: a device's Unit, a unit's Devices. */
+  static const Queue order[] = { Q_DEV_RM, Q_UNIT_ADDED, Q_DEV_ADDED, Q_UNIT_CHANGED, Q_DEV_CHANGED, Q_UNIT_RM };
+
+  if (reg)
+    {
+      g_hash_table_remove_all (reg->fresh_probe);
+      invalidate_lists (reg);
+    }
+  gboolean any = FALSE;
+
+  for (guint k = 0; reg && reg->listener && k < G_N_ELEMENTS (order); k++)
+    for (guint i = 0; i < c->q[order[k]]->len; i++)
+      {
+        PendingEvent *e = c->q[order[k]]->pdata[i];
+        reg->listener (reg, e->ev, e->kind, e->name, reg->listener_data);
+      }
+  for (guint i = 0; i < N_QUEUES; i++)
+    any = any || c->q[i]->len > 0;
+  /* Once per batch, after every event: writers of derived state (the NFD
+   * file) see the registry as the listeners left it. */
+  if (reg && any && reg->change_hook)
+    reg->change_hook (reg->change_hook_data);
+  for (guint i = 0; i < N_QUEUES; i++)
+    g_ptr_array_unref (c->q[i]);
+  g_ptr_array_unref (c->unit_names);
+  g_ptr_array_unref (c->device_names);
+  g_free (c);
 }
 
 /* End of every mutation: derive, diff, fire. */
 static void
 commit (IhwRegistry *reg)
 {
-#define NEW_QUEUE g_ptr_array_new_with_free_func ((GDestroyNotify) pending_event_free)
-  g_autoptr (GPtrArray) unit_added = NEW_QUEUE;
-  g_autoptr (GPtrArray) unit_changed = NEW_QUEUE;
-  g_autoptr (GPtrArray) unit_rm = NEW_QUEUE;
-  g_autoptr (GPtrArray) dev_added = NEW_QUEUE;
-  g_autoptr (GPtrArray) dev_changed = NEW_QUEUE;
-  g_autoptr (GPtrArray) dev_rm = NEW_QUEUE;
-#undef NEW_QUEUE
-  guint64 now = (guint64) g_get_real_time ();
-  GPtrArray *order[6];
-  gboolean any = FALSE;
-
-  derive (reg);
-  diff_kind (reg, IHW_OBJECT_UNIT, now, unit_added, unit_changed, unit_rm);
-  diff_kind (reg, IHW_OBJECT_DEVICE, now, dev_added, dev_changed, dev_rm);
-  g_hash_table_remove_all (reg->fresh_probe);
-  invalidate_lists (reg);
-
-  /* An object is announced after what it points to and before what it
-   * stops pointing to goes away: a device's Unit, a unit's Devices. */
-  order[0] = dev_rm;
-  order[1] = unit_added;
-  order[2] = dev_added;
-  order[3] = unit_changed;
-  order[4] = dev_changed;
-  order[5] = unit_rm;
-  for (guint k = 0; k < G_N_ELEMENTS (order); k++)
-    for (guint i = 0; i < order[k]->len; i++)
-      {
-        PendingEvent *e = order[k]->pdata[i];
-        any = TRUE;
-        if (reg->listener)
-          reg->listener (reg, e->ev, e->kind, e->name, reg->listener_data);
-      }
-  if (any && reg->change_hook)
-    reg->change_hook (reg->change_hook_data);
+  Commit *c = commit_begin (reg);
+  commit_step (reg, c, 0);
+  commit_end (reg, c);
 }
 
 /* ---- public mutations ---------------------------------------------------- */
 
-static void
-sync_all (IhwRegistry *reg, gboolean force_probe)
+/* Whether the sorted list holds `name` (lists of 16,384 names: no scans). */
+static gboolean
+sorted_contains (GPtrArray *sorted, const char *name)
 {
-  g_autoptr (GPtrArray) units = ihw_sysfs_list_units (reg->sysfs_root);
-  g_autoptr (GPtrArray) devices = ihw_sysfs_list_devices (reg->sysfs_root);
-  g_autoptr (GPtrArray) known = NULL;
+  return bsearch (&name, sorted->pdata, sorted->len, sizeof (gpointer), cmp_string_ptrs) != NULL;
+}
 
-  /* Drop what sysfs no longer lists. */
-  known = sorted_keys (reg->devices);
+/* More than `max` names: at start that is refused (`error` set); later the
+ * first `max` are kept and the rest named in the log. */
+static gboolean
+within_limit (GPtrArray *names, guint max, const char *what, const char *where, GError **error)
+{
+  if (names->len <= max)
+    return TRUE;
+  if (error)
+    {
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED,
+                   "%s lists more than %u %s: more than iommu-hwinfod answers for (all of them must fit one "
+                   "GetManagedObjects reply within the system bus's 32 MiB message limit)",
+                   where, max, what);
+      return FALSE;
+    }
+  g_warning ("%s lists more than %u %s: answering for the first %u only", where, max, what, max);
+  g_ptr_array_set_size (names, max);
+  return TRUE;
+}
+
+/* One full scan, in two halves: reading sysfs (scan_read: touches nothing
+ * of the registry, so a worker thread may do it) and applying what was read
+ * (scan_apply_some: the registry, a slice at a time on the main loop). */
+typedef struct {
+  char *sysfs_root;
+  char *dev_root;
+  gboolean force_probe;
+  GPtrArray *unit_names;    /* char *, sorted */
+  GPtrArray *device_names;
+  GPtrArray *units;         /* IhwUnit * per name; NULL: gone meanwhile (or applied) */
+  GPtrArray *devices;       /* IhwDevice * per name */
+  guint next;               /* applied so far: units, then devices */
+} Scan;
+
+static void
+scan_free (Scan *sc)
+{
+  g_free (sc->sysfs_root);
+  g_free (sc->dev_root);
+  g_clear_pointer (&sc->unit_names, g_ptr_array_unref);
+  g_clear_pointer (&sc->device_names, g_ptr_array_unref);
+  g_clear_pointer (&sc->units, g_ptr_array_unref);
+  g_clear_pointer (&sc->devices, g_ptr_array_unref);
+  g_free (sc);
+}
+
+static Scan *
+scan_new (IhwRegistry *reg, gboolean force_probe)
+{
+  Scan *sc = g_new0 (Scan, 1);
+  sc->sysfs_root = g_strdup (reg->sysfs_root);
+  sc->dev_root = g_strdup (reg->dev_root);
+  sc->force_probe = force_probe;
+  return sc;
+}
+
+/* `error` NULL: over the limits is logged, not refused (Refresh). */
+static gboolean
+scan_read (Scan *sc, GError **error)
+{
+  g_autofree char *units_dir = g_build_filename (sc->sysfs_root, "class", "iommu", NULL);
+  g_autofree char *devices_dir = g_build_filename (sc->sysfs_root, "bus", "pci", "devices", NULL);
+
+  sc->unit_names = ihw_sysfs_list_units (sc->sysfs_root);
+  sc->device_names = ihw_sysfs_list_devices (sc->sysfs_root);
+  if (!within_limit (sc->unit_names, IHW_MAX_UNITS, "IOMMU units", units_dir, error) ||
+      !within_limit (sc->device_names, IHW_MAX_DEVICES, "PCI devices", devices_dir, error))
+    return FALSE;
+  sc->units = g_ptr_array_new_with_free_func ((GDestroyNotify) ihw_unit_free);
+  sc->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) ihw_device_free);
+  for (guint i = 0; i < sc->unit_names->len; i++)
+    g_ptr_array_add (sc->units, ihw_sysfs_read_unit (sc->sysfs_root, sc->unit_names->pdata[i]));
+  for (guint i = 0; i < sc->device_names->len; i++)
+    g_ptr_array_add (sc->devices, ihw_sysfs_read_device (sc->sysfs_root, sc->dev_root, sc->device_names->pdata[i]));
+  return TRUE;
+}
+
+/* Drops what sysfs no longer lists. */
+static void
+scan_apply_begin (IhwRegistry *reg, Scan *sc)
+{
+  g_autoptr (GPtrArray) known = sorted_keys (reg->devices);
+
   for (guint i = 0; i < known->len; i++)
-    if (!g_ptr_array_find_with_equal_func (devices, known->pdata[i], g_str_equal, NULL))
+    if (!sorted_contains (sc->device_names, known->pdata[i]))
       g_hash_table_remove (reg->devices, known->pdata[i]);
   g_clear_pointer (&known, g_ptr_array_unref);
   known = sorted_keys (reg->units);
   for (guint i = 0; i < known->len; i++)
-    if (!g_ptr_array_find_with_equal_func (units, known->pdata[i], g_str_equal, NULL))
+    if (!sorted_contains (sc->unit_names, known->pdata[i]))
       {
         g_hash_table_remove (reg->unit_hw, known->pdata[i]);
         g_hash_table_remove (reg->unit_sysfs, known->pdata[i]);
         g_hash_table_remove (reg->units, known->pdata[i]);
       }
-
-  for (guint i = 0; i < units->len; i++)
-    sync_unit (reg, units->pdata[i]);
-  for (guint i = 0; i < devices->len; i++)
-    sync_device (reg, devices->pdata[i], force_probe);
   invalidate_lists (reg);
+}
+
+/* Applies records until `deadline` (monotonic; 0: all).  TRUE when done. */
+static gboolean
+scan_apply_some (IhwRegistry *reg, Scan *sc, gint64 deadline)
+{
+  guint n_units = sc->unit_names->len;
+  guint total = n_units + sc->device_names->len;
+
+  while (sc->next < total)
+    {
+      guint i = sc->next++;
+      if (i < n_units)
+        apply_unit (reg, sc->unit_names->pdata[i], g_steal_pointer (&sc->units->pdata[i]));
+      else
+        apply_device (reg, sc->device_names->pdata[i - n_units], g_steal_pointer (&sc->devices->pdata[i - n_units]),
+                      sc->force_probe);
+      if (deadline && (sc->next & 15) == 0 && g_get_monotonic_time () >= deadline)
+        break;
+    }
+  return sc->next >= total;
+}
+
+static gboolean
+sync_all (IhwRegistry *reg, gboolean force_probe, GError **error)
+{
+  Scan *sc = scan_new (reg, force_probe);
+  gboolean ok = scan_read (sc, error);
+
+  if (ok)
+    {
+      scan_apply_begin (reg, sc);
+      scan_apply_some (reg, sc, 0);
+      invalidate_lists (reg);
+    }
+  scan_free (sc);
+  return ok;
+}
+
+/* ---- the full refresh off the main loop ------------------------------------ */
+
+/* How long one slice of applying may hold the main loop. */
+#define APPLY_SLICE_USEC 3000
+
+typedef struct {
+  IhwRegistryDone done;
+  gpointer data;
+} Waiter;
+
+struct _IhwRefreshRun {
+  IhwRegistry *reg;         /* NULL once the registry is gone */
+  Scan *scan;
+  Commit *commit;           /* once everything read is applied */
+  guint idle;
+  GArray *waiters;          /* Waiter */
+};
+
+static void
+refresh_run_free (IhwRefreshRun *run)
+{
+  if (run->idle)
+    g_source_remove (run->idle);
+  if (run->scan)
+    scan_free (run->scan);
+  if (run->commit)
+    commit_end (NULL, run->commit);
+  g_array_unref (run->waiters);
+  g_free (run);
+}
+
+/* The registry goes: a run still reading is freed by its thread's callback
+ * (which finds no registry), one applying is freed now. */
+static void
+refresh_run_detach (IhwRefreshRun *run)
+{
+  run->reg = NULL;
+  if (run->idle)
+    refresh_run_free (run);
+}
+
+static gboolean
+refresh_apply_slice (gpointer data)
+{
+  IhwRefreshRun *run = data;
+  IhwRegistry *reg = run->reg;
+
+  gint64 deadline = g_get_monotonic_time () + APPLY_SLICE_USEC;
+
+  if (!run->commit)
+    {
+      if (!scan_apply_some (reg, run->scan, deadline))
+        return G_SOURCE_CONTINUE;
+      invalidate_lists (reg);
+      run->commit = commit_begin (reg);
+      return G_SOURCE_CONTINUE;
+    }
+  if (!commit_step (reg, run->commit, deadline))
+    return G_SOURCE_CONTINUE;
+  run->idle = 0;
+  commit_end (reg, g_steal_pointer (&run->commit));
+  reg->refresh_run = NULL;
+  for (guint i = 0; i < run->waiters->len; i++)
+    {
+      Waiter *w = &g_array_index (run->waiters, Waiter, i);
+      w->done (reg, w->data);
+    }
+  refresh_run_free (run);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+refresh_read_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Scan *sc = data;
+  scan_read (sc, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+refresh_read_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  IhwRefreshRun *run = data;
+
+  if (!run->reg)
+    {
+      refresh_run_free (run);
+      return;
+    }
+  ensure_iommufd (run->reg);
+  scan_apply_begin (run->reg, run->scan);
+  run->idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, refresh_apply_slice, run, NULL);
+}
+
+void
+ihw_registry_refresh_all_async (IhwRegistry *reg, IhwRegistryDone done, gpointer data)
+{
+  IhwRefreshRun *run = reg->refresh_run;
+  Waiter w = { done, data };
+  g_autoptr (GTask) task = NULL;
+
+  /* A full refresh already under way answers this caller too. */
+  if (run)
+    {
+      g_array_append_val (run->waiters, w);
+      return;
+    }
+  run = g_new0 (IhwRefreshRun, 1);
+  run->reg = reg;
+  run->scan = scan_new (reg, TRUE);
+  run->waiters = g_array_new (FALSE, FALSE, sizeof (Waiter));
+  g_array_append_val (run->waiters, w);
+  reg->refresh_run = run;
+
+  task = g_task_new (NULL, NULL, refresh_read_done, run);
+  g_task_set_task_data (task, run->scan, NULL);
+  g_task_run_in_thread (task, refresh_read_thread);
 }
 
 gboolean
@@ -567,7 +894,8 @@ ihw_registry_load (IhwRegistry *reg, GError **error)
       return FALSE;
     }
   ensure_iommufd (reg);
-  sync_all (reg, FALSE);
+  if (!sync_all (reg, FALSE, error))
+    return FALSE;
   commit (reg);
   return TRUE;
 }
@@ -585,7 +913,7 @@ ihw_registry_refresh (IhwRegistry *reg, const char *const *addresses, GError **e
           return FALSE;
         }
       ensure_iommufd (reg);
-      sync_all (reg, TRUE);
+      sync_all (reg, TRUE, NULL);
       commit (reg);
       return TRUE;
     }
@@ -628,10 +956,10 @@ ihw_registry_refresh (IhwRegistry *reg, const char *const *addresses, GError **e
 void
 ihw_registry_update_device (IhwRegistry *reg, const char *address)
 {
-  g_autofree char *a = ihw_pci_address_normalize (address);
-  if (!a)
+  /* A sysfs name: only the kernel's own form is a device (see ihw-sysfs). */
+  if (!ihw_pci_address_canonical (address))
     return;
-  sync_device (reg, a, FALSE);
+  sync_device (reg, address, FALSE);
   commit (reg);
 }
 
@@ -723,8 +1051,9 @@ ihw_registry_device_facts (IhwRegistry *reg, const IhwDevice *dev, IhwFeatures *
   facts_out->device = dev->address;
   facts_out->nest_parent = dev->nest_parent;
   facts_out->unit = dev->unit;
-  /* The registry only names a unit that exists: no unit, no IOMMU. */
-  facts_out->no_iommu = dev->unit == NULL;
+  /* Only a device without an `iommu` link has no IOMMU; a link nobody can
+   * follow is missing data. */
+  facts_out->no_iommu = dev->has_iommu == IHW_TRISTATE_NO;
   facts_out->behind_pci_bridge = dev->behind_pci_bridge;
   /* QEMU's accel paths need the device through iommufd: /dev/iommu and the
    * device's VFIO cdev.  No /dev/iommu is definite; a device not yet bound to
@@ -741,8 +1070,10 @@ ihw_registry_device_facts (IhwRegistry *reg, const IhwDevice *dev, IhwFeatures *
       facts_out->features = features_out;
       return;
     }
-  if (!u)
+  if (!u && dev->has_iommu == IHW_TRISTATE_NO)
     facts_out->no_features_reason = "no IOMMU";
+  else if (!u)
+    facts_out->no_features_reason = "unknown";
   else if (!u->features.desc)
     facts_out->no_features_reason = "unknown IOMMU vendor";
   else if (!u->features.present)

@@ -63,12 +63,21 @@ gboolean ihw_registry_load (IhwRegistry *reg, GError **error);
  * Fails with IHW_ERROR_NO_SUCH_DEVICE naming an unknown address. */
 gboolean ihw_registry_refresh (IhwRegistry *reg, const char *const *addresses, GError **error);
 
+/* Refresh of everything without holding the main loop: sysfs is read in a
+ * worker thread, what was read is applied (and devices probed) in slices
+ * of a few milliseconds from an idle source, then the listener fires and
+ * `done` is called.  A call while one is under way is answered by it. */
+typedef struct _IhwRefreshRun IhwRefreshRun;
+typedef void (*IhwRegistryDone) (IhwRegistry *reg, gpointer data);
+void ihw_registry_refresh_all_async (IhwRegistry *reg, IhwRegistryDone done, gpointer data);
+
 /* Hotplug entry points (ihw-hotplug.c calls them; tests may too): re-read
  * one device / unit from sysfs, probe a device that newly has a VFIO cdev,
  * and add, change or remove it, firing the listener.  Units and devices that
  * depend on it follow (a unit's `devices` list, a device's `unit`), each with
  * its own event.  Unlike refresh, a name not (or no longer) in sysfs is not
  * an error: it is simply removed. */
+/* `address` as sysfs names it (canonical, ihw_pci_address_canonical()). */
 void ihw_registry_update_device (IhwRegistry *reg, const char *address);
 void ihw_registry_update_unit (IhwRegistry *reg, const char *name);
 

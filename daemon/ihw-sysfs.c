@@ -160,9 +160,10 @@ cmp_strings (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* Entries of a directory, sorted, filtered by `accept` (rejects are logged). */
+/* Entries of a directory, sorted, filtered by `accept` (rejects are logged);
+ * at most `max` accepted ones. */
 static GPtrArray *
-list_dir (const char *dir, gboolean (*accept) (const char *), const char *what)
+list_dir (const char *dir, gboolean (*accept) (const char *), const char *what, guint max)
 {
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
@@ -177,9 +178,9 @@ list_dir (const char *dir, gboolean (*accept) (const char *), const char *what)
     }
   while ((name = g_dir_read_name (d)))
     {
-      if (names->len >= IHW_SYSFS_MAX_ENTRIES)
+      if (names->len >= max)
         {
-          g_warning ("%s: more than %d entries, ignoring the rest", dir, IHW_SYSFS_MAX_ENTRIES);
+          g_warning ("%s: more than %u entries, ignoring the rest", dir, max);
           break;
         }
       if (!accept (name))
@@ -194,24 +195,27 @@ list_dir (const char *dir, gboolean (*accept) (const char *), const char *what)
   return names;
 }
 
+/* The kernel names PCI devices in one form only (lower-case hex): anything
+ * else is not a device it made, and accepting it would give one device two
+ * names (the D-Bus side normalises what clients send to this form). */
 static gboolean
 accept_pci_address (const char *name)
 {
-  return ihw_pci_address_valid (name);
+  return ihw_pci_address_canonical (name);
 }
 
 GPtrArray *
 ihw_sysfs_list_units (const char *sysfs_root)
 {
   g_autofree char *dir = g_build_filename (sysfs_root, "class", "iommu", NULL);
-  return list_dir (dir, name_is_sane, "IOMMU unit");
+  return list_dir (dir, name_is_sane, "IOMMU unit", IHW_MAX_UNITS + 1);
 }
 
 GPtrArray *
 ihw_sysfs_list_devices (const char *sysfs_root)
 {
   g_autofree char *dir = g_build_filename (sysfs_root, "bus", "pci", "devices", NULL);
-  return list_dir (dir, accept_pci_address, "PCI address");
+  return list_dir (dir, accept_pci_address, "PCI address", IHW_MAX_DEVICES + 1);
 }
 
 static gboolean
@@ -235,7 +239,7 @@ gboolean
 ihw_sysfs_device_exists (const char *sysfs_root, const char *address)
 {
   g_autofree char *path = NULL;
-  if (!ihw_pci_address_valid (address))
+  if (!ihw_pci_address_canonical (address))
     return FALSE;
   path = g_build_filename (sysfs_root, "bus", "pci", "devices", address, NULL);
   return entry_exists (path);
@@ -413,7 +417,7 @@ ihw_sysfs_read_unit (const char *sysfs_root, const char *name)
 
   devdir = g_build_filename (base, "devices", NULL);
   {
-    g_autoptr (GPtrArray) devs = list_dir (devdir, accept_pci_address, "PCI address");
+    g_autoptr (GPtrArray) devs = list_dir (devdir, accept_pci_address, "PCI address", IHW_SYSFS_MAX_ENTRIES);
     for (guint i = 0; i < devs->len; i++)
       g_ptr_array_add (u->devices, g_strdup (devs->pdata[i]));
   }
@@ -438,21 +442,46 @@ is_real_dir (const char *dir, const char *name)
   return lstat (path, &st) == 0 && S_ISDIR (st.st_mode);
 }
 
-/* `what` link of a device -> name, logging anything but "absent". */
-static char *
-read_device_link (const char *dir, const char *what)
+/* `what` link of a device -> name.  NO: there is no such link (a definite
+ * "none"); UNKNOWN: a link that cannot be read, dangles or loops (logged) --
+ * it says there is something, not what; YES: *name is set. */
+static IhwTristate
+read_device_link (const char *dir, const char *what, char **name)
 {
   g_autofree char *path = g_build_filename (dir, what, NULL);
   g_autoptr (GError) error = NULL;
-  char *name = NULL;
 
-  if (!ihw_sysfs_read_link_name (path, &name, &error))
+  *name = NULL;
+  if (!ihw_sysfs_read_link_name (path, name, &error))
     {
-      if (!g_error_matches (error, IHW_ERROR, IHW_ERROR_NOT_SUPPORTED))
-        g_warning ("%s", error->message);
-      return NULL;
+      if (g_error_matches (error, IHW_ERROR, IHW_ERROR_NOT_SUPPORTED))
+        return IHW_TRISTATE_NO;
+      g_warning ("%s", error->message);
+      return IHW_TRISTATE_UNKNOWN;
     }
-  return name;
+  if (!dir_usable (path))
+    {
+      g_clear_pointer (name, g_free);
+      return IHW_TRISTATE_UNKNOWN;
+    }
+  return IHW_TRISTATE_YES;
+}
+
+/* "major:minor" as the kernel prints a dev_t: decimal digits only (sscanf's
+ * %u would take "-1" as 4294967295). */
+static gboolean
+parse_dev_t (const char *text, guint *major, guint *minor)
+{
+  g_auto (GStrv) parts = g_strsplit (text, ":", 3);
+  guint64 ma, mi;
+
+  if (g_strv_length (parts) != 2 || !g_ascii_string_to_unsigned (parts[0], 10, 0, 4095, &ma, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 0, (1u << 20) - 1, &mi, NULL) ||
+      !g_ascii_isdigit (parts[0][0]) || !g_ascii_isdigit (parts[1][0]))
+    return FALSE;
+  *major = (guint) ma;
+  *minor = (guint) mi;
+  return TRUE;
 }
 
 static void
@@ -475,7 +504,6 @@ read_vfio_cdev (IhwDevice *d, const char *dir, const char *dev_root)
       g_autofree char *devpath = NULL;
       g_autofree char *text = NULL;
       guint major, minor;
-      char tail;
 
       /* The kernel names the cdev node after this directory: vfio<N>. */
       if (!g_str_has_prefix (name, "vfio") || name[4] == '\0' || strlen (name) > 14 ||
@@ -489,7 +517,7 @@ read_vfio_cdev (IhwDevice *d, const char *dir, const char *dev_root)
       text = read_attr_logged (devpath, FALSE);
       if (!text)
         continue;
-      if (sscanf (text, "%u:%u%c", &major, &minor, &tail) != 2)
+      if (!parse_dev_t (text, &major, &minor))
         {
           g_autofree char *shown = g_strescape (text, NULL);
           g_warning ("%s: '%.40s' is not 'major:minor'", devpath, shown);
@@ -526,34 +554,41 @@ ihw_sysfs_read_device (const char *sysfs_root, const char *dev_root, const char 
   if (read_id (dir, "class", 24, &v))
     d->class_code = (guint32) v;
 
-  /* `iommu` must lead to a unit that exists; a dangling link names a unit
-   * the registry does not have.  A directory there is no link at all: the
-   * function is an IOMMU itself (AMD's 00:00.2) and `iommu/` holds its own
-   * class device (iommu_device_sysfs_add() with the PCI device as parent);
-   * it sits behind no IOMMU. */
-  if (!is_real_dir (dir, "iommu"))
-    d->unit = read_device_link (dir, "iommu");
-  if (d->unit)
-    {
-      g_autofree char *path = g_build_filename (dir, "iommu", NULL);
-      if (!dir_usable (path))
-        g_clear_pointer (&d->unit, g_free);
-    }
+  /* Only a missing `iommu` link says "no IOMMU"; one that dangles or loops
+   * names a unit nobody can read, which is missing data, not an answer.  A
+   * directory there is no link at all: the function is an IOMMU itself
+   * (AMD's 00:00.2) and `iommu/` holds its own class device
+   * (iommu_device_sysfs_add() with the PCI device as parent); it sits
+   * behind no IOMMU. */
+  d->has_iommu = is_real_dir (dir, "iommu") ? IHW_TRISTATE_NO : read_device_link (dir, "iommu", &d->unit);
 
   {
-    g_autofree char *drv = read_device_link (dir, "driver");
+    g_autofree char *drv = NULL;
+    IhwTristate bound = read_device_link (dir, "driver", &drv);
     g_free (d->driver);
-    d->driver = drv ? g_steal_pointer (&drv) : g_strdup ("");
+    d->driver = bound == IHW_TRISTATE_YES ? g_steal_pointer (&drv) : bound == IHW_TRISTATE_NO ? g_strdup ("") : NULL;
   }
 
-  group = read_device_link (dir, "iommu_group");
-  if (group)
+  switch (read_device_link (dir, "iommu_group", &group))
     {
-      guint64 n;
-      if (g_ascii_string_to_unsigned (group, 10, 0, G_MAXINT, &n, NULL))
-        d->iommu_group = (int) n;
-      else
-        g_warning ("%s/iommu_group: '%s' is not a group number", dir, group);
+    case IHW_TRISTATE_YES:
+      {
+        guint64 n;
+        if (g_ascii_string_to_unsigned (group, 10, 0, G_MAXINT, &n, NULL))
+          d->iommu_group = (int) n;
+        else
+          {
+            g_autofree char *shown = g_strescape (group, NULL);
+            g_warning ("%s/iommu_group: '%s' is not a group number", dir, shown);
+            d->iommu_group = IHW_IOMMU_GROUP_UNKNOWN;
+          }
+      }
+      break;
+    case IHW_TRISTATE_UNKNOWN:
+      d->iommu_group = IHW_IOMMU_GROUP_UNKNOWN;
+      break;
+    case IHW_TRISTATE_NO:
+      break;
     }
 
   read_vfio_cdev (d, dir, dev_root);

@@ -20,8 +20,19 @@ G_BEGIN_DECLS
 /* No sysfs attribute the daemon reads is longer than a line; a file larger
  * than this is treated as garbage rather than read further. */
 #define IHW_SYSFS_MAX_FILE 4096
-/* Upper bound on entries read from one directory (units, PCI devices). */
+/* Upper bound on entries read from one directory (a unit's devices/). */
 #define IHW_SYSFS_MAX_ENTRIES 65536
+
+/* The largest host the daemon answers for.  GetManagedObjects returns every
+ * object in one message, and the system bus disconnects a sender whose
+ * message exceeds its max_message_size (32 MiB by default): the daemon
+ * would be gone.  A device object is ~540 bytes on recorded hosts and at
+ * most ~1.3 KiB (64-byte unit and driver names, the unit path escaped at
+ * 3 bytes a byte, 256 bytes of hw_info, a long cdev path); a unit at most
+ * ~1 KiB.  16,384 devices and 1,024 units stay under 22 MiB even then,
+ * and above any real host (256 VFs on each of 64 functions). */
+#define IHW_MAX_DEVICES 16384
+#define IHW_MAX_UNITS 1024
 
 /* Read one attribute file: at most IHW_SYSFS_MAX_FILE bytes, regular files
  * only, no NUL bytes; one trailing newline is stripped.  Errors
@@ -37,6 +48,8 @@ gboolean ihw_sysfs_read_link_name (const char *path, char **out, GError **error)
  * missing directory is an empty list (a host without an IOMMU has no
  * class/iommu); names that cannot be a unit or a PCI address are skipped with
  * a warning. */
+/* At most IHW_MAX_UNITS + 1 and IHW_MAX_DEVICES + 1 names: one more than
+ * the limit says the host is larger than it. */
 GPtrArray *ihw_sysfs_list_units (const char *sysfs_root);
 GPtrArray *ihw_sysfs_list_devices (const char *sysfs_root);
 

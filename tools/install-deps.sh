@@ -14,7 +14,7 @@ PACKAGES="
   libglib2.0-dev libglib2.0-bin libjson-glib-dev libdbus-1-dev dbus libsystemd-dev
   libvirt-dev libvirt-clients libxml2-dev libxml2-utils
   libumockdev-dev umockdev
-  scdoc valgrind systemd
+  scdoc valgrind systemd udev
   linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev dwarves
   xz-utils cpio busybox-static ccache
   debhelper dpkg-dev fakeroot lintian bash-completion

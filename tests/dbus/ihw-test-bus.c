@@ -183,6 +183,23 @@ ihw_test_bus_start (IhwTestBus *tb, const char *policy)
   g_assert_no_error (error);
 }
 
+GVariant *
+ihw_test_call (IhwTestBus *tb, const char *path, const char *iface, const char *method, GVariant *args,
+               GError **error)
+{
+  return g_dbus_connection_call_sync (tb->conn, IHW_DBUS_NAME, path, iface, method, args, NULL,
+                                      G_DBUS_CALL_FLAGS_NONE, 30000, NULL, error);
+}
+
+GVariant *
+ihw_test_call_ok (IhwTestBus *tb, const char *path, const char *iface, const char *method, GVariant *args)
+{
+  g_autoptr (GError) error = NULL;
+  GVariant *r = ihw_test_call (tb, path, iface, method, args, &error);
+  g_assert_no_error (error);
+  return r;
+}
+
 static void
 name_appeared (GDBusConnection *c, const char *name, const char *owner, gpointer data)
 {
@@ -194,21 +211,31 @@ ihw_test_daemon_start (IhwTestBus *tb, const char *const *args)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_auto(GStrv) wrapper = NULL;
   const char *daemon = g_getenv ("IHW_DAEMON");
   gboolean owned = FALSE;
   gint64 deadline;
   guint watch;
 
   g_assert_nonnull (daemon);
-  g_ptr_array_add (argv, (char *) daemon);
+  /* IHW_DAEMON_WRAPPER: a command to run it under (run-all.sh: valgrind). */
+  if (g_getenv ("IHW_DAEMON_WRAPPER"))
+    {
+      g_assert_true (g_shell_parse_argv (g_getenv ("IHW_DAEMON_WRAPPER"), NULL, &wrapper, NULL));
+      for (guint i = 0; wrapper[i]; i++)
+        g_ptr_array_add (argv, wrapper[i]);
+      g_ptr_array_add (argv, (char *) daemon);
+    }
+  else
+    g_ptr_array_add (argv, (char *) daemon);
   for (guint i = 0; args && args[i]; i++)
     g_ptr_array_add (argv, (char *) args[i]);
   g_ptr_array_add (argv, NULL);
 
   watch = g_bus_watch_name_on_connection (tb->conn, IHW_DBUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE, name_appeared,
                                           NULL, &owned, NULL);
-  g_spawn_async (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL,
-                 &tb->daemon_pid, &error);
+  g_spawn_async (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
+                 die_with_parent, NULL, &tb->daemon_pid, &error);
   g_assert_no_error (error);
 
   /* ASan builds start slowly: generous, but bounded. */

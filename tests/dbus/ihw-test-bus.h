@@ -24,6 +24,12 @@ void ihw_test_daemon_start (IhwTestBus *tb, const char *const *args);
 int ihw_test_daemon_stop (IhwTestBus *tb);
 void ihw_test_bus_stop (IhwTestBus *tb);
 
+/* A method call to the daemon as root (30 s timeout); _ok asserts success. */
+GVariant *ihw_test_call (IhwTestBus *tb, const char *path, const char *iface, const char *method, GVariant *args,
+                         GError **error);
+GVariant *ihw_test_call_ok (IhwTestBus *tb, const char *path, const char *iface, const char *method,
+                            GVariant *args);
+
 /* A minimal host under `root`. */
 void ihw_test_host_unit_vtd (const char *root, const char *unit, const char *cap, const char *ecap);
 /* unit/driver may be NULL; group < 0: none; vfio < 0: no cdev. */

@@ -28,21 +28,8 @@ static char *sysfs;
 
 /* ------------------------------------------------------------------ */
 
-static GVariant *
-call (const char *path, const char *iface, const char *method, GVariant *args, GError **error)
-{
-  return g_dbus_connection_call_sync (tb.conn, IHW_DBUS_NAME, path, iface, method, args, NULL,
-                                      G_DBUS_CALL_FLAGS_NONE, 30000, NULL, error);
-}
-
-static GVariant *
-call_ok (const char *path, const char *iface, const char *method, GVariant *args)
-{
-  g_autoptr(GError) error = NULL;
-  GVariant *r = call (path, iface, method, args, &error);
-  g_assert_no_error (error);
-  return r;
-}
+#define call(path, iface, method, args, error) ihw_test_call (&tb, path, iface, method, args, error)
+#define call_ok(path, iface, method, args) ihw_test_call_ok (&tb, path, iface, method, args)
 
 static GVariant *
 manager (const char *method, GVariant *args, GError **error)

@@ -91,6 +91,10 @@ done
 exec_start=$(sed -n 's/^ExecStart=//p' "$root$unit" | cut -d' ' -f1)
 have "$exec_start" -x
 grep -qx 'BusName=io.iommuhwinfo1' "$root$unit" || fail "$unit has no BusName=io.iommuhwinfo1"
+# udev reads rules from /lib/udev/rules.d: the rule that restarts the
+# daemon when iommufd or vfio loads after it started (/dev/iommu's minor is
+# dynamic, the unit's DeviceAllow= is resolved at start).
+have /lib/udev/rules.d/70-iommu-hwinfod.rules -f
 # dh_installsystemd enabled it: WantedBy= and Alias= links under /etc.
 have /etc/systemd/system/multi-user.target.wants/iommu-hwinfod.service -L
 have /etc/systemd/system/dbus-io.iommuhwinfo1.service -L
@@ -174,7 +178,7 @@ done
 ma_re=$(printf '%s' "$ma" | sed 's/[.]/\\./g')
 dpkg-query --admindir="$admin" -L iommu-hwinfod iommu-hwinfo-tools libiommu-hwinfo-client0 libiommu-hwinfo-client-dev \
   | while IFS= read -r f; do [ -d "$root$f" ] || printf '%s\n' "$f"; done >"$work/files"
-stray=$(grep -Ev "^/(etc/iommu-hwinfod/|etc/libvirt/hooks/qemu\.d/|lib/systemd/system/|usr/lib/systemd/system/|usr/libexec/|usr/bin/|usr/lib/$ma_re/|usr/include/iommu-hwinfo-client/|usr/share/(dbus-1|doc|man|bash-completion)/)" "$work/files" || true)
+stray=$(grep -Ev "^/(etc/iommu-hwinfod/|etc/libvirt/hooks/qemu\.d/|lib/systemd/system/|usr/lib/systemd/system/|lib/udev/rules\.d/|usr/libexec/|usr/bin/|usr/lib/$ma_re/|usr/include/iommu-hwinfo-client/|usr/share/(dbus-1|doc|man|bash-completion)/)" "$work/files" || true)
 [ -z "$stray" ] || fail "packaged files outside the places systemd, dbus, libvirt, man and the loader read:
 $stray"
 checks=$((checks + 1))

@@ -29,12 +29,25 @@ ihw_test_log_handler (const char *domain, GLogLevelFlags level, const char *mess
     g_printerr ("  log: %s\n", message);
 }
 
+/* The daemon logs structured (G_LOG_USE_STRUCTURED): the same lines. */
+static GLogWriterOutput
+ihw_test_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  const char *message = "";
+  for (gsize i = 0; i < n_fields; i++)
+    if (strcmp (fields[i].key, "MESSAGE") == 0)
+      message = fields[i].value;
+  ihw_test_log_handler (NULL, level, message, user_data);
+  return G_LOG_WRITER_HANDLED;
+}
+
 static inline void
 ihw_test_log_init (void)
 {
   ihw_test_log_lines = g_ptr_array_new_with_free_func (g_free);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_log_set_default_handler (ihw_test_log_handler, NULL);
+  g_log_set_writer_func (ihw_test_log_writer, NULL, NULL);
 }
 
 static inline void

@@ -106,6 +106,10 @@ test_device_lifecycle (Fixture *fx, gconstpointer data)
   fake_testbed_put (fx->tb, "sys/devices/pci0000:00/" NEW "/uevent", "PCI_SLOT_NAME=" NEW "\n");
   put_link (fx, "sys/devices/pci0000:00/" NEW "/subsystem", "../../../bus/pci");
   put_link (fx, "sys/devices/pci0000:00/" NEW "/iommu", "../../virtual/iommu/dmar0");
+  /* The targets too: a link that dangles is read as unknown. */
+  fake_testbed_put (fx->tb, "sys/kernel/iommu_groups/2/type", "DMA\n");
+  fake_testbed_put (fx->tb, "sys/bus/pci/drivers/e1000e/uevent", "DRIVER=e1000e\n");
+  fake_testbed_put (fx->tb, "sys/bus/pci/drivers/vfio-pci/uevent", "DRIVER=vfio-pci\n");
   put_link (fx, "sys/devices/pci0000:00/" NEW "/iommu_group", "../../../kernel/iommu_groups/2");
   put_link (fx, "sys/devices/pci0000:00/" NEW "/driver", "../../../bus/pci/drivers/e1000e");
   put_link (fx, "sys/bus/pci/devices/" NEW, "../../../devices/pci0000:00/" NEW);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Domain XML as libvirt hands it to the hook: what it asks of the IOMMU. */
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 #include "ihw-domain.h"
 #include "ihw-error.h"
@@ -62,20 +65,80 @@ test_hostile (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (IhwDomainInfo) d = parse_fixture ("hostile-xxe.xml", &error);
-  /* entity amplification ("billion laughs") plus an external entity: refused
-   * with a clear error, quickly, without expanding or reading anything */
+  /* entity amplification ("billion laughs") plus an external entity:
+   * refused at the <!DOCTYPE>, before any declaration is read */
   g_assert_null (d);
   g_assert_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA);
-  g_assert_nonnull (strstr (error->message, "not well-formed"));
-  /* an external entity alone is never resolved: <name> keeps only its text */
+  g_assert_nonnull (strstr (error->message, "<!DOCTYPE>"));
+  /* an external entity alone: refused the same way */
   {
     static const char xxe[] = "<?xml version='1.0'?><!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
                               "<domain><name>vm&x;</name><devices><iommu model='virtio'/></devices></domain>";
     g_autoptr (GError) e2 = NULL;
-    g_autoptr (IhwDomainInfo) d2 = ihw_domain_parse_xml (xxe, strlen (xxe), &e2);
-    g_assert_no_error (e2);
-    g_assert_cmpstr (d2->name, ==, "vm");
+    g_assert_null (ihw_domain_parse_xml (xxe, strlen (xxe), &e2));
+    g_assert_error (e2, IHW_ERROR, IHW_ERROR_BAD_DATA);
   }
+  /* One internal entity referenced 8,000 times (libxml2's amplification
+   * check does not fire on it): took minutes and ~1 GB; now refused at once. */
+  {
+    GString *x = g_string_new ("<?xml version='1.0'?><!DOCTYPE domain [<!ENTITY e '");
+    g_autoptr (GError) e3 = NULL;
+    gint64 t0;
+    for (guint i = 0; i < 4000; i++)
+      g_string_append (x, "0123456789abcdef");
+    g_string_append (x, "'>]><domain><name>");
+    for (guint i = 0; i < 8000; i++)
+      g_string_append (x, "&e;");
+    g_string_append (x, "</name><devices><iommu model='intel'/></devices></domain>");
+    t0 = g_get_monotonic_time ();
+    g_assert_null (ihw_domain_parse_xml (x->str, x->len, &e3));
+    g_assert_error (e3, IHW_ERROR, IHW_ERROR_BAD_DATA);
+    g_assert_cmpint (g_get_monotonic_time () - t0, <, G_USEC_PER_SEC);
+    g_string_free (x, TRUE);
+  }
+}
+
+/* Input that never ends, a FIFO nobody writes: bounded in time, no hang. */
+static void
+test_read_deadline (void)
+{
+  int p[2];
+  gsize len = 0;
+  gboolean too_big = TRUE;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ihw-domain-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "fifo", NULL);
+  gint64 t0;
+  char *xml;
+
+  g_assert_cmpint (pipe (p), ==, 0);
+  g_assert_cmpint (write (p[1], "<domain>", 8), ==, 8);
+  t0 = g_get_monotonic_time ();
+  xml = ihw_domain_read_fd (p[0], "the domain XML on stdin", 200, &len, &too_big, &error);
+  g_assert_null (xml);
+  g_assert_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA);
+  g_assert_nonnull (strstr (error->message, "did not end within 200 ms"));
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 2 * G_USEC_PER_SEC);
+  g_clear_error (&error);
+
+  /* the writer closes: what it wrote, nothing lost */
+  close (p[1]);
+  xml = ihw_domain_read_fd (p[0], "stdin", 200, &len, &too_big, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (len, ==, 0); /* the 8 bytes were read by the first call */
+  g_assert_false (too_big);
+  g_free (xml);
+  close (p[0]);
+
+  /* open() of a FIFO without a writer blocks unless O_NONBLOCK */
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  t0 = g_get_monotonic_time ();
+  xml = ihw_domain_read_file (fifo, 200, &len, &too_big, &error);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 2 * G_USEC_PER_SEC);
+  g_assert_null (xml); /* nobody ever wrote: the deadline ends it */
+  g_assert_error (error, IHW_ERROR, IHW_ERROR_BAD_DATA);
+  g_unlink (fifo);
+  g_rmdir (dir);
 }
 
 static void
@@ -242,6 +305,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domain/smmuv3", test_smmuv3);
   g_test_add_func ("/domain/commandline-and-plain", test_commandline_and_plain);
   g_test_add_func ("/domain/hostile", test_hostile);
+  g_test_add_func ("/domain/read-deadline", test_read_deadline);
   g_test_add_func ("/domain/bad", test_bad);
   g_test_add_func ("/domain/nesting-requested", test_nesting_requested);
   g_test_add_func ("/domain/emulator", test_emulator);

@@ -30,11 +30,52 @@ test_paths (void)
   g_assert_cmpstr (e, ==, "_");
 }
 
+/* Two units whose names differ only where the old escaping wrote '_' used
+ * to share a path (the daemon stopped at start-up, Refresh dropped one). */
+static void
+test_paths_one_to_one (void)
+{
+  static const char *const names[] = { "dmar.1", "dmar_1", "dmar-1", "dmar:1", "dmar1", "", "_", "a_5f",
+                                       "smmu3.0x0000000005000000", "ivhd0", "\xff\n", NULL };
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; names[i]; i++)
+    {
+      g_autofree char *path = ihw_unit_object_path (names[i]);
+      g_autofree char *back = ihw_unit_path_name (path);
+      g_assert_true (g_variant_is_object_path (path));
+      g_assert_false (g_hash_table_contains (seen, path));
+      g_hash_table_add (seen, g_strdup (path));
+      g_assert_cmpstr (back, ==, names[i]);
+    }
+  {
+    g_autofree char *a = ihw_unit_object_path ("dmar.1");
+    g_autofree char *b = ihw_unit_object_path ("dmar_1");
+    g_assert_cmpstr (a, ==, "/io/iommuhwinfo1/unit/dmar_2e1");
+    g_assert_cmpstr (b, ==, "/io/iommuhwinfo1/unit/dmar_5f1");
+  }
+  /* Only what escape writes unescapes. */
+  for (guint i = 0; i < 6; i++)
+    {
+      static const char *const bad[] = { "a_", "a_2", "a_2E", "a_41", "a_00", "a_zz" };
+      g_assert_null (ihw_object_path_unescape (bad[i]));
+    }
+  {
+    g_autofree char *addr = ihw_device_path_address ("/io/iommuhwinfo1/device/0000_3a_00_0");
+    g_autofree char *upper = ihw_device_path_address ("/io/iommuhwinfo1/device/0000_3A_00_0");
+    g_assert_cmpstr (addr, ==, "0000:3a:00.0");
+    g_assert_null (upper);
+  }
+  g_assert_true (ihw_pci_address_canonical ("0000:3a:00.0"));
+  g_assert_false (ihw_pci_address_canonical ("0000:3A:00.0"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/names/pci-address", test_pci_address);
   g_test_add_func ("/names/paths", test_paths);
+  g_test_add_func ("/names/paths-one-to-one", test_paths_one_to_one);
   return g_test_run ();
 }

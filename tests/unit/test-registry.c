@@ -365,10 +365,17 @@ test_bad_sysfs (void)
   ihw_test_put_link (root, "bus/pci/devices/0000:00:04.0", "0000:00:04.0");                /* loop */
   mk_device (root, "0000:00:05.0", "0x8086\n", NULL);
   ihw_test_put_link (root, "devices/pci0000:00/0000:00:05.0/iommu", "iommu");              /* loop */
-  ihw_test_put_link (root, "devices/pci0000:00/0000:00:05.0/driver", "../../../bus/pci/drivers/vfio-pci");
+  ihw_test_put_link (root, "devices/pci0000:00/0000:00:05.0/driver", "../../../bus/pci/drivers/gone"); /* dangling */
   ihw_test_put_file (root, "devices/pci0000:00/0000:00:05.0/vfio-dev/vfio7/dev", "238:7\n", -1);
   mk_device (root, "0000:00:06.0", "", "dmar0");                                 /* empty vendor */
   ihw_test_put_link (root, "bus/pci/devices/not-an-address", "../../../devices/pci0000:00/0000:00:01.0");
+  /* A vfio `dev` of "-1:-1" is not a cdev; a driver link that resolves is. */
+  mk_device (root, "0000:00:07.0", "0x8086\n", NULL);
+  ihw_test_put_file (root, "devices/pci0000:00/0000:00:07.0/vfio-dev/vfio9/dev", "-1:-1\n", -1);
+  ihw_test_put_file (root, "bus/pci/drivers/vfio-pci/new_id", "", -1);
+  ihw_test_put_link (root, "devices/pci0000:00/0000:00:07.0/driver", "../../../bus/pci/drivers/vfio-pci");
+  /* Upper-case hex: not a name the kernel makes; a second name for 01.0. */
+  ihw_test_put_link (root, "bus/pci/devices/0000:00:0A.0", "../../../devices/pci0000:00/0000:00:01.0");
 
   /* A FIFO instead of the device file: a plain read would block forever. */
   {
@@ -439,8 +446,16 @@ test_bad_sysfs (void)
   ihw_assert_logged ("WARNING", "class/iommu", "bad\\nname", "not a valid IOMMU unit");
 
   /* Devices: every valid address kept. */
-  g_assert_cmpuint (ihw_registry_get_devices (reg)->len, ==, 6);
+  g_assert_cmpuint (ihw_registry_get_devices (reg)->len, ==, 7);
   ihw_assert_logged ("WARNING", "bus/pci/devices", "not-an-address", "not a valid PCI address");
+  ihw_assert_logged ("WARNING", "bus/pci/devices", "0000:00:0A.0", "not a valid PCI address");
+  g_assert_null (ihw_registry_lookup_device (reg, "0000:00:0a.0"));
+
+  d = ihw_registry_lookup_device (reg, "0000:00:07.0");
+  g_assert_cmpstr (d->vfio_cdev, ==, "");
+  g_assert_cmpstr (d->driver, ==, "vfio-pci");
+  g_assert_cmpint (d->has_iommu, ==, IHW_TRISTATE_NO);
+  ihw_assert_logged ("WARNING", "vfio-dev/vfio9/dev", "'-1:-1' is not 'major:minor'");
 
   d = ihw_registry_lookup_device (reg, "0000:00:01.0");
   g_assert_cmpstr (d->unit, ==, "dmar0");
@@ -450,14 +465,16 @@ test_bad_sysfs (void)
   g_assert_cmphex (d->vendor_id, ==, 0);
   g_assert_cmphex (d->device_id, ==, 0x1234);
   g_assert_cmphex (d->class_code, ==, 0);
+  /* Dangling links are missing data, not "none". */
   g_assert_null (d->unit);
-  g_assert_cmpint (d->iommu_group, ==, -1);
+  g_assert_cmpint (d->has_iommu, ==, IHW_TRISTATE_UNKNOWN);
+  g_assert_cmpint (d->iommu_group, ==, IHW_IOMMU_GROUP_UNKNOWN);
   g_assert_cmpstr (d->vfio_cdev, ==, "");
   g_assert_cmpint (d->source, ==, IHW_SOURCE_NONE);
   ihw_assert_logged ("WARNING", "0000:00:02.0/vendor", "not a hexadecimal number");
   ihw_assert_logged ("WARNING", "0000:00:02.0/class", "larger than 4096 bytes");
   ihw_assert_logged ("WARNING", "0000:00:02.0/iommu", "dangling symlink");
-  ihw_assert_logged ("WARNING", "0000:00:02.0/iommu_group", "not a group number");
+  ihw_assert_logged ("WARNING", "0000:00:02.0/iommu_group", "dangling symlink");
   ihw_assert_logged ("WARNING", "vfio-dev/vfio3/dev", "not 'major:minor'");
   ihw_assert_logged ("WARNING", "vfio-dev", "evil", "not a vfio<N> cdev");
 
@@ -472,7 +489,8 @@ test_bad_sysfs (void)
 
   d = ihw_registry_lookup_device (reg, "0000:00:05.0");
   g_assert_null (d->unit);
-  g_assert_cmpstr (d->driver, ==, "vfio-pci");
+  g_assert_cmpint (d->has_iommu, ==, IHW_TRISTATE_UNKNOWN);
+  g_assert_null (d->driver); /* the driver link dangles: unknown */
   g_assert_true (g_str_has_suffix (d->vfio_cdev, "/vfio/devices/vfio7"));
   ihw_assert_logged ("WARNING", "0000:00:05.0/iommu");
 
@@ -494,7 +512,8 @@ test_bad_sysfs (void)
     IhwDeviceFacts facts;
     ihw_registry_device_facts (reg, ihw_registry_lookup_device (reg, "0000:00:02.0"), &f, &facts);
     g_assert_null (facts.features);
-    g_assert_cmpstr (facts.no_features_reason, ==, "no IOMMU");
+    g_assert_false (facts.no_iommu);
+    g_assert_cmpstr (facts.no_features_reason, ==, "unknown");
   }
 
   {

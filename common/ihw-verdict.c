@@ -572,12 +572,18 @@ ihw_check_host (IhwModel model, const IhwDeviceFacts *devices, guint n_devices)
  * SAGAW): the one whose register field or list the `needed` text names
  * wins, else the first. */
 static const IhwRule *
-find_row (IhwModel model, const char *requirement, const char *needed)
+find_row (IhwModel model, const char *requirement, const char *needed, const char *found)
 {
   IhwFeatures f;
   guint n_rules;
   const IhwRule *rules = ihw_rules (&n_rules);
   const IhwRule *first = NULL;
+  guint qemu = 0;
+
+  /* A QEMU row's `found` names the version ("QEMU 10.0"): the row whose
+   * range holds it. */
+  if (found && g_str_has_prefix (found, "QEMU "))
+    ihw_qemu_version_from_text (found + strlen ("QEMU "), &qemu, NULL);
 
   ihw_features_init (&f, ihw_model_vendor (model));
   for (guint i = 0; i < n_rules; i++)
@@ -587,6 +593,8 @@ find_row (IhwModel model, const char *requirement, const char *needed)
         continue;
       name = rule_requirement (&rules[i], &f);
       if (g_strcmp0 (name, requirement) != 0)
+        continue;
+      if (qemu && rules[i].kind == IHW_RULE_QEMU_NEVER && !ihw_rule_applies (&rules[i], model, ihw_request_qemu (NULL, qemu)))
         continue;
       if (needed && (rules[i].kind == IHW_RULE_REQUEST_RANGE || rules[i].kind == IHW_RULE_REQUEST_IN_LIST))
         {
@@ -629,7 +637,7 @@ ihw_requirement_why (IhwModel model, const char *requirement, const char *needed
                                 ihw_model_name (model), want->title, have->title);
       return g_strdup ("no capability registers are known for this device's IOMMU");
     }
-  row = find_row (model, requirement, needed);
+  row = find_row (model, requirement, needed, found);
   return ihw_reason_why (found, row ? row->why : NULL);
 }
 
@@ -657,7 +665,7 @@ ihw_requirement_fix (IhwModel model, const char *requirement, const char *needed
                          "read through iommufd only; 'iommu-hwinfoctl list' shows what the daemon sees");
       return g_strdup ("see 'iommu-hwinfoctl list' for what iommu-hwinfod knows about this device");
     }
-  row = find_row (model, requirement, needed);
+  row = find_row (model, requirement, needed, found);
   if (!row)
     return NULL;
   if (row->fix)

@@ -357,10 +357,14 @@ if [ "$mode" = nfd ]; then
   ctl_case nfd-extra-arg 64 nfd all
   ctl_case nfd-bad-prefix 64 nfd --prefix Not_A_Domain
   ctl_case nfd-down 69 nfd
+  ctl_case domcaps-down 69 domcaps
+  ctl_case domcaps-bad-version 64 domcaps --qemu-version ten
   for host in intel-server-nesting qemu-guest amd-server mixed-two-unit no-iommu; do
     start_host "$host"
     ctl_case "nfd-$host" 0 nfd
     ctl_case "nfd-$host-json" 0 --json nfd
+    ctl_case "domcaps-$host" 0 domcaps --qemu-version 11.1
+    ctl_case "domcaps-$host-json" 0 --json domcaps --qemu-version 11.1
     ihw_daemon_stop
   done
   # no vfio-pci device: every device behind an IOMMU is judged instead

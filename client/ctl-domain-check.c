@@ -246,7 +246,7 @@ print_json (const IhwDecision *d, const IhwDomainInfo *info)
   json_builder_set_member_name (b, "messages");
   json_builder_begin_array (b);
   for (guint i = 0; i < d->lines->len; i++)
-    json_builder_add_string_value (b, ((const IhwDecisionLine *) d->lines->pdata[i])->text);
+    json_builder_add_string_value (b, ((const IhwReason *) d->lines->pdata[i])->why);
   json_builder_end_array (b);
   json_add_strings (b, "ignored", info ? info->ignored : NULL);
   json_builder_end_object (b);
@@ -265,7 +265,7 @@ print_text (const IhwDecision *d)
             d->qemu.version ? d->qemu.version : "(iommu-hwinfod's default)", d->model,
             d->nesting ? "in nested mode" : "as an emulated vIOMMU");
   for (guint i = 0; i < d->lines->len; i++)
-    printf ("  %s\n", ((const IhwDecisionLine *) d->lines->pdata[i])->text);
+    printf ("  %s\n", ((const IhwReason *) d->lines->pdata[i])->why);
   if (d->check && d->nesting)
     printf ("The domain turns nested translation on (%s).\n", d->nesting_via);
   else if (d->check)

@@ -112,27 +112,15 @@ ihw_hook_conf_clear (IhwHookConf *c)
 /* --- the decision ------------------------------------------------------------ */
 
 static void
-line_free (gpointer p)
-{
-  IhwDecisionLine *l = p;
-  g_free (l->device);
-  g_free (l->requirement);
-  g_free (l->needed);
-  g_free (l->found);
-  g_free (l->text);
-  g_free (l);
-}
-
-static void
 add_line (IhwDecision *d, const char *device, const char *requirement, const char *needed, const char *found,
           char *text)
 {
-  IhwDecisionLine *l = g_new0 (IhwDecisionLine, 1);
+  IhwReason *l = g_new0 (IhwReason, 1);
   l->device = g_strdup (device ? device : "");
   l->requirement = g_strdup (requirement ? requirement : "");
   l->needed = g_strdup (needed ? needed : "");
   l->found = g_strdup (found ? found : "");
-  l->text = text;
+  l->why = text;
   g_ptr_array_add (d->lines, l);
 }
 
@@ -291,7 +279,7 @@ ihw_decide (const IhwHookConf *conf, const char *domain, IhwDomainInfo *info, co
   IhwModel model;
   IhwRequest req;
 
-  d->lines = g_ptr_array_new_with_free_func (line_free);
+  d->lines = g_ptr_array_new_with_free_func (ihw_reason_free);
   d->domain = g_strdup (domain && *domain ? domain : info && info->name && *info->name ? info->name : "?");
   if (!info)
     {

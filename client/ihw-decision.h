@@ -58,14 +58,6 @@ typedef enum {
   IHW_OUTCOME_UNAVAILABLE,  /* no daemon: on-unavailable */
 } IhwOutcome;
 
-/* One line for the admin, and its journal fields. */
-typedef struct {
-  char *device;       /* "" for the domain as a whole */
-  char *requirement;  /* "" when not about a requirement */
-  char *needed, *found;
-  char *text;         /* the line, without the "iommu-hwinfo: " prefix */
-} IhwDecisionLine;
-
 typedef struct {
   IhwOutcome outcome;
   gboolean refuse;          /* the hook exits 1 */
@@ -76,7 +68,10 @@ typedef struct {
   char *why;                /* NOT_CHECKED: why; UNKNOWN/UNAVAILABLE: what went wrong */
   IhwQemuChoice qemu;
   IhwCheckResult *check;    /* the daemon's answer, or NULL */
-  GPtrArray *lines;         /* IhwDecisionLine *: refusal and warning lines */
+  /* IhwReason *: one per refusal or warning line; `why` is the line (no
+   * "iommu-hwinfo: " prefix), the other fields the daemon's reason it is
+   * about ("" when none): the journal's fields. */
+  GPtrArray *lines;
 } IhwDecision;
 
 void ihw_decision_free (IhwDecision *d);

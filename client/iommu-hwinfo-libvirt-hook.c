@@ -120,8 +120,8 @@ log_to_journal (const IhwDecision *d)
 
   for (guint i = 0; i < d->lines->len; i++)
     {
-      const IhwDecisionLine *l = d->lines->pdata[i];
-      sd_journal_send ("MESSAGE=%s%s", PREFIX, l->text, "PRIORITY=%d", d->refuse ? LOG_ERR : LOG_WARNING,
+      const IhwReason *l = d->lines->pdata[i];
+      sd_journal_send ("MESSAGE=%s%s", PREFIX, l->why, "PRIORITY=%d", d->refuse ? LOG_ERR : LOG_WARNING,
                        "SYSLOG_IDENTIFIER=iommu-hwinfo-libvirt-hook", "IHW_DOMAIN=%s", d->domain,
                        "IHW_DEVICE=%s", l->device, "IHW_REQUIREMENT=%s", l->requirement, "IHW_NEEDED=%s", l->needed,
                        "IHW_FOUND=%s", l->found, "IHW_DECISION=%s", ihw_decision_name (d), "IHW_OUTCOME=%s",
@@ -153,7 +153,7 @@ prepare_begin (const char *domain)
 
   d = ihw_decide (&conf, domain, info, error, NULL, NULL);
   for (guint i = 0; i < d->lines->len; i++)
-    g_printerr (PREFIX "%s\n", ((const IhwDecisionLine *) d->lines->pdata[i])->text);
+    g_printerr (PREFIX "%s\n", ((const IhwReason *) d->lines->pdata[i])->why);
   if (ihw_decision_noteworthy (d))
     log_to_journal (d);
   return d->refuse ? 1 : 0;

@@ -289,7 +289,7 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
   g_autoptr (IhwDomainInfo) info = NULL;
   g_autoptr (IhwDecision) d = NULL;
   g_autofree char *uri = NULL, *xml_file = NULL, *qemu_option = NULL, *conf_file = NULL;
-  g_auto (IhwHookConf) conf;
+  g_auto (IhwHookConf) conf = { 0 };
   char *xml = NULL;
   gsize len = 0;
   GOptionEntry entries[] = {

@@ -133,7 +133,7 @@ log_to_journal (const IhwDecision *d)
 static int
 prepare_begin (const char *domain)
 {
-  g_auto (IhwHookConf) conf;
+  g_auto (IhwHookConf) conf = { 0 };
   g_autoptr (GError) error = NULL;
   g_autoptr (IhwDomainInfo) info = NULL;
   g_autoptr (IhwDecision) d = NULL;

@@ -259,9 +259,10 @@ if [ "$mode" = hook ]; then
   printf '<domain><devices>' >"$tmp/truncated.xml"
   hook_case hook-truncated-allow 0 allow.conf "$tmp/truncated.xml" cut prepare begin -
 
-  # a broken hook.conf: said, defaults used
-  hook_case hook-broken-conf 0 broken.conf "$domains/no-iommu.xml" plain-vm prepare begin -
-  hook_case hook-garbage-conf 0 garbage.conf "$domains/no-iommu.xml" plain-vm prepare begin -
+  # a broken hook.conf: said, defaults used (read only for a domain with a
+  # vIOMMU: the front passes the others without reading it)
+  hook_case hook-broken-conf 0 broken.conf "$domains/nest-intel-server.xml" nest-vm prepare begin -
+  hook_case hook-garbage-conf 0 garbage.conf "$domains/nest-intel-server.xml" nest-vm prepare begin -
 
   start_host intel-server-nesting
   hook_case hook-supported 0 deny.conf "$domains/nest-intel-server.xml" nest-vm prepare begin -

@@ -46,7 +46,11 @@ ctl_print_verdict (IhwModel model, char **devices, const IhwResult *result, FILE
       for (guint i = 0; i < reasons->len; i++)
         {
           const IhwReason *r = reasons->pdata[i];
-          ctl_table_add (t, r->device, r->requirement, r->needed, r->found, r->why);
+          g_autofree char *fix = g_strcmp0 (r->found, "unknown") != 0
+                                     ? ihw_requirement_fix (model, r->requirement, r->needed, r->found)
+                                     : NULL;
+          g_autofree char *why = fix ? g_strdup_printf ("%s; to change: %s", r->why ? r->why : "", fix) : NULL;
+          ctl_table_add (t, r->device, r->requirement, r->needed, r->found, why ? why : r->why);
         }
       fflush (stdout);
       ctl_table_print_to (t, "  ", out);

@@ -26,6 +26,7 @@
 #endif
 
 #include "ctl.h"
+#include "ihw-decision.h"
 #include "ihw-domain.h"
 #include "ihw-error.h"
 #include "ihw-names.h"
@@ -127,33 +128,6 @@ json_add_string_or_null (JsonBuilder *b, const char *name, const char *value)
     json_builder_add_null_value (b);
 }
 
-/* Prints "nothing to check" for a domain without vIOMMU or PCI hostdevs. */
-static int
-print_nothing_to_check (CtlGlobal *g, const IhwDomainInfo *info, const char *why)
-{
-  if (g->json)
-    {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonNode) root = NULL;
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "domain");
-      json_builder_add_string_value (b, info->name);
-      json_builder_set_member_name (b, "checked");
-      json_builder_add_boolean_value (b, FALSE);
-      json_builder_set_member_name (b, "why");
-      json_builder_add_string_value (b, why);
-      json_add_string_or_null (b, "model", info->model);
-      json_add_strings (b, "devices", info->devices);
-      json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      ctl_print_json (root);
-    }
-  else
-    printf ("Domain '%s': %s: nothing to check\n", info->name, why);
-  return 0;
-}
-
 /* A libvirt URI whose hypervisor is on another host ("qemu+ssh://host/system"):
  * its <emulator> path means nothing here.  "qemu:///system", "test:///default"
  * and libvirt's default (NULL) are local. */
@@ -179,33 +153,118 @@ qemu_from_name (IhwQemuFrom from)
     }
 }
 
-static const char domain_check_args[] = "DOMAIN [--connect URI] | --xml FILE [--qemu-version V]";
+static const char domain_check_args[] =
+  "DOMAIN [--connect URI] | --xml FILE [--qemu-version V] [--hook-conf FILE]";
+
+static void
+print_json (const IhwDecision *d, const IhwDomainInfo *info)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  IhwModel model = IHW_MODEL_LAST;
+
+  json_builder_begin_object (b);
+  json_add_string_or_null (b, "domain", d->domain);
+  json_add_string_or_null (b, "decision", ihw_decision_name (d));
+  json_add_string_or_null (b, "outcome", ihw_outcome_name (d->outcome));
+  json_builder_set_member_name (b, "checked");
+  json_builder_add_boolean_value (b, d->check != NULL);
+  json_add_string_or_null (b, "why", d->why);
+  json_add_string_or_null (b, "model", d->model);
+  json_add_strings (b, "devices", info ? info->devices : NULL);
+  json_add_string_or_null (b, "verdict", d->check ? ihw_verdict_name (d->check->result->verdict) : NULL);
+  json_builder_set_member_name (b, "nesting_requested");
+  json_builder_add_boolean_value (b, d->nesting);
+  json_add_string_or_null (b, "nesting_requested_by", d->nesting_via);
+  json_add_string_or_null (b, "qemu_version", d->qemu.version);
+  json_add_string_or_null (b, "qemu_version_source", d->check ? qemu_from_name (d->qemu.from) : NULL);
+  json_add_string_or_null (b, "emulator", info ? info->emulator : NULL);
+  json_add_string_or_null (b, "qemu_version_note", d->qemu.failure);
+  json_builder_set_member_name (b, "reasons");
+  json_builder_begin_array (b);
+  if (d->model)
+    ihw_model_from_name (d->model, &model);
+  for (guint i = 0; d->check && i < d->check->result->reasons->len; i++)
+    {
+      const IhwReason *r = d->check->result->reasons->pdata[i];
+      g_autofree char *fix = model != IHW_MODEL_LAST && strcmp (r->found, "unknown") != 0
+                                 ? ihw_requirement_fix (model, r->requirement, r->needed, r->found)
+                                 : NULL;
+      json_builder_begin_object (b);
+      json_add_string_or_null (b, "device", r->device);
+      json_add_string_or_null (b, "requirement", r->requirement);
+      json_add_string_or_null (b, "needed", r->needed);
+      json_add_string_or_null (b, "found", r->found);
+      json_add_string_or_null (b, "why", r->why);
+      json_add_string_or_null (b, "fix", fix);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "messages");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < d->lines->len; i++)
+    json_builder_add_string_value (b, ((const IhwReason *) d->lines->pdata[i])->why);
+  json_builder_end_array (b);
+  json_add_strings (b, "ignored", info ? info->ignored : NULL);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  ctl_print_json (root);
+}
+
+static void
+print_text (const IhwDecision *d)
+{
+  printf ("Domain '%s': %s (%s)\n", d->domain, ihw_decision_name (d), ihw_outcome_name (d->outcome));
+  if (d->outcome == IHW_OUTCOME_NOT_CHECKED)
+    printf ("Nothing QEMU checks for IOMMU reasons: %s.\n", d->why);
+  else if (d->outcome == IHW_OUTCOME_SUPPORTED)
+    printf ("QEMU %s accepts <iommu model='%s'> %s with these devices.\n",
+            d->qemu.version ? d->qemu.version : "(iommu-hwinfod's default)", d->model,
+            d->nesting ? "in nested mode" : "as an emulated vIOMMU");
+  for (guint i = 0; i < d->lines->len; i++)
+    printf ("  %s\n", ((const IhwReason *) d->lines->pdata[i])->why);
+  if (d->check && d->nesting)
+    printf ("The domain turns nested translation on (%s).\n", d->nesting_via);
+  else if (d->check)
+    printf ("The domain does not turn nested translation on: judged as an emulated vIOMMU (the checks QEMU "
+            "applies to every assigned device).\n");
+  /* refusals and warnings already said which QEMU */
+  if (d->outcome == IHW_OUTCOME_UNSUPPORTED || d->outcome == IHW_OUTCOME_UNKNOWN)
+    return;
+  if (d->check && d->qemu.from == IHW_QEMU_FROM_CONFIG)
+    printf ("Judged for QEMU %s (--qemu-version or hook.conf).\n", d->qemu.version);
+  else if (d->check && d->qemu.from == IHW_QEMU_FROM_EMULATOR)
+    printf ("Judged for QEMU %s (the domain's <emulator> --version).\n", d->qemu.version);
+  else if (d->check)
+    printf ("Judged for iommu-hwinfod's default QEMU version (%s).\n", d->qemu.failure);
+}
 
 int
 ctl_domain_check (CtlGlobal *g, int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (IhwClient) client = NULL;
-  g_autoptr (IhwCheckResult) res = NULL;
   g_autoptr (IhwDomainInfo) info = NULL;
-  g_autofree char *uri = NULL, *xml_file = NULL, *qemu_option = NULL;
-  g_auto (IhwQemuChoice) qemu = { 0 };
+  g_autoptr (IhwDecision) d = NULL;
+  g_autofree char *uri = NULL, *xml_file = NULL, *qemu_option = NULL, *conf_file = NULL;
+  g_auto (IhwHookConf) conf = { 0 };
   char *xml = NULL;
   gsize len = 0;
   GOptionEntry entries[] = {
     { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri, "libvirt URI (default: libvirt's own default)", "URI" },
     { "xml", 0, 0, G_OPTION_ARG_FILENAME, &xml_file, "Read the domain XML from FILE instead of libvirt", "FILE" },
     { "qemu-version", 0, 0, G_OPTION_ARG_STRING, &qemu_option,
-      "Judge for this QEMU version (default: ask the domain's <emulator> --version)", "V" },
+      "Judge for this QEMU version (default: hook.conf's, else the domain's <emulator> --version)", "V" },
+    { "hook-conf", 0, 0, G_OPTION_ARG_FILENAME, &conf_file,
+      "The hook's configuration (default: $IHW_HOOK_CONF, else " SYSCONFDIR "/iommu-hwinfod/hook.conf)", "FILE" },
     { NULL },
   };
-  IhwModel model;
+  const char *no_detect = NULL;
   int code;
 
   if (!ctl_parse_options (g, "domain-check", domain_check_args,
                           "Would the libvirt hook let this domain start?  Reads the domain's <iommu> and PCI\n"
-                          "<hostdev>s (from libvirt, read-only, or a file) and asks iommu-hwinfod.\n"
-                          "Exit status 0 supported or nothing to check, 1 unsupported, 2 unknown.",
+                          "<hostdev>s (from libvirt, read-only, or a file), reads hook.conf as the hook does,\n"
+                          "and asks iommu-hwinfod.  Exit status: the hook's decision, 0 allow, 1 refuse.",
                           entries, &argc, &argv, &code))
     return code;
   if (xml_file && (argc > 1 || uri))
@@ -221,6 +280,12 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
       g_free (qemu_option);
       qemu_option = ihw_qemu_version_string (qv);
     }
+  ihw_hook_conf_load (&conf, conf_file, SYSCONFDIR "/iommu-hwinfod/hook.conf");
+  for (guint i = 0; i < conf.warnings->len; i++)
+    g_printerr ("iommu-hwinfoctl domain-check: warning: %s\n", (const char *) conf.warnings->pdata[i]);
+  /* The hook runs on libvirt's host; so may this, unless told otherwise. */
+  if (!conf.bus_address && g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"))
+    conf.bus_address = g_strdup (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"));
 
   if (xml_file)
     {
@@ -239,10 +304,7 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
       info = ihw_domain_parse_xml (xml, len, &error);
       g_free (xml);
       if (!info)
-        {
-          g_prefix_error (&error, "%s: ", xml_file);
-          return ctl_fail (error);
-        }
+        g_prefix_error (&error, "%s: ", xml_file);
     }
   else
     {
@@ -252,11 +314,8 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
         return ctl_fail (error);
       info = ihw_domain_parse_xml (xml, strlen (xml), &error);
       free (xml);
-      if (!info)
-        {
-          g_prefix_error (&error, "domain '%.80s': ", argv[1]);
-          return ctl_fail (error);
-        }
+      if (uri_is_remote (uri))
+        no_detect = "the libvirt connection is remote: its <emulator> is not on this host";
 #else
       g_printerr ("iommu-hwinfoctl domain-check: this build has no libvirt support: "
                   "use 'virsh dumpxml --inactive %s > FILE' and --xml FILE\n", argv[1]);
@@ -264,77 +323,10 @@ ctl_domain_check (CtlGlobal *g, int argc, char **argv)
 #endif
     }
 
-  if (!info->model)
-    return print_nothing_to_check (g, info, "no <iommu> element");
-  if (info->devices->len == 0)
-    return print_nothing_to_check (g, info, "no PCI <hostdev>");
-  if (!ihw_model_from_name (info->model, &model))
-    {
-      g_printerr ("iommu-hwinfoctl domain-check: domain '%s': <iommu model='%s'> is not a model iommu-hwinfod "
-                  "knows (intel, smmuv3, amd, virtio)\n", info->name, info->model);
-      return IHW_EXIT_DATAERR;
-    }
-  if (info->devices->len > IHW_MAX_DEVICES_PER_REQUEST)
-    {
-      g_printerr ("iommu-hwinfoctl domain-check: domain '%s' has %u PCI hostdevs, at most %d can be checked\n",
-                  info->name, info->devices->len, IHW_MAX_DEVICES_PER_REQUEST);
-      return IHW_EXIT_DATAERR;
-    }
-  g_ptr_array_add (info->devices, NULL);
-
-  if ((client = ctl_connect (&error)))
-    ihw_qemu_choose (&qemu, qemu_option, xml_file || !uri_is_remote (uri),
-                     "the libvirt connection is remote: its <emulator> is not on this host", info->emulator, 0,
-                     &info->request);
-  if (!client ||
-      !(res = ihw_client_check_nesting (client, info->model, (const char *const *) info->devices->pdata,
-                                        &info->request, &error)))
-    {
-      g_prefix_error (&error, "domain '%s': ", info->name);
-      return ctl_fail (error);
-    }
-
+  d = ihw_decide (&conf, xml_file ? NULL : argv[1], info, error, qemu_option, no_detect);
   if (g->json)
-    {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonNode) root = NULL;
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "domain");
-      json_builder_add_string_value (b, info->name);
-      json_builder_set_member_name (b, "checked");
-      json_builder_add_boolean_value (b, TRUE);
-      ctl_json_add_check_head (b, model, (char **) info->devices->pdata, &info->request, res->result->verdict);
-      json_builder_set_member_name (b, "nesting_requested");
-      json_builder_add_boolean_value (b, info->nesting_requested);
-      json_add_string_or_null (b, "nesting_requested_by", info->nesting_via);
-      json_add_string_or_null (b, "qemu_version", qemu.version);
-      json_builder_set_member_name (b, "qemu_version_source");
-      json_builder_add_string_value (b, qemu_from_name (qemu.from));
-      json_add_string_or_null (b, "emulator", info->emulator);
-      json_add_string_or_null (b, "qemu_version_note", qemu.failure);
-      ctl_json_add_reasons (b, res->result->reasons, FALSE);
-      g_ptr_array_remove_index (info->devices, info->devices->len - 1);
-      json_add_strings (b, "ignored", info->ignored);
-      json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      ctl_print_json (root);
-    }
+    print_json (d, info);
   else
-    {
-      printf ("Domain '%s': ", info->name);
-      ctl_print_verdict (model, (char **) info->devices->pdata, res->result, stdout);
-      if (info->nesting_requested)
-        printf ("The domain turns nested translation on (%s).\n", info->nesting_via);
-      else
-        printf ("The domain does not turn nested translation on (no x-flts=on, no <driver accel='on'>): "
-                "QEMU emulates the vIOMMU; the libvirt hook (check=nesting) lets it start.\n");
-      if (qemu.from == IHW_QEMU_FROM_CONFIG)
-        printf ("Judged for QEMU %s (--qemu-version).\n", qemu.version);
-      else if (qemu.from == IHW_QEMU_FROM_EMULATOR)
-        printf ("Judged for QEMU %s (%s --version).\n", qemu.version, info->emulator);
-      else
-        printf ("Judged for iommu-hwinfod's default QEMU version (%s).\n", qemu.failure);
-    }
-  return ihw_verdict_exit_code (res->result->verdict);
+    print_text (d);
+  return d->refuse ? 1 : 0;
 }

@@ -38,6 +38,7 @@ int ctl_refresh (CtlGlobal *g, int argc, char **argv);
 int ctl_monitor (CtlGlobal *g, int argc, char **argv);
 int ctl_domain_check (CtlGlobal *g, int argc, char **argv);
 int ctl_nfd (CtlGlobal *g, int argc, char **argv);
+int ctl_domcaps (CtlGlobal *g, int argc, char **argv);
 
 /* Shared helpers. */
 int ctl_fail (const GError *error);                  /* prints, returns exit code */

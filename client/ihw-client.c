@@ -203,6 +203,35 @@ call_manager (IhwClient *c, const char *method, GVariant *args, const char *repl
   return call_full (c, IHW_DBUS_NAME, IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, method, args, reply_type, error);
 }
 
+gboolean
+ihw_client_daemon_present (IhwClient *c, GError **error)
+{
+  g_autoptr (GVariant) owned = NULL;
+  g_autoptr (GVariant) names = NULL;
+  g_autofree const char **list = NULL;
+  gboolean has = FALSE;
+
+  owned = call_full (c, DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS, "NameHasOwner",
+                     g_variant_new ("(s)", IHW_DBUS_NAME), "(b)", error);
+  if (!owned)
+    return FALSE;
+  g_variant_get (owned, "(b)", &has);
+  if (has)
+    return TRUE;
+  /* Not running but bus-activatable: the first call starts it. */
+  names = call_full (c, DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS, "ListActivatableNames", NULL,
+                     "(as)", error);
+  if (!names)
+    return FALSE;
+  g_variant_get (names, "(^a&s)", &list);
+  if (list && g_strv_contains (list, IHW_DBUS_NAME))
+    return TRUE;
+  g_set_error (error, IHW_ERROR, IHW_ERROR_UNAVAILABLE,
+               "iommu-hwinfod is not running on %s (nobody owns %s, and the bus cannot start it)", c->address,
+               IHW_DBUS_NAME);
+  return FALSE;
+}
+
 /* --- requests and results ------------------------------------------------- */
 
 void

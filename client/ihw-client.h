@@ -48,6 +48,11 @@ IhwClient *ihw_client_new (const char *address, int timeout_ms, GError **error);
 void ihw_client_free (IhwClient *client);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwClient, ihw_client_free)
 
+/* Whether iommu-hwinfod is on the bus (or the bus can start it): two
+ * calls to the bus itself, none to the daemon.  FALSE with
+ * IHW_ERROR_UNAVAILABLE when it is not there. */
+gboolean ihw_client_daemon_present (IhwClient *client, GError **error);
+
 /* The address connected to (for messages). */
 const char *ihw_client_get_address (IhwClient *client);
 

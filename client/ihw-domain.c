@@ -178,65 +178,159 @@ qemu_bool (const char *p, gboolean *out)
   return FALSE;
 }
 
-/* One intel-iommu property from <qemu:commandline> or <qemu:override>. */
-static void
-apply_qemu_property (IhwDomainInfo *info, const char *name, const char *value, const char *via)
+/* The QEMU device a vIOMMU model is (libvirt's <iommu model> -> -device). */
+static const struct {
+  const char *model, *driver;
+} viommu_drivers[] = {
+  { "intel", "intel-iommu" },
+  { "smmuv3", "arm-smmuv3" },
+  { "virtio", "virtio-iommu-pci" },
+  { "amd", "amd-iommu" },
+};
+
+static const char *
+model_driver (const char *model)
 {
+  for (guint i = 0; i < G_N_ELEMENTS (viommu_drivers); i++)
+    if (g_strcmp0 (viommu_drivers[i].model, model) == 0)
+      return viommu_drivers[i].driver;
+  return NULL;
+}
+
+/* Properties that turn nested translation on, by QEMU driver. */
+static const struct {
+  const char *driver, *property;
+} nesting_properties[] = {
+  { "intel-iommu", "x-flts" },
+  { "arm-smmuv3", "accel" },
+};
+
+/* One vIOMMU property from <qemu:commandline> or <qemu:override>: the
+ * nesting switch, or a request key through the key table's QEMU property
+ * names (aw-bits, fs1gp, ssidsize, oas, ril, ats).  `auto` leaves the key
+ * to QEMU's default. */
+static void
+apply_qemu_property (IhwDomainInfo *info, const char *driver, const char *name, const char *value, const char *via)
+{
+  const IhwRequestKeyDef *keys = ihw_request_key_defs ();
+  g_autofree char *v = g_strndup (value, strcspn (value, ","));
   gboolean b;
   guint64 n64;
 
-  if (strcmp (name, "x-flts") == 0 && qemu_bool (value, &b))
+  for (guint i = 0; i < G_N_ELEMENTS (nesting_properties); i++)
+    if (strcmp (nesting_properties[i].driver, driver) == 0 && strcmp (nesting_properties[i].property, name) == 0
+        && qemu_bool (v, &b))
+      {
+        info->nesting_requested = b;
+        g_clear_pointer (&info->nesting_via, g_free);
+        if (b)
+          info->nesting_via = g_strdup_printf ("%s %s=on", via, name);
+        return;
+      }
+  for (guint i = 0; i < IHW_REQUEST_N_KEYS; i++)
     {
-      info->nesting_requested = b;
-      g_clear_pointer (&info->nesting_via, g_free);
-      if (b)
-        info->nesting_via = g_strdup_printf ("%s x-flts=on", via);
+      if (g_strcmp0 (keys[i].qemu_property, name) != 0)
+        continue;
+      if (strcmp (v, "auto") == 0)
+        info->request.present &= ~(1u << i);
+      else if (keys[i].type == 'b' && qemu_bool (v, &b))
+        ihw_request_set (&info->request, keys[i].name, b);
+      /* Best effort, like the rest of these options: a value no caller
+       * may ask for is noted, not judged. */
+      else if (keys[i].type == 'u' && g_ascii_string_to_unsigned (v, 10, 0, 1024, &n64, NULL)
+               && ihw_request_set (&info->request, keys[i].name, n64))
+        ;
+      else
+        g_ptr_array_add (info->ignored, g_strdup_printf ("%s %s=%.20s (not a value QEMU takes)", via, name, v));
+      return;
     }
-  else if (strcmp (name, "fs1gp") == 0 && qemu_bool (value, &b))
-    ihw_request_set (&info->request, "fs1gp", b);
-  else if (strcmp (name, "aw-bits") == 0)
+  if (strcmp (name, "x-scalable-mode") != 0)
+    g_ptr_array_add (info->ignored, g_strdup_printf ("%s %s.%s=%.20s", via, driver, name, v));
+}
+
+/* "-global DRIVER.PROP=V", "-set device.ID.PROP=V" (ID: the vIOMMU's
+ * alias, libvirt's "iommu0"), "-device DRIVER,PROP=V,...": the argument
+ * values, whatever option they follow. */
+static void
+scan_qemu_arg (IhwDomainInfo *info, const char *driver, const char *arg)
+{
+  static const char via[] = "<qemu:commandline>";
+  gsize dl = strlen (driver);
+
+  if (strncmp (arg, driver, dl) == 0 && arg[dl] == '.')
     {
-      g_autofree char *num = g_strndup (value, strcspn (value, ","));
-      /* Best effort, like the rest of these options: a value no caller may
-       * ask for is noted, not judged. */
-      if (g_ascii_string_to_unsigned (num, 10, 0, 1024, &n64, NULL) && !ihw_request_set (&info->request, "aw-bits", n64))
-        g_ptr_array_add (info->ignored, g_strdup_printf ("%s aw-bits=%.20s (out of range)", via, num));
+      const char *eq = strchr (arg + dl + 1, '=');
+      g_autofree char *name = eq ? g_strndup (arg + dl + 1, (gsize) (eq - arg - dl - 1)) : NULL;
+      if (name)
+        apply_qemu_property (info, driver, name, eq + 1, via);
+    }
+  else if (strncmp (arg, driver, dl) == 0 && arg[dl] == ',')
+    {
+      g_auto (GStrv) props = g_strsplit (arg + dl + 1, ",", 64);
+      for (guint i = 0; props[i]; i++)
+        {
+          char *eq = strchr (props[i], '=');
+          if (eq)
+            {
+              *eq = '\0';
+              apply_qemu_property (info, driver, props[i], eq + 1, via);
+            }
+        }
+    }
+  else if (g_str_has_prefix (arg, "device.iommu"))
+    {
+      const char *dot = strchr (arg + strlen ("device."), '.');
+      const char *eq = dot ? strchr (dot + 1, '=') : NULL;
+      g_autofree char *name = eq ? g_strndup (dot + 1, (gsize) (eq - dot - 1)) : NULL;
+      if (name)
+        apply_qemu_property (info, driver, name, eq + 1, via);
     }
 }
 
-/* QEMU options a domain passes through <qemu:commandline> for intel-iommu
- * (libvirt has no attribute for x-flts, fs1gp): "-global intel-iommu.fs1gp=off",
- * "-set device.iommu.x-flts=on", "-device intel-iommu,x-flts=on,..." and the
- * like; and <qemu:override><qemu:device><qemu:frontend><qemu:property
- * name='x-flts' value='true'/> (libvirt 8.2+).  Best effort: x-flts, fs1gp
- * and aw-bits change what is asked. */
+/* QEMU options a domain passes through <qemu:commandline> for its vIOMMU
+ * (libvirt has no attribute for x-flts or fs1gp, and libvirt 9.0 and 11.3
+ * drop SMMUv3 accel/ats/ril/ssidSize/oas from <driver>), and
+ * <qemu:override><qemu:device alias='iommu0'><qemu:frontend><qemu:property
+ * name='x-flts' value='true'/> (libvirt 8.2+). */
 static void
 scan_qemu_args (xmlNode *root, IhwDomainInfo *info)
 {
-  static const char *const props[] = { "x-flts", "fs1gp", "aw-bits" };
+  const char *driver = model_driver (info->model);
   xmlNode *cmd = child (root, "commandline");
   xmlNode *override = child (root, "override");
 
+  /* No <iommu>: a vIOMMU given whole as "-device DRIVER,..." is one too. */
+  for (xmlNode *n = cmd && !info->model ? cmd->children : NULL; n && !info->model; n = n->next)
+    {
+      g_autofree char *v = n->type == XML_ELEMENT_NODE ? prop (n, "value") : NULL;
+      for (guint i = 0; v && i < G_N_ELEMENTS (viommu_drivers) && !info->model; i++)
+        {
+          gsize dl = strlen (viommu_drivers[i].driver);
+          if (strncmp (v, viommu_drivers[i].driver, dl) == 0 && (v[dl] == ',' || v[dl] == '\0'))
+            {
+              info->model = g_strdup (viommu_drivers[i].model);
+              driver = viommu_drivers[i].driver;
+            }
+        }
+    }
+  if (!driver)
+    return;
   for (xmlNode *n = cmd ? cmd->children : NULL; n; n = n->next)
     {
       g_autofree char *v = NULL;
       if (n->type != XML_ELEMENT_NODE || strcmp ((const char *) n->name, "arg") != 0)
         continue;
       v = prop (n, "value");
-      if (!v)
-        continue;
-      for (guint i = 0; i < G_N_ELEMENTS (props); i++)
-        {
-          g_autofree char *needle = g_strconcat (props[i], "=", NULL);
-          for (const char *p = strstr (v, needle); p; p = strstr (p + 1, needle))
-            /* whole property names only: "x-flts=" but not "xx-flts=" */
-            if (p == v || strchr (".,", p[-1]))
-              apply_qemu_property (info, props[i], p + strlen (needle), "<qemu:commandline>");
-        }
+      if (v)
+        scan_qemu_arg (info, driver, v);
     }
   for (xmlNode *dev = override ? override->children : NULL; dev; dev = dev->next)
     {
+      g_autofree char *alias = NULL;
       if (dev->type != XML_ELEMENT_NODE || strcmp ((const char *) dev->name, "device") != 0)
+        continue;
+      alias = prop (dev, "alias");
+      if (!alias || !g_str_has_prefix (alias, "iommu"))
         continue;
       for (xmlNode *p = child (child (dev, "frontend"), "property"); p; p = p->next)
         {
@@ -246,7 +340,7 @@ scan_qemu_args (xmlNode *root, IhwDomainInfo *info)
           name = prop (p, "name");
           value = prop (p, "value");
           if (name && value)
-            apply_qemu_property (info, name, value, "<qemu:override>");
+            apply_qemu_property (info, driver, name, value, "<qemu:override>");
         }
     }
 }

@@ -2,6 +2,9 @@
 #include "ihw-qemu-version.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -244,6 +247,141 @@ ihw_qemu_version_detect (const char *emulator, int timeout_ms, GError **error)
   return version;
 }
 
+/* --- the version cache ------------------------------------------------------
+ * One line per emulator: "v1 DEV INO SIZE MTIME_NS VERSION PATH".  A line
+ * counts only when all of DEV..MTIME_NS still match the file.  The file is
+ * trusted only when its owner is us or root and nobody else may write it
+ * (the hook runs as root); anything unparsable is ignored. */
+
+#define CACHE_MAX_BYTES 65536
+#define CACHE_MAX_LINES 64
+
+static char *
+cache_key (const struct stat *st)
+{
+  return g_strdup_printf ("v1 %ju %ju %jd %jd", (uintmax_t) st->st_dev, (uintmax_t) st->st_ino, (intmax_t) st->st_size,
+                          (intmax_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec);
+}
+
+static gboolean
+trusted (int fd)
+{
+  struct stat st;
+  return fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && (st.st_uid == geteuid () || st.st_uid == 0)
+         && !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* The cache's lines, or an empty array. */
+static GPtrArray *
+cache_read (const char *cache_path)
+{
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+  char buf[CACHE_MAX_BYTES + 1];
+  ssize_t n;
+  int fd = open (cache_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+  if (fd < 0)
+    return lines;
+  if (!trusted (fd) || (n = read (fd, buf, CACHE_MAX_BYTES)) <= 0)
+    {
+      close (fd);
+      return lines;
+    }
+  close (fd);
+  buf[n] = '\0';
+  {
+    g_auto (GStrv) split = g_strsplit (buf, "\n", CACHE_MAX_LINES + 1);
+    for (guint i = 0; split[i] && i < CACHE_MAX_LINES; i++)
+      if (g_str_has_prefix (split[i], "v1 "))
+        g_ptr_array_add (lines, g_strdup (split[i]));
+  }
+  return lines;
+}
+
+/* The version for `emulator` with stat `st`, from the cache, or NULL. */
+static char *
+cache_lookup (GPtrArray *lines, const char *emulator, const struct stat *st)
+{
+  g_autofree char *key = cache_key (st);
+  gsize klen = strlen (key);
+
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const char *l = lines->pdata[i];
+      const char *v, *sp;
+      if (strncmp (l, key, klen) != 0 || l[klen] != ' ')
+        continue;
+      v = l + klen + 1;
+      sp = strchr (v, ' ');
+      if (!sp || strcmp (sp + 1, emulator) != 0)
+        continue;
+      {
+        g_autofree char *version = g_strndup (v, (gsize) (sp - v));
+        guint q;
+        if (ihw_qemu_version_from_text (version, &q, NULL))
+          return g_steal_pointer (&version);
+      }
+    }
+  return NULL;
+}
+
+/* Writes the cache with `emulator`'s line replaced: a temporary file in
+ * the same directory, then rename (readers see the old or the new file). */
+static void
+cache_store (const char *cache_path, GPtrArray *lines, const char *emulator, const struct stat *st,
+             const char *version)
+{
+  g_autofree char *dir = g_path_get_dirname (cache_path);
+  g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", cache_path);
+  g_autofree char *key = cache_key (st);
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autofree char *suffix = g_strconcat (" ", emulator, NULL);
+  guint kept = 0;
+  int fd;
+
+  if (g_mkdir_with_parents (dir, 0755) < 0)
+    return;
+  g_string_append_printf (out, "%s %s %s\n", key, version, emulator);
+  for (guint i = lines->len; i-- > 0 && kept < CACHE_MAX_LINES - 1;)
+    if (!g_str_has_suffix (lines->pdata[i], suffix))
+      {
+        g_string_append_printf (out, "%s\n", (const char *) lines->pdata[i]);
+        kept++;
+      }
+  if (out->len > CACHE_MAX_BYTES)
+    return;
+  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return;
+  if (write (fd, out->str, out->len) != (ssize_t) out->len || fchmod (fd, 0644) < 0 || close (fd) < 0
+      || rename (tmp, cache_path) < 0)
+    unlink (tmp);
+}
+
+char *
+ihw_qemu_version_detect_cached (const char *emulator, int timeout_ms, const char *cache_path, gboolean *from_cache,
+                                GError **error)
+{
+  struct stat st;
+  g_autoptr (GPtrArray) lines = NULL;
+  char *version;
+
+  *from_cache = FALSE;
+  if (!cache_path || !*cache_path || !emulator || emulator[0] != '/' || stat (emulator, &st) < 0)
+    return ihw_qemu_version_detect (emulator, timeout_ms, error);
+  lines = cache_read (cache_path);
+  if ((version = cache_lookup (lines, emulator, &st)) && check_file (emulator, NULL))
+    {
+      *from_cache = TRUE;
+      return version;
+    }
+  g_clear_pointer (&version, g_free);
+  version = ihw_qemu_version_detect (emulator, timeout_ms, error);
+  if (version)
+    cache_store (cache_path, lines, emulator, &st, version);
+  return version;
+}
+
 void
 ihw_qemu_choice_clear (IhwQemuChoice *q)
 {
@@ -253,7 +391,7 @@ ihw_qemu_choice_clear (IhwQemuChoice *q)
 
 void
 ihw_qemu_choose (IhwQemuChoice *q, const char *configured, gboolean detect, const char *no_detect_reason,
-                 const char *emulator, int timeout_ms, IhwRequest *req)
+                 const char *emulator, int timeout_ms, const char *cache_path, IhwRequest *req)
 {
   g_autoptr (GError) error = NULL;
 
@@ -267,7 +405,7 @@ ihw_qemu_choose (IhwQemuChoice *q, const char *configured, gboolean detect, cons
     q->failure = g_strdup (no_detect_reason);
   else if (!emulator)
     q->failure = g_strdup ("the domain XML names no usable <emulator>");
-  else if ((q->version = ihw_qemu_version_detect (emulator, timeout_ms, &error)))
+  else if ((q->version = ihw_qemu_version_detect_cached (emulator, timeout_ms, cache_path, &q->cached, &error)))
     q->from = IHW_QEMU_FROM_EMULATOR;
   else
     q->failure = g_strdup (error->message);

@@ -20,6 +20,9 @@
 
 G_BEGIN_DECLS
 
+/* Where the hook keeps emulator versions (hook.conf version-cache=). */
+#define IHW_QEMU_VERSION_CACHE_DEFAULT "/run/iommu-hwinfo-hook/qemu-versions"
+
 /* Bytes of `--version` output read; the version is on the first line. */
 #define IHW_QEMU_VERSION_OUTPUT_MAX 4096
 /* How long `EMULATOR --version` may take (QEMU answers in ~20 ms). */
@@ -38,6 +41,13 @@ char *ihw_qemu_version_parse (const char *output, gsize len, GError **error);
  * IHW_QEMU_VERSION_TIMEOUT_DEFAULT_MS. */
 char *ihw_qemu_version_detect (const char *emulator, int timeout_ms, GError **error);
 
+/* The same through a cache file keyed by the emulator's path, device,
+ * inode, size and mtime (`cache_path` NULL or "": no cache).  A changed
+ * or replaced emulator misses; a corrupt or untrusted cache is ignored;
+ * the cache is rewritten atomically.  *from_cache: the answer came from it. */
+char *ihw_qemu_version_detect_cached (const char *emulator, int timeout_ms, const char *cache_path,
+                                      gboolean *from_cache, GError **error);
+
 /* Which QEMU a domain's verdict is for, and how that was decided: a
  * configured version (hook.conf, --qemu-version) > the domain's
  * <emulator> --version > the daemon's default.  The hook and domain-check
@@ -52,6 +62,7 @@ typedef struct {
   char *version;    /* "10.0"; NULL: the daemon's default */
   IhwQemuFrom from;
   char *failure;    /* from DAEMON: why the domain's QEMU is not known (NULL: not asked) */
+  gboolean cached;  /* from EMULATOR: the version cache answered */
 } IhwQemuChoice;
 
 void ihw_qemu_choice_clear (IhwQemuChoice *q);
@@ -61,6 +72,6 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IhwQemuChoice, ihw_qemu_choice_clear)
  * is asked when `detect` is TRUE; otherwise `no_detect_reason` (may be
  * NULL) is the failure.  Sets `req`'s qemu-version when there is one. */
 void ihw_qemu_choose (IhwQemuChoice *q, const char *configured, gboolean detect, const char *no_detect_reason,
-                      const char *emulator, int timeout_ms, IhwRequest *req);
+                      const char *emulator, int timeout_ms, const char *cache_path, IhwRequest *req);
 
 G_END_DECLS

@@ -6,18 +6,27 @@
  *   50-iommu-hwinfo DOMAIN OPERATION SUB-OPERATION EXTRA   (XML on stdin)
  *
  * with only LC_ALL, PATH and HOME in the environment.  Only `prepare begin`
- * is acted on, before libvirt touches any device: a domain that turns
- * nested translation on (intel x-flts=on, smmuv3 accel='on') with PCI
- * hostdevs is checked with iommu-hwinfod's CheckNesting, and `unsupported`
- * vetoes the start (exit 1, one short line per reason on stderr: libvirt
- * puts it at the end of its own "Hook script execution failed" error).
+ * is acted on, before libvirt touches any device: a domain with an <iommu>
+ * and PCI hostdevs is checked with iommu-hwinfod's CheckNesting (the
+ * nesting checks when it turns nested translation on, else only the checks
+ * QEMU applies to every assigned device), and `unsupported` vetoes the
+ * start (exit 1, one line per reason on stderr: libvirt puts it at the end
+ * of its own "Hook script execution failed" error).  The decision is
+ * ihw_decide() (ihw-decision.c), shared with `iommu-hwinfoctl domain-check`.
+ *
+ * libvirt keeps an allowing hook's stderr only at debug level: every
+ * refusal and every allow-with-warning also goes to the system journal,
+ * one entry per line, with the fields IHW_DOMAIN, IHW_DEVICE,
+ * IHW_REQUIREMENT, IHW_NEEDED, IHW_FOUND, IHW_DECISION (allow|refuse),
+ * IHW_OUTCOME (supported|unsupported|unknown|unavailable), IHW_MODEL and
+ * IHW_QEMU_VERSION (SYSLOG_IDENTIFIER=iommu-hwinfo-libvirt-hook).
  *
  * Everything else is let through, so that the hook never stops a VM it has
  * no verdict on unless the admin asks for that in hook.conf:
  *   - any other operation: exit 0 at once, stdin not read;
- *   - no <iommu>, no PCI hostdev, or nesting not turned on: exit 0, silent,
- *     the daemon not contacted (check=always in hook.conf checks every
- *     domain with an <iommu> and PCI hostdevs);
+ *   - no <iommu> or no PCI hostdev: exit 0, silent, the daemon not
+ *     contacted (check=nesting in hook.conf skips domains that do not turn
+ *     nested translation on, too);
  *   - verdict `unknown`, a device the daemon does not know, an <iommu> model
  *     it does not know, unreadable XML: one warning line, then on-unknown
  *     (default allow);
@@ -33,7 +42,7 @@
  *   [hook]
  *   on-unavailable=allow|deny   daemon or bus unreachable (default allow)
  *   on-unknown=allow|deny       no verdict (default allow)
- *   check=nesting|always        which domains to check (default nesting)
+ *   check=always|nesting        which domains to check (default always)
  *   bus-address=unix:path=...   D-Bus address (default: the system bus)
  *   timeout-ms=N                bus connect and call timeout, and the time
  *                               EMULATOR --version may take (default 3000)
@@ -41,11 +50,15 @@
  *                               emulator)
  *   detect-qemu=yes|no          run the domain's <emulator> --version to learn
  *                               which QEMU will run it (default yes)
+ *   version-cache=PATH          the emulators' versions by path and mtime
+ *                               (default /run/iommu-hwinfo-hook/qemu-versions;
+ *                               empty: none)
  *
  * The QEMU version judged for (CheckNesting's qemu-version): hook.conf
  * qemu-version, else the domain's <emulator> --version (detect-qemu=yes),
  * else none (the daemon's default: its [daemon] qemu-version or its newest
- * profile).  QEMU 10.0-10.2 refuse every assigned device with x-flts=on
+ * profile).  The daemon is asked whether it is there before the emulator
+ * is run: unreachable is on-unavailable at once.  QEMU 10.0-10.2 refuse every assigned device with x-flts=on
  * and 11.0 accepts them, so judging for the wrong QEMU lets a domain
  * through that will not start.  A failed detection is said only when the
  * verdict is not `supported` (one line), so the hook stays quiet on success.
@@ -56,268 +69,63 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ihw-client.h"
-#include "ihw-domain.h"
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+
+#include "ihw-decision.h"
 #include "ihw-error.h"
-#include "ihw-names.h"
-#include "ihw-qemu-version.h"
 
 #define HOOK_CONF_DEFAULT SYSCONFDIR "/iommu-hwinfod/hook.conf"
-#define HOOK_TIMEOUT_DEFAULT_MS 3000
-#define HOOK_TIMEOUT_MAX_MS 60000
 #define PREFIX "iommu-hwinfo: "
 
-typedef struct {
-  gboolean deny_unavailable;
-  gboolean deny_unknown;
-  gboolean check_always;
-  char *bus_address;
-  int timeout_ms;
-  char *qemu_version;  /* validated "X.Y", or NULL */
-  gboolean detect_qemu;
-  char *path;
-} HookConf;
-
+/* One journal entry per line of a refusal or an allow-with-warning. */
 static void
-hook_conf_clear (HookConf *c)
+log_to_journal (const IhwDecision *d)
 {
-  g_free (c->bus_address);
-  g_free (c->qemu_version);
-  g_free (c->path);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (HookConf, hook_conf_clear)
+  const char *qemu = d->qemu.version ? d->qemu.version : "";
 
-static gboolean
-parse_policy (GKeyFile *kf, const char *key, gboolean *deny, const char *path)
-{
-  g_autofree char *v = g_key_file_get_string (kf, "hook", key, NULL);
-
-  if (!v)
-    return TRUE;
-  g_strstrip (v);
-  if (strcmp (v, "allow") == 0)
-    *deny = FALSE;
-  else if (strcmp (v, "deny") == 0)
-    *deny = TRUE;
-  else
+  for (guint i = 0; i < d->lines->len; i++)
     {
-      g_printerr (PREFIX "warning: %s: %s='%.40s' is neither allow nor deny; using allow\n", path, key, v);
-      *deny = FALSE;
+      const IhwReason *l = d->lines->pdata[i];
+      sd_journal_send ("MESSAGE=%s%s", PREFIX, l->why, "PRIORITY=%d", d->refuse ? LOG_ERR : LOG_WARNING,
+                       "SYSLOG_IDENTIFIER=iommu-hwinfo-libvirt-hook", "IHW_DOMAIN=%s", d->domain,
+                       "IHW_DEVICE=%s", l->device, "IHW_REQUIREMENT=%s", l->requirement, "IHW_NEEDED=%s", l->needed,
+                       "IHW_FOUND=%s", l->found, "IHW_DECISION=%s", ihw_decision_name (d), "IHW_OUTCOME=%s",
+                       ihw_outcome_name (d->outcome), "IHW_MODEL=%s", d->model ? d->model : "",
+                       "IHW_QEMU_VERSION=%s", qemu, NULL);
     }
-  return TRUE;
-}
-
-/* A missing file means the defaults; a broken one is said, and its valid
- * keys still apply (a typo must not turn the hook into a blocker). */
-static void
-hook_conf_load (HookConf *c)
-{
-  const char *env = g_getenv ("IHW_HOOK_CONF");
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
-  g_autoptr (GError) error = NULL;
-  g_autofree char *check = NULL;
-
-  c->timeout_ms = HOOK_TIMEOUT_DEFAULT_MS;
-  c->detect_qemu = TRUE;
-  c->path = g_strdup (env && *env ? env : HOOK_CONF_DEFAULT);
-  if (!g_key_file_load_from_file (kf, c->path, G_KEY_FILE_NONE, &error))
-    {
-      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_printerr (PREFIX "warning: %s: %s; using the defaults\n", c->path, error->message);
-      return;
-    }
-  parse_policy (kf, "on-unavailable", &c->deny_unavailable, c->path);
-  parse_policy (kf, "on-unknown", &c->deny_unknown, c->path);
-  check = g_key_file_get_string (kf, "hook", "check", NULL);
-  if (check)
-    {
-      g_strstrip (check);
-      if (strcmp (check, "always") == 0)
-        c->check_always = TRUE;
-      else if (strcmp (check, "nesting") != 0)
-        g_printerr (PREFIX "warning: %s: check='%.40s' is neither nesting nor always; using nesting\n", c->path,
-                    check);
-    }
-  c->bus_address = g_key_file_get_string (kf, "hook", "bus-address", NULL);
-  if (c->bus_address)
-    g_strstrip (c->bus_address);
-  if (c->bus_address && !*c->bus_address)
-    g_clear_pointer (&c->bus_address, g_free);
-  if (g_key_file_has_key (kf, "hook", "timeout-ms", NULL))
-    {
-      g_autofree char *t = g_key_file_get_string (kf, "hook", "timeout-ms", NULL);
-      guint64 n;
-      if (t && g_ascii_string_to_unsigned (g_strstrip (t), 10, 1, HOOK_TIMEOUT_MAX_MS, &n, NULL))
-        c->timeout_ms = (int) n;
-      else
-        g_printerr (PREFIX "warning: %s: timeout-ms='%.20s' is not a number of milliseconds in 1..%d; using %d\n",
-                    c->path, t ? t : "", HOOK_TIMEOUT_MAX_MS, HOOK_TIMEOUT_DEFAULT_MS);
-    }
-  if (g_key_file_has_key (kf, "hook", "qemu-version", NULL))
-    {
-      g_autofree char *v = g_key_file_get_string (kf, "hook", "qemu-version", NULL);
-      guint qemu;
-      if (v && *g_strstrip (v) && ihw_qemu_version_from_text (v, &qemu, NULL))
-        c->qemu_version = ihw_qemu_version_string (qemu);
-      else if (v && *v)
-        g_printerr (PREFIX "warning: %s: qemu-version='%.20s' is not a QEMU version like 10.0; ignored\n", c->path, v);
-    }
-  if (g_key_file_has_key (kf, "hook", "detect-qemu", NULL))
-    {
-      g_autofree char *v = g_key_file_get_string (kf, "hook", "detect-qemu", NULL);
-      if (v && strcmp (g_strstrip (v), "no") == 0)
-        c->detect_qemu = FALSE;
-      else if (!v || strcmp (v, "yes") != 0)
-        g_printerr (PREFIX "warning: %s: detect-qemu='%.20s' is neither yes nor no; using yes\n", c->path,
-                    v ? v : "");
-    }
-}
-
-/* Said only when the verdict is not `supported`: the verdict may be wrong
- * for the QEMU that will run the domain. */
-static void
-say_qemu (const HookConf *c, const IhwDomainInfo *info, const IhwQemuChoice *q)
-{
-  if (q->from == IHW_QEMU_FROM_CONFIG)
-    g_printerr (PREFIX "judged for QEMU %s (qemu-version in %s)\n", q->version, c->path);
-  else if (q->from == IHW_QEMU_FROM_EMULATOR)
-    g_printerr (PREFIX "judged for QEMU %s (%s --version)\n", q->version, info->emulator);
-  else if (q->failure)
-    g_printerr (PREFIX "judged for iommu-hwinfod's default QEMU version; the domain's is unknown: %s\n",
-                q->failure);
-}
-
-/* The verdict could not be had: warn, then on-unknown decides. */
-static int
-no_verdict (const HookConf *c, const char *domain, const char *what)
-{
-  g_printerr (PREFIX "%s: domain '%s': %s; %s (on-unknown=%s in %s)\n", c->deny_unknown ? "error" : "warning",
-              domain, what, c->deny_unknown ? "refusing to start" : "starting anyway",
-              c->deny_unknown ? "deny" : "allow", c->path);
-  return c->deny_unknown ? 1 : 0;
-}
-
-static int
-unavailable (const HookConf *c, const char *domain, const char *what)
-{
-  g_printerr (PREFIX "%s: domain '%s': cannot ask iommu-hwinfod: %s; %s (on-unavailable=%s in %s)\n",
-              c->deny_unavailable ? "error" : "warning", domain, what,
-              c->deny_unavailable ? "refusing to start" : "starting anyway", c->deny_unavailable ? "deny" : "allow",
-              c->path);
-  return c->deny_unavailable ? 1 : 0;
-}
-
-static char *
-reasons_summary (GPtrArray *reasons)
-{
-  GString *s = g_string_new (NULL);
-
-  for (guint i = 0; i < reasons->len && i < 4; i++)
-    {
-      const IhwReason *r = reasons->pdata[i];
-      g_string_append_printf (s, "%s%s%s%s %s", i ? ", " : "", *r->device ? r->device : "",
-                              *r->device ? " " : "", r->requirement, r->found);
-    }
-  if (reasons->len > 4)
-    g_string_append_printf (s, ", and %u more", reasons->len - 4);
-  return g_string_free (s, FALSE);
 }
 
 static int
 prepare_begin (const char *domain)
 {
-  g_auto (HookConf) conf = { 0 };
-  g_auto (IhwQemuChoice) qemu = { 0 };
+  g_auto (IhwHookConf) conf = { 0 };
   g_autoptr (GError) error = NULL;
   g_autoptr (IhwDomainInfo) info = NULL;
-  g_autoptr (IhwClient) client = NULL;
-  g_autoptr (IhwCheckResult) res = NULL;
+  g_autoptr (IhwDecision) d = NULL;
   g_autofree char *xml = NULL;
   gboolean too_big;
   gsize len = 0;
-  IhwModel model;
 
-  hook_conf_load (&conf);
+  ihw_hook_conf_load (&conf, NULL, HOOK_CONF_DEFAULT);
+  for (guint i = 0; i < conf.warnings->len; i++)
+    g_printerr (PREFIX "warning: %s\n", (const char *) conf.warnings->pdata[i]);
+  /* Bounded and deadline-guarded: a writer that never closes stdin must not
+   * hold a VM start. */
   xml = ihw_domain_read_fd (STDIN_FILENO, "the domain XML on stdin", IHW_DOMAIN_READ_TIMEOUT_MS, &len, &too_big,
                             &error);
-  if (!xml)
-    return no_verdict (&conf, domain, error->message);
-  if (too_big)
-    {
-      g_autofree char *what = g_strdup_printf ("the domain XML on stdin is larger than %d bytes", IHW_DOMAIN_XML_MAX);
-      return no_verdict (&conf, domain, what);
-    }
-  info = ihw_domain_parse_xml (xml, len, &error);
-  if (!info)
-    return no_verdict (&conf, domain, error->message);
+  if (xml && too_big)
+    g_set_error (&error, IHW_ERROR, IHW_ERROR_BAD_DATA, "the domain XML on stdin is larger than %d bytes",
+                 IHW_DOMAIN_XML_MAX);
+  else if (xml)
+    info = ihw_domain_parse_xml (xml, len, &error);
 
-  /* Nothing the hook has an opinion on: silent, no daemon. */
-  if (!info->model || info->devices->len == 0)
-    return 0;
-  if (!info->nesting_requested && !conf.check_always)
-    return 0;
-  if (!ihw_model_from_name (info->model, &model))
-    {
-      g_autofree char *what = g_strdup_printf ("<iommu model='%.32s'> is not a model iommu-hwinfod knows",
-                                               info->model);
-      return no_verdict (&conf, domain, what);
-    }
-  if (info->devices->len > IHW_MAX_DEVICES_PER_REQUEST)
-    {
-      g_autofree char *what = g_strdup_printf ("%u PCI hostdevs, more than the %d one request can check",
-                                               info->devices->len, IHW_MAX_DEVICES_PER_REQUEST);
-      return no_verdict (&conf, domain, what);
-    }
-  g_ptr_array_add (info->devices, NULL);
-
-  client = ihw_client_new (conf.bus_address, conf.timeout_ms, &error);
-  if (client)
-    /* not before: no emulator run when the bus is down */
-    ihw_qemu_choose (&qemu, conf.qemu_version, conf.detect_qemu, NULL, info->emulator, conf.timeout_ms,
-                     &info->request);
-  if (client)
-    res = ihw_client_check_nesting (client, info->model, (const char *const *) info->devices->pdata,
-                                    &info->request, &error);
-  if (!res)
-    {
-      if (g_error_matches (error, IHW_ERROR, IHW_ERROR_UNAVAILABLE))
-        return unavailable (&conf, domain, error->message);
-      return no_verdict (&conf, domain, error->message);
-    }
-
-  switch (res->result->verdict)
-    {
-    case IHW_VERDICT_SUPPORTED:
-      return 0;
-    case IHW_VERDICT_UNKNOWN:
-      {
-        g_autofree char *why = reasons_summary (res->result->reasons);
-        g_autofree char *what = g_strdup_printf ("nesting for <iommu model='%s'> is unknown (%s)", info->model,
-                                                 *why ? why : "no data");
-        int code = no_verdict (&conf, domain, what);
-        say_qemu (&conf, info, &qemu);
-        return code;
-      }
-    case IHW_VERDICT_UNSUPPORTED:
-    default:
-      for (guint i = 0; i < res->result->reasons->len; i++)
-        {
-          const IhwReason *r = res->result->reasons->pdata[i];
-          if (*r->device)
-            /* "needs X, found Y": for request rows `needed` names the host
-             * field ("cap.MGAW >= 48") and `found` its value, so "REQ is
-             * FOUND" would misread as the request's own value. */
-            g_printerr (PREFIX "%s cannot nest under <iommu model='%s'>: %s needs %s, found %s\n", r->device,
-                        info->model, r->requirement, r->needed, r->found);
-          else
-            g_printerr (PREFIX "<iommu model='%s'> cannot nest: %s needs %s, found %s\n", info->model,
-                        r->requirement, r->needed, r->found);
-        }
-      if (res->result->reasons->len == 0)
-        g_printerr (PREFIX "<iommu model='%s'> cannot nest with these devices\n", info->model);
-      say_qemu (&conf, info, &qemu);
-      return 1;
-    }
+  d = ihw_decide (&conf, domain, info, error, NULL, NULL);
+  for (guint i = 0; i < d->lines->len; i++)
+    g_printerr (PREFIX "%s\n", ((const IhwReason *) d->lines->pdata[i])->why);
+  if (ihw_decision_noteworthy (d))
+    log_to_journal (d);
+  return d->refuse ? 1 : 0;
 }
 
 int

@@ -22,6 +22,7 @@ static const CtlCommand commands[] = {
   { "domain-check", "DOMAIN [--connect URI] | --xml FILE",
     "would the libvirt hook let this domain start? (exit 0/1/2)", ctl_domain_check },
   { "nfd", "[--output FILE] [--prefix NS]", "node-feature-discovery feature file: nesting per model", ctl_nfd },
+  { "domcaps", "[--connect URI] [--qemu-version V]", "libvirt-style <iommu> capabilities with nesting per model", ctl_domcaps },
   /* decode's arguments come from the vendor descriptors */
   { "decode", NULL,
     "decode IOMMU registers offline and judge nesting", ctl_decode },

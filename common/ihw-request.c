@@ -22,6 +22,12 @@ static const IhwRequestKeyDef request_keys[IHW_REQUEST_N_KEYS] = {
   [IHW_REQUEST_OAS] = { "oas", 'u', 1, 64, "oas", "oas", "SMMUv3 output address size in bits" },
   [IHW_REQUEST_RIL] = { "ril", 'b', 0, 1, "ril", "ril", "range invalidation (smmuv3)" },
   [IHW_REQUEST_ATS] = { "ats", 'b', 0, 1, "ats", "ats", "ATS (smmuv3)" },
+  /* Not a QEMU property: what the domain turns on.  Off is an emulated
+   * vIOMMU with assigned devices (intel without x-flts, smmuv3 without
+   * accel): only the checks QEMU applies to every VFIO device are judged,
+   * never the nesting ones. */
+  [IHW_REQUEST_NESTING] = { "nesting", 'b', 0, 1, NULL, NULL,
+                            "judge nested translation (default on); off: an emulated vIOMMU's checks only" },
 };
 
 const IhwRequestKeyDef *

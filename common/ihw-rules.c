@@ -9,7 +9,14 @@
  *    for a vSMMU; amd (mainline after 6.18): GT && GIOSup), and
  *  - what each QEMU version's vIOMMU checks when a VFIO device is realized
  *    (FACTS.md "What QEMU checks"; each row names the QEMU file it was read
- *    from).  QEMU "11.0" is master of 2026-02 (11.0-dev).
+ *    from).  The code index holds one version of each QEMU file, not the
+ *    release tags: rows read there cite "qemu/qemu <file> (indexed
+ *    version)" and the release whose behaviour FACTS.md gives; a row marked
+ *    "not confirmed against the tag" was not found in the indexed sources.
+ *
+ * Scope: QEMU checks some rows for every VFIO device behind the vIOMMU at
+ * VM start, nesting or not (IHW_SCOPE_ALWAYS, e.g. intel aw-bits against
+ * the host's), others only in nested mode (the default scope).
  *
  * Per-QEMU-version rows use qemu_min/qemu_max.  Adding a QEMU version or a
  * vendor quirk is adding rows here; the engine (ihw-verdict.c) only knows
@@ -27,29 +34,33 @@
 
 /* Row constructors: designated initialisers keep every row one line of
  * meaning, whatever the kind needs. */
-#define FIELD_EQ(m, lo, hi, f, v, why_) \
-  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_FIELD_EQ, .field = f, .value = v, .why = why_ }
-#define FIELD_GE(m, lo, hi, f, v, why_) \
-  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_FIELD_GE, .field = f, .value = v, .why = why_ }
+#define FIELD_EQ(m, lo, hi, f, v, why_, ...) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_FIELD_EQ, .field = f, .value = v, .why = why_, __VA_ARGS__ }
+#define FIELD_GE(m, lo, hi, f, v, why_, ...) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_FIELD_GE, .field = f, .value = v, .why = why_, __VA_ARGS__ }
 #define ENUM_IN(m, lo, hi, f, why_, ...) \
-  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_ENUM_IN, .field = f, .why = why_, \
-    .names = { __VA_ARGS__, NULL } }
-#define REQ_LE_FIELD(m, lo, hi, k, f, why_) \
-  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_LE_FIELD, .key = k, .field = f, .why = why_ }
-#define REQ_IMPLIES(m, lo, hi, k, above, f, min_, why_) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_ENUM_IN, .field = f, .why = why_, __VA_ARGS__ }
+#define REQ_LE_FIELD(m, lo, hi, k, f, why_, ...) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_LE_FIELD, .key = k, .field = f, .why = why_, __VA_ARGS__ }
+#define REQ_IMPLIES(m, lo, hi, k, above, f, min_, why_, ...) \
   { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_IMPLIES_FIELD, .key = k, .value = above, \
-    .field = f, .value2 = min_, .why = why_ }
+    .field = f, .value2 = min_, .why = why_, __VA_ARGS__ }
 #define REQ_IN_LIST(m, lo, hi, k, why_, ...) \
-  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_IN_LIST, .key = k, .why = why_, \
-    .list = { __VA_ARGS__, 0 } }
-#define REQ_RANGE(m, lo, hi, k, min_, max_, why_) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_IN_LIST, .key = k, .why = why_, __VA_ARGS__ }
+#define NAMES(...) .names = { __VA_ARGS__, NULL }
+#define LIST(...) .list = { __VA_ARGS__, 0 }
+#define ALWAYS .scope = IHW_SCOPE_ALWAYS
+#define EMULATED .scope = IHW_SCOPE_EMULATED
+#define FIX(text) .fix = text
+#define UPGRADE_11_0 FIX ("upgrade QEMU to 11.0 or later")
+#define REQ_RANGE(m, lo, hi, k, min_, max_, why_, ...) \
   { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_RANGE, .key = k, .value = min_, \
-    .value2 = max_, .why = why_ }
-#define FACT_EQ(m, lo, hi, fact, v, req, why_) \
+    .value2 = max_, .why = why_, __VA_ARGS__ }
+#define FACT_EQ(m, lo, hi, fact, v, req, why_, ...) \
   { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_FACT_EQ, .key = fact, .value = v, \
-    .requirement = req, .why = why_ }
-#define QEMU_NEVER(m, lo, hi, req, why_) \
-  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_QEMU_NEVER, .requirement = req, .why = why_ }
+    .requirement = req, .why = why_, __VA_ARGS__ }
+#define QEMU_NEVER(m, lo, hi, req, why_, ...) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_QEMU_NEVER, .requirement = req, .why = why_, __VA_ARGS__ }
 #define KERNEL_NEST_PARENT(m) \
   { .model = m, .kind = IHW_RULE_KERNEL_NEST_PARENT, .requirement = "kernel.NEST_PARENT", \
     .why = "the kernel refused a nest-parent page table for this device (IOMMU_HWPT_ALLOC_NEST_PARENT)" }
@@ -89,34 +100,40 @@ static const IhwRule rules[] = {
     .why = "erratum 772415 (SPR17): read-only mappings are not allowed on the nest parent" },
   KERNEL_NEST_PARENT (INTEL),
 
-  /* QEMU 9.1-9.2: HostIOMMUDevice exists (aw-bits is checked) but
-   * intel-iommu has no first-stage mode for passthrough devices; the
-   * x-flts property arrives in 10.0 (hw/i386/intel_iommu.c vtd_properties). */
+  /* Before 10.0 intel-iommu has no x-flts property at all (it arrives in
+   * 10.0, hw/i386/intel_iommu.c vtd_properties): QEMU stops at the command
+   * line ("Property 'intel-iommu.x-flts' not found"), the VM never starts. */
   QEMU_NEVER (INTEL, ANY, Q (9, 2), "qemu.x-flts",
-              "this QEMU's intel-iommu has no first-stage (x-flts) mode: an assigned device is "
-              "shadowed, never nested; QEMU 11.0 or later is needed"),
+              "this QEMU's intel-iommu has no x-flts property: QEMU refuses the command line and the VM "
+              "does not start", UPGRADE_11_0),
   /* QEMU 10.0-10.2 hw/i386/intel_iommu.c vtd_check_hiod: with x-flts=on,
    * "host device is uncompatible with stage-1 translation" for every VFIO
    * device (the passthrough half landed in 11.0). */
   QEMU_NEVER (INTEL, Q (10, 0), Q (10, 2), "qemu.x-flts",
               "this QEMU's intel-iommu x-flts=on refuses every passthrough device (\"host device is "
-              "uncompatible with stage-1 translation\"); QEMU 11.0 or later is needed"),
+              "uncompatible with stage-1 translation\")", UPGRADE_11_0),
 
   /* aw-bits: QEMU 9.1+ hw/i386/intel_iommu.c vtd_check_hiod, "aw-bits %d >
    * host aw-bits %d"; the host value is the top of the kernel's IOVA
    * aperture, which for VT-d is min(MGAW, widest SAGAW) (6.12
    * drivers/iommu/intel/iommu.c paging_domain_alloc: addr_width =
    * agaw_to_width(iommu->agaw) capped at cap_mgaw). */
+  /* Checked for every VFIO device, emulated vIOMMU or not (vtd_check_hiod
+   * "Common checks", before any x-flts test). */
   REQ_LE_FIELD (INTEL, Q (9, 1), ANY, "aw-bits", "mgaw",
-                "QEMU refuses an aw-bits wider than the host IOMMU's address width (cap.MGAW)"),
+                "QEMU refuses an aw-bits wider than the host aw-bits (\"aw-bits %d > host aw-bits %d\"), "
+                "which on VT-d is the IOMMU's address width (cap.MGAW)",
+                ALWAYS, FIX ("set aw-bits=39 (libvirt: <iommu model='intel'><driver aw_bits='39'/>)")),
   REQ_LE_FIELD (INTEL, Q (9, 1), ANY, "aw-bits", "sagaw",
-                "the nest parent's address space is limited to the widest second-stage width the "
-                "host IOMMU supports (cap.SAGAW)"),
+                "QEMU refuses an aw-bits wider than the host aw-bits (\"aw-bits %d > host aw-bits %d\"), "
+                "which is limited by the widest second-stage width the host IOMMU supports (cap.SAGAW)",
+                ALWAYS, FIX ("set aw-bits=39 (libvirt: <iommu model='intel'><driver aw_bits='39'/>)")),
   /* hw/i386/intel_iommu.c vtd_decide_config: aw-bits 39 or 48 only (every
-   * version); with x-flts=on (10.0+) only 48. */
-  REQ_IN_LIST (INTEL, ANY, Q (9, 2), "aw-bits", "QEMU's intel-iommu accepts aw-bits 39 or 48 only", 39, 48),
+   * version, the VM does not start otherwise); with x-flts=on (10.0+) only 48. */
+  REQ_IN_LIST (INTEL, ANY, ANY, "aw-bits", "QEMU's intel-iommu accepts aw-bits 39 or 48 only", LIST (39, 48),
+               ALWAYS),
   REQ_IN_LIST (INTEL, Q (10, 0), ANY, "aw-bits",
-               "QEMU's intel-iommu with x-flts=on (nesting) accepts aw-bits=48 only", 48),
+               "QEMU's intel-iommu with x-flts=on (nesting) accepts aw-bits=48 only", LIST (48)),
   /* Guest 5-level first-stage tables need FL5LP (VT-d spec 3.6, cap bit 60;
    * QEMU itself never offers 57 bits, the row is for completeness). */
   REQ_IMPLIES (INTEL, ANY, ANY, "aw-bits", 48, "fl5lp", 1,
@@ -126,18 +143,22 @@ static const IhwRule rules[] = {
   REQ_LE_FIELD (INTEL, ANY, ANY, "pasid-bits", "pasid_bits",
                 "the host IOMMU's PASID width (ecap.PSS+1) is smaller than requested"),
 
-  /* QEMU 11.0-dev hw/i386/intel_iommu_accel.c vtd_check_hiod_accel, in the
+  /* QEMU 11.0 hw/i386/intel_iommu_accel.c vtd_check_hiod_accel (qemu/qemu
+   * indexed version; FACTS.md re-checked the 11.0.0 release), in the
    * order QEMU checks them (the hw_info type check is the engine's vendor
    * check: "Incompatible host platform IOMMU type %d"). */
   FACT_EQ (INTEL, Q (11, 0), ANY, "iommufd", IHW_TRISTATE_YES, "host.iommufd",
            "QEMU needs the iommufd backend for this device when x-flts=on (/dev/iommu and a VFIO "
-           "cdev: \"Need IOMMUFD backend when x-flts=on\")"),
+           "cdev: \"Need IOMMUFD backend when x-flts=on\")",
+           FIX ("bind the device to vfio-pci on a kernel with iommufd (/dev/iommu and /dev/vfio/devices/vfio*)")),
   REQ_IMPLIES (INTEL, Q (11, 0), ANY, "fs1gp", 0, "fl1gp", 1,
                "fs1gp=on needs first-stage 1GiB pages on the host (cap.FL1GP): "
-               "\"First stage 1GB large page is unsupported by host IOMMU\"; set fs1gp=off"),
+               "\"First stage 1GB large page is unsupported by host IOMMU\"",
+               FIX ("turn fs1gp off (-global intel-iommu.fs1gp=off)")),
   FACT_EQ (INTEL, Q (11, 0), ANY, "behind_pci_bridge", IHW_TRISTATE_NO, "topology.pci-bridge",
            "QEMU refuses a device downstream of a conventional PCI bridge when x-flts=on (\"Host "
-           "device downstream to a PCI bridge is unsupported\")"),
+           "device downstream to a PCI bridge is unsupported\")",
+           FIX ("assign a device that is not behind a PCI bridge")),
 
   /* ===================== smmuv3 (arm-smmuv3) ============================ */
 
@@ -155,41 +176,70 @@ static const IhwRule rules[] = {
    * needs MAP notifiers, which arm-smmuv3 refuses ("requires iommu MAP
    * notifier which is not currently supported"); accel=on arrives in 11.0. */
   QEMU_NEVER (SMMU, ANY, Q (10, 2), "qemu.accel",
-              "this QEMU's arm-smmuv3 cannot have an assigned device behind it at all (no MAP "
-              "notifier) and has no accel=on (nested) mode; QEMU 11.0 or later is needed"),
+              "this QEMU's arm-smmuv3 cannot have an assigned device behind it at all (\"requires iommu "
+              "MAP notifier which is not currently supported\") and has no accel=on (nested) mode",
+              ALWAYS, UPGRADE_11_0),
+  /* From 11.0 only accel=on takes VFIO devices; an emulated arm-smmuv3
+   * still refuses them (hw/arm/smmuv3.c smmuv3_notify_flag_changed, qemu/qemu
+   * indexed version). */
+  QEMU_NEVER (SMMU, Q (11, 0), ANY, "qemu.accel",
+              "arm-smmuv3 without accel=on cannot have an assigned device behind it (\"requires iommu MAP "
+              "notifier which is not currently supported\")",
+              EMULATED, FIX ("turn accel=on (<qemu:override> or -global arm-smmuv3.accel=on), or use "
+                             "<iommu model='virtio'>")),
 
-  /* QEMU 11.0-dev: accel=on needs the iommufd backend (hw/arm/smmuv3-accel.c
+  /* QEMU 11.0: accel=on needs the iommufd backend (hw/arm/smmuv3-accel.c
    * smmuv3_accel_set_iommu_device: only HostIOMMUDeviceIOMMUFD devices). */
   FACT_EQ (SMMU, Q (11, 0), ANY, "iommufd", IHW_TRISTATE_YES, "host.iommufd",
            "QEMU's arm-smmuv3,accel=on needs the iommufd backend for this device (/dev/iommu and a "
            "VFIO cdev)"),
-  /* QEMU 11.0-dev hw/arm/smmuv3-accel.c smmuv3_accel_check_hw_compatible,
-   * in QEMU's order.  QEMU's own IDR0: STLEVEL 2-level, TTENDIAN little,
-   * TTF AArch64; IDR1.SIDSIZE 16; IDR5 GRAN4K/16K/64K all 1
-   * (hw/arm/smmuv3.c smmuv3_init_id_regs). */
+  /* QEMU 11.0 hw/arm/smmuv3-accel.c smmuv3_accel_check_hw_compatible
+   * (qemu/qemu indexed version, commit d21a442a of that file; the v11.0.0
+   * tag itself not confirmed in the index), in QEMU's order.  QEMU's own
+   * IDR0: STLEVEL 2-level, TTENDIAN little, TTF AArch64; IDR1.SIDSIZE 16;
+   * IDR5 GRAN4K/16K/64K all 1 (hw/arm/smmuv3.c smmuv3_init_id_regs).
+   * ST_LEVEL and the granules must EQUAL the vSMMU's ("!="), the rest be
+   * at least as capable. */
   ENUM_IN (SMMU, Q (11, 0), ANY, "st_level",
-           "QEMU's vSMMU uses a 2-level stream table and needs the host's to match (IDR0.ST_LEVEL)",
-           "2-level"),
+           "QEMU's vSMMU has a 2-level stream table and the host's must be the same (\"Host SMMUv3 Stream "
+           "Table format mismatch\", IDR0.ST_LEVEL)",
+           NAMES ("2-level"), FIX ("assign a device behind an SMMU with a 2-level stream table")),
   ENUM_IN (SMMU, Q (11, 0), ANY, "ttendian",
-           "QEMU's vSMMU walks little-endian tables only (IDR0.TTENDIAN)", "mixed", "little"),
+           "QEMU's vSMMU walks little-endian tables only (IDR0.TTENDIAN)", NAMES ("mixed", "little")),
   ENUM_IN (SMMU, Q (11, 0), ANY, "ttf",
-           "QEMU's vSMMU uses AArch64 translation tables only (IDR0.TTF)", "aarch64", "aarch32+aarch64"),
+           "QEMU's vSMMU uses AArch64 translation tables only (IDR0.TTF)", NAMES ("aarch64", "aarch32+aarch64")),
   FIELD_GE (SMMU, Q (11, 0), ANY, "sidsize", 16,
             "QEMU's vSMMU has 16-bit StreamIDs and needs at least as many on the host (IDR1.SIDSIZE)"),
   REQ_LE_FIELD (SMMU, Q (11, 0), ANY, "ssid-size", "ssidsize",
                 "the host SMMU's SubstreamID width (IDR1.SSIDSIZE) is smaller than ssidsize"),
   REQ_IMPLIES (SMMU, Q (11, 0), ANY, "ril", 0, "ril", 1,
-               "ril=on needs range invalidation on the host (IDR3.RIL); set ril=off"),
+               "ril=on needs range invalidation on the host (IDR3.RIL)", FIX ("set ril=off")),
   REQ_LE_FIELD (SMMU, Q (11, 0), ANY, "oas", "oas",
                 "the host SMMU's output address size (IDR5.OAS) is smaller than the vSMMU's oas"),
-  REQ_IMPLIES (SMMU, Q (11, 0), ANY, "ats", 0, "ats", 1,
-               "ats=on needs ATS on the host SMMU (IDR0.ATS)"),
-  FIELD_EQ (SMMU, Q (11, 0), ANY, "gran4k", 1, "QEMU's vSMMU needs the 4KiB granule on the host (IDR5.GRAN4K)"),
-  FIELD_EQ (SMMU, Q (11, 0), ANY, "gran16k", 1, "QEMU's vSMMU needs the 16KiB granule on the host (IDR5.GRAN16K)"),
-  FIELD_EQ (SMMU, Q (11, 0), ANY, "gran64k", 1, "QEMU's vSMMU needs the 64KiB granule on the host (IDR5.GRAN64K)"),
-  /* hw/arm/smmuv3.c smmuv3 properties (11.0-dev): oas 44|48, ssidsize 0..20. */
-  REQ_IN_LIST (SMMU, Q (11, 0), ANY, "oas", "QEMU's arm-smmuv3 accepts oas=44 or oas=48 only", 44, 48),
+  /* 11.1 only: 11.0 has no ATS check (FACTS.md; the 11.1 check "Host
+   * SMMUv3 doesn't support Address Translation Services" is not in the
+   * indexed hw/arm/smmuv3-accel.c: not confirmed against the v11.1.0 tag). */
+  REQ_IMPLIES (SMMU, Q (11, 1), ANY, "ats", 0, "ats", 1,
+               "ats=on needs ATS on the host SMMU (IDR0.ATS): \"Host SMMUv3 doesn't support Address "
+               "Translation Services\"", FIX ("set ats=off")),
+  FIELD_EQ (SMMU, Q (11, 0), ANY, "gran4k", 1,
+            "QEMU's vSMMU has the 4KiB granule and the host's must match (IDR5.GRAN4K)"),
+  FIELD_EQ (SMMU, Q (11, 0), ANY, "gran16k", 1,
+            "QEMU's vSMMU has the 16KiB granule and the host's must match (IDR5.GRAN16K)"),
+  FIELD_EQ (SMMU, Q (11, 0), ANY, "gran64k", 1,
+            "QEMU's vSMMU has the 64KiB granule and the host's must match (IDR5.GRAN64K)"),
+  /* hw/arm/smmuv3.c smmuv3 properties (11.0, indexed version): oas 44|48,
+   * ssidsize 0..20.  11.1 adds `auto` (below); its explicit values are
+   * taken to be 11.0's (not confirmed against the v11.1.0 tag). */
+  REQ_IN_LIST (SMMU, Q (11, 0), ANY, "oas", "QEMU's arm-smmuv3 accepts oas=44 or oas=48 only", LIST (44, 48)),
   REQ_RANGE (SMMU, Q (11, 0), ANY, "ssid-size", 0, 20, "QEMU's arm-smmuv3 accepts ssidsize 0 to 20 only"),
+  /* 11.1 (FACTS.md; not confirmed against the v11.1.0 tag): with accel=on
+   * and a key at `auto`, QEMU resolves it from the first cold-plugged
+   * vfio-pci device and aborts when there is none. */
+  { .model = SMMU, .qemu_min = Q (11, 1), .kind = IHW_RULE_AUTO_NEEDS_DEVICE, .requirement = "qemu.auto",
+    .why = "with accel=on and ats/ril/ssidsize/oas at auto (QEMU 11.1's default), QEMU aborts unless a "
+           "vfio-pci device is cold-plugged",
+    .fix = "cold-plug a vfio-pci device, or set ats, ril, ssidsize and oas explicitly" },
 
   /* ===================== amd (amd-iommu) ================================ */
 
@@ -221,13 +271,22 @@ static const IhwRule rules[] = {
    * 10.2+ dma-remap=on shadows the guest's tables). */
   QEMU_NEVER (AMD, ANY, ANY, "qemu.amd-iommu",
               "no QEMU version's amd-iommu can use nested translation (it shadows the guest's page "
-              "tables at best), even where the host IOMMU could nest"),
+              "tables at best), even where the host IOMMU could nest",
+              FIX ("use <iommu model='intel'> on an Intel host or 'smmuv3' on an ARM host to nest; AMD "
+                   "nesting waits for QEMU")),
+  /* Emulated: up to 10.1 no VFIO device behind amd-iommu at all (FACTS.md;
+   * hw/i386/amd_iommu.c amdvi_iommu_notify_flag_changed, not confirmed
+   * against a tag); 10.2 shadows with dma-remap=on. */
+  QEMU_NEVER (AMD, ANY, Q (10, 1), "qemu.amd-iommu",
+              "this QEMU's amd-iommu cannot have an assigned device behind it (no MAP notifier)",
+              EMULATED, FIX ("upgrade QEMU to 10.2 or later and set dma-remap=on")),
 
   /* ===================== virtio (virtio-iommu) ========================== */
   /* hw/virtio/virtio-iommu.c, every version: no nested mode; it checks only
    * the host's page sizes and aliased BDFs. */
   { .model = VIRTIO, .kind = IHW_RULE_MODEL_NEVER, .requirement = "model.virtio",
-    .why = "virtio-iommu has no nested (hardware stage-1) mode in any QEMU version" },
+    .why = "virtio-iommu has no nested (hardware stage-1) mode in any QEMU version",
+    .fix = "use <iommu model='intel'> or 'smmuv3' for nesting" },
 };
 
 const IhwRule *
@@ -246,6 +305,7 @@ ihw_rule_is_model_level (const IhwRule *rule)
     case IHW_RULE_QEMU_NEVER:
     case IHW_RULE_REQUEST_IN_LIST:
     case IHW_RULE_REQUEST_RANGE:
+    case IHW_RULE_AUTO_NEEDS_DEVICE:
       return TRUE;
     default:
       return FALSE;
@@ -284,6 +344,20 @@ ihw_rule_applies (const IhwRule *rule, IhwModel model, guint qemu)
   return rule->model == model && in_range (rule->qemu_min, rule->qemu_max, qemu);
 }
 
+gboolean
+ihw_rule_in_scope (const IhwRule *rule, gboolean nesting)
+{
+  switch (rule->scope)
+    {
+    case IHW_SCOPE_ALWAYS:
+      return TRUE;
+    case IHW_SCOPE_EMULATED:
+      return !nesting;
+    default:
+      return nesting;
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 
 /* The QEMU releases the rows above and below are written for, oldest first.
@@ -297,7 +371,8 @@ static const guint qemu_profiles[] = {
   Q (10, 0), /* intel-iommu x-flts, aw-bits default 48, fs1gp */
   Q (10, 1),
   Q (10, 2), /* arm-smmuv3 user-creatable, still no accel */
-  Q (11, 0), /* master of 2026-02: intel accel (x-flts passthrough), arm-smmuv3 accel=on */
+  Q (11, 0), /* intel accel (x-flts passthrough), arm-smmuv3 accel=on */
+  Q (11, 1), /* arm-smmuv3 ats/ril/ssidsize/oas default auto, ATS check, Tegra241 CMDQV */
 };
 
 const guint *
@@ -317,21 +392,27 @@ static const IhwQemuProperty qemu_properties[] = {
   /* hw/i386/intel_iommu.c vtd_properties: DEFINE_PROP_UINT8("aw-bits", ...)
    * default VTD_HOST_ADDRESS_WIDTH, 48 since 10.0 (39 before; pc-*-9.1
    * machine compat keeps 39). */
-  { INTEL, ANY, Q (9, 2), "aw-bits", TRUE, TRUE, 39, "hw/i386/intel_iommu.c vtd_properties (9.x)" },
-  { INTEL, Q (10, 0), ANY, "aw-bits", TRUE, TRUE, 48, "hw/i386/intel_iommu.c vtd_properties (10.0+)" },
+  { INTEL, ANY, Q (9, 2), "aw-bits", TRUE, TRUE, 39, "hw/i386/intel_iommu.c vtd_properties (9.x)", NULL },
+  { INTEL, Q (10, 0), ANY, "aw-bits", TRUE, TRUE, 48, "hw/i386/intel_iommu.c vtd_properties (10.0+)", NULL },
   /* DEFINE_PROP_BOOL("fs1gp", IntelIOMMUState, fs1gp, true), 10.0+. */
-  { INTEL, Q (10, 0), ANY, "fs1gp", TRUE, TRUE, 1, "hw/i386/intel_iommu.c vtd_properties (10.0+)" },
+  { INTEL, Q (10, 0), ANY, "fs1gp", TRUE, TRUE, 1, "hw/i386/intel_iommu.c vtd_properties (10.0+)", NULL },
   /* No pasid-bits property on intel-iommu (x-pasid-mode is a bool). */
-  { INTEL, ANY, ANY, "pasid-bits", FALSE, FALSE, 0, "hw/i386/intel_iommu.c vtd_properties" },
-  /* hw/arm/smmuv3.c smmuv3_properties (11.0-dev): ril ON, ats OFF, oas 44,
-   * ssidsize 0. */
-  { SMMU, Q (11, 0), ANY, "ril", TRUE, TRUE, 1, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
-  { SMMU, Q (11, 0), ANY, "ats", TRUE, TRUE, 0, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
-  { SMMU, Q (11, 0), ANY, "oas", TRUE, TRUE, 44, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
-  { SMMU, Q (11, 0), ANY, "ssid-size", TRUE, TRUE, 0, "hw/arm/smmuv3.c smmuv3_properties (11.0-dev)" },
+  { INTEL, ANY, ANY, "pasid-bits", FALSE, FALSE, 0, "hw/i386/intel_iommu.c vtd_properties", NULL },
+  /* hw/arm/smmuv3.c smmuv3_properties (11.0, indexed version): ril ON,
+   * ats OFF, oas 44, ssidsize 0. */
+  { SMMU, Q (11, 0), Q (11, 0), "ril", TRUE, TRUE, 1, "hw/arm/smmuv3.c smmuv3_properties (11.0)", NULL },
+  { SMMU, Q (11, 0), Q (11, 0), "ats", TRUE, TRUE, 0, "hw/arm/smmuv3.c smmuv3_properties (11.0)", NULL },
+  { SMMU, Q (11, 0), Q (11, 0), "oas", TRUE, TRUE, 44, "hw/arm/smmuv3.c smmuv3_properties (11.0)", NULL },
+  { SMMU, Q (11, 0), Q (11, 0), "ssid-size", TRUE, TRUE, 0, "hw/arm/smmuv3.c smmuv3_properties (11.0)", NULL },
+  /* 11.1: the four default to `auto`, the host's value (FACTS.md "What
+   * QEMU checks"; not confirmed against the v11.1.0 tag in the index). */
+  { SMMU, Q (11, 1), ANY, "ril", TRUE, TRUE, 0, "FACTS.md: QEMU 11.1 smmuv3 ril=auto", "ril" },
+  { SMMU, Q (11, 1), ANY, "ats", TRUE, TRUE, 0, "FACTS.md: QEMU 11.1 smmuv3 ats=auto", "ats" },
+  { SMMU, Q (11, 1), ANY, "oas", TRUE, TRUE, 0, "FACTS.md: QEMU 11.1 smmuv3 oas=auto", "oas" },
+  { SMMU, Q (11, 1), ANY, "ssid-size", TRUE, TRUE, 0, "FACTS.md: QEMU 11.1 smmuv3 ssidsize=auto", "ssidsize" },
   /* amd-iommu has no such properties; pasid-bits/aw-bits are host limits only. */
-  { AMD, ANY, ANY, "pasid-bits", FALSE, FALSE, 0, "hw/i386/amd_iommu.c" },
-  { AMD, ANY, ANY, "aw-bits", FALSE, FALSE, 0, "hw/i386/amd_iommu.c" },
+  { AMD, ANY, ANY, "pasid-bits", FALSE, FALSE, 0, "hw/i386/amd_iommu.c", NULL },
+  { AMD, ANY, ANY, "aw-bits", FALSE, FALSE, 0, "hw/i386/amd_iommu.c", NULL },
 };
 
 const IhwQemuProperty *

@@ -50,7 +50,19 @@ typedef enum {
   IHW_RULE_REQUEST_IN_LIST,
   /* Request key `key` (or its QEMU default) must be in [value, value2]. */
   IHW_RULE_REQUEST_RANGE,
+  /* A key left at QEMU's `auto` default is resolved from the first
+   * cold-plugged VFIO device: with no device QEMU aborts. */
+  IHW_RULE_AUTO_NEEDS_DEVICE,
 } IhwRuleKind;
+
+/* When QEMU applies a row (the request's `nesting` key says which the
+ * domain is): at VM start for every VFIO device behind the vIOMMU, or
+ * only in nested mode, or only when the vIOMMU is emulated. */
+typedef enum {
+  IHW_SCOPE_NESTING = 0,   /* nested mode only (x-flts=on, accel=on) */
+  IHW_SCOPE_ALWAYS,        /* every assigned device, nesting or not */
+  IHW_SCOPE_EMULATED,      /* every assigned device of an emulated vIOMMU */
+} IhwRuleScope;
 
 #define IHW_RULE_LIST_MAX 4
 
@@ -68,6 +80,10 @@ typedef struct {
   guint64 value2;
   guint list[IHW_RULE_LIST_MAX];         /* REQUEST_IN_LIST, 0-terminated */
   const char *names[IHW_RULE_LIST_MAX];  /* ENUM_IN, NULL-terminated */
+  IhwRuleScope scope;
+  /* What the admin changes to pass this row ("set fs1gp=off"); NULL: what
+   * the row's kind implies (ihw_requirement_fix()). */
+  const char *fix;
 } IhwRule;
 
 /* The QEMU versions the requirement tables have a profile for, oldest
@@ -86,6 +102,9 @@ gboolean ihw_rule_is_model_level (const IhwRule *rule);
 gboolean ihw_rule_is_host (const IhwRule *rule);
 /* Whether a row applies to `model` under QEMU version `qemu`. */
 gboolean ihw_rule_applies (const IhwRule *rule, IhwModel model, guint qemu);
+/* Whether QEMU applies the row to a vIOMMU that nests (`nesting`) or is
+ * emulated (!`nesting`). */
+gboolean ihw_rule_in_scope (const IhwRule *rule, gboolean nesting);
 
 /* QEMU's own defaults for request keys, and the -device property that sets
  * them: what QEMU checks when the request leaves a key out, and how
@@ -98,6 +117,9 @@ typedef struct {
   gboolean has_default;
   guint64 default_value;
   const char *source;    /* where in QEMU this was read */
+  /* The default is `auto`: QEMU takes this register field's value from the
+   * first cold-plugged VFIO device's host IOMMU (NULL: a fixed default). */
+  const char *auto_field;
 } IhwQemuProperty;
 
 const IhwQemuProperty *ihw_qemu_properties (guint *n);

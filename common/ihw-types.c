@@ -84,8 +84,8 @@ ihw_nest_parent_name (IhwNestParent n)
     }
 }
 
-static void
-reason_free (gpointer p)
+void
+ihw_reason_free (gpointer p)
 {
   IhwReason *r = p;
   g_free (r->device);
@@ -101,7 +101,7 @@ ihw_result_new (void)
 {
   IhwResult *r = g_new0 (IhwResult, 1);
   r->verdict = IHW_VERDICT_SUPPORTED;
-  r->reasons = g_ptr_array_new_with_free_func (reason_free);
+  r->reasons = g_ptr_array_new_with_free_func (ihw_reason_free);
   r->notes = g_ptr_array_new_with_free_func (g_free);
   return r;
 }

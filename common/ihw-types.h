@@ -105,5 +105,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwResult, ihw_result_free)
 /* A reason's sentence: `why`, said to be unchecked when `found` is
  * "unknown" (NULL when there is no `why`).  Caller frees. */
 char *ihw_reason_why (const char *found, const char *why);
+/* Frees an IhwReason (a GDestroyNotify for arrays of them). */
+void ihw_reason_free (gpointer reason);
 
 G_END_DECLS

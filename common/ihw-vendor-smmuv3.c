@@ -77,7 +77,7 @@ static const IhwFieldDef smmuv3_fields[] = {
   IHW_BIT ("ptwnnc", IDR3, "PTWNNC", 14, "Page-table walks non-coherent"),
   IHW_BIT ("dpt", IDR3, "DPT", 15, "Device permission tables"),
   { .key = "oas", .reg = IDR5, .mnemonic = "OAS", .lo = 0, .width = 3, .kind = IHW_FIELD_MAP,
-    .map = { 32, 36, 40, 42, 44, 48, 52 }, .n_map = 7, .description = "Output address size (bits)" },
+    .map = { 32, 36, 40, 42, 44, 48, 52, 56 }, .n_map = 8, .description = "Output address size (bits)" },
   IHW_BIT ("gran4k", IDR5, "GRAN4K", 4, "4KiB granule"),
   IHW_BIT ("gran16k", IDR5, "GRAN16K", 5, "16KiB granule"),
   IHW_BIT ("gran64k", IDR5, "GRAN64K", 6, "64KiB granule"),

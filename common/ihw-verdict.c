@@ -107,7 +107,27 @@ typedef struct {
   guint qemu;
   const IhwRequest *req;
   gboolean host_only;   /* ihw_check_host(): host rows only */
+  gboolean nesting;     /* the request's `nesting` (default on): which rows are in scope */
+  const IhwDeviceFacts *devices;
+  guint n_devices;
 } CheckCtx;
+
+/* A key at QEMU's `auto` default takes the value of `field` on the first
+ * cold-plugged device's host IOMMU (QEMU resolves it from there); FALSE
+ * when that device's registers are not known. */
+static gboolean
+resolve_auto (const CheckCtx *ctx, const char *field, guint64 *out, const char **from)
+{
+  IhwVendor want = ihw_model_vendor (ctx->model);
+  const IhwDeviceFacts *first = ctx->n_devices ? &ctx->devices[0] : NULL;
+  IhwValue v;
+
+  if (!first || !first->features || !first->features->desc || first->features->desc->vendor != want
+      || !ihw_features_get (first->features, field, &v) || !value_number (&v, out))
+    return FALSE;
+  *from = first->device;
+  return TRUE;
+}
 
 /* The value a request key has for this check: the request's, else QEMU's
  * default for it (QEMU checks its defaults too).  *why_default gets a
@@ -123,6 +143,18 @@ effective_value (const CheckCtx *ctx, const char *key, guint64 *out, char **why_
   p = ihw_qemu_property (ctx->model, ctx->qemu, key);
   if (!p || !p->has_default)
     return FALSE;
+  if (p->auto_field)
+    {
+      const char *from = NULL;
+      g_autofree char *q = ihw_qemu_version_string (ctx->qemu);
+      g_autofree char *v = NULL;
+      if (!resolve_auto (ctx, p->auto_field, out, &from))
+        return FALSE;
+      v = key_value_string (key, *out);
+      *why_default = g_strdup_printf (" (%s=auto, QEMU %s's default, resolves to %s from %s's host IOMMU)", key, q,
+                                      v, from);
+      return TRUE;
+    }
   *out = p->default_value;
   {
     g_autofree char *v = key_value_string (key, p->default_value);
@@ -183,6 +215,12 @@ check_model_row (const CheckCtx *ctx, const IhwRule *rule)
         g_autofree char *needed = model_row_needed (rule);
         gboolean ok = FALSE;
 
+        const IhwQemuProperty *p = ihw_qemu_property (ctx->model, ctx->qemu, rule->key);
+
+        /* The values QEMU accepts on its command line; `auto` is QEMU's
+         * own resolution from the host, not a value typed there. */
+        if (p && p->auto_field && !ihw_request_get (ctx->req, rule->key, NULL))
+          break;
         if (!effective_value (ctx, rule->key, &v, &why_default))
           break;
         if (rule->kind == IHW_RULE_REQUEST_RANGE)
@@ -195,6 +233,19 @@ check_model_row (const CheckCtx *ctx, const IhwRule *rule)
             g_autofree char *found = key_value_string (rule->key, v);
             fail (ctx, IHW_VERDICT_UNSUPPORTED, "", req, needed, found, rule->why, why_default);
           }
+        break;
+      }
+
+    case IHW_RULE_AUTO_NEEDS_DEVICE:
+      {
+        gboolean uses_auto = FALSE;
+        for (const char *const *k = ihw_request_keys (); *k; k++)
+          {
+            const IhwQemuProperty *p = ihw_qemu_property (ctx->model, ctx->qemu, *k);
+            uses_auto |= p && p->auto_field && !ihw_request_get (ctx->req, *k, NULL);
+          }
+        if (uses_auto && ctx->n_devices == 0)
+          fail (ctx, IHW_VERDICT_UNSUPPORTED, "", req, "a cold-plugged vfio-pci device", "none", rule->why, NULL);
         break;
       }
 
@@ -246,9 +297,19 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts
       break;
     }
 
-  /* Every other device row reads a register field. */
+  /* Every other device row reads a register field.  Without them the
+   * nesting check has said so once (iommu.registers); an emulated
+   * vIOMMU's rows are each unknown. */
   if (!have_regs)
-    return;
+    {
+      if (!ctx->nesting && !dev->no_iommu)
+        {
+          g_autofree char *what = rule_requirement (rule, NULL);
+          fail (ctx, IHW_VERDICT_UNKNOWN, dev->device, what, "known host registers",
+                dev->no_features_reason ? dev->no_features_reason : "unknown", rule->why, NULL);
+        }
+      return;
+    }
   req = rule_requirement (rule, f);
   known = ihw_features_get (f, rule->field, &v);
 
@@ -380,10 +441,14 @@ check_device (const CheckCtx *ctx, const IhwDeviceFacts *dev)
       return;
     }
 
-  if (want != IHW_VENDOR_UNKNOWN)
+  if (want != IHW_VENDOR_UNKNOWN && !ctx->nesting)
+    /* An emulated vIOMMU runs on any host IOMMU: registers of another
+     * vendor say nothing about the rows QEMU applies. */
+    have_regs = have_regs && f->desc->vendor == want;
+  else if (want != IHW_VENDOR_UNKNOWN)
     {
       if (!have_regs)
-        ihw_result_add_reason (ctx->res, IHW_VERDICT_UNKNOWN, dev->device, "iommu.vendor", ihw_vendor_name (want),
+        ihw_result_add_reason (ctx->res, IHW_VERDICT_UNKNOWN, dev->device, "iommu.registers", ihw_vendor_name (want),
                                dev->no_features_reason ? dev->no_features_reason : "unknown",
                                "no capability registers are known for this device's IOMMU");
       else if (f->desc->vendor != want)
@@ -399,7 +464,7 @@ check_device (const CheckCtx *ctx, const IhwDeviceFacts *dev)
 
   for (guint i = 0; i < n_rules; i++)
     if (ihw_rule_applies (&rules[i], ctx->model, ctx->qemu) && !ihw_rule_is_model_level (&rules[i])
-        && (!ctx->host_only || ihw_rule_is_host (&rules[i])))
+        && ihw_rule_in_scope (&rules[i], ctx->nesting) && (!ctx->host_only || ihw_rule_is_host (&rules[i])))
       check_device_row (ctx, &rules[i], dev, have_regs);
 }
 
@@ -414,7 +479,7 @@ note_unused_request_keys (const CheckCtx *ctx)
   for (const char *const *k = ihw_request_keys (); *k; k++)
     {
       gboolean used = ihw_qemu_property (ctx->model, ctx->qemu, *k) != NULL;
-      if (!ihw_request_get (ctx->req, *k, NULL))
+      if (!ihw_request_get (ctx->req, *k, NULL) || strcmp (*k, "nesting") == 0)
         continue;
       for (guint i = 0; i < n_rules && !used; i++)
         used = rules[i].model == ctx->model && g_strcmp0 (rules[i].key, *k) == 0;
@@ -432,11 +497,14 @@ ihw_check_nesting_full (IhwModel model, const IhwDeviceFacts *devices, guint n_d
                         guint default_qemu)
 {
   IhwRequest none = { 0 };
+  guint64 nesting = 1;
   CheckCtx ctx = {
     .res = ihw_result_new (),
     .model = model,
     .qemu = ihw_request_qemu (req, default_qemu),
     .req = req ? req : &none,
+    .devices = devices,
+    .n_devices = n_devices,
   };
   guint n_rules;
   const IhwRule *rules = ihw_rules (&n_rules);
@@ -461,8 +529,11 @@ ihw_check_nesting_full (IhwModel model, const IhwDeviceFacts *devices, guint n_d
       add_note_once (ctx.res, "", note);
     }
 
+  ihw_request_get (ctx.req, "nesting", &nesting);
+  ctx.nesting = nesting != 0;
   for (guint i = 0; i < n_rules; i++)
-    if (ihw_rule_applies (&rules[i], model, ctx.qemu) && ihw_rule_is_model_level (&rules[i]))
+    if (ihw_rule_applies (&rules[i], model, ctx.qemu) && ihw_rule_is_model_level (&rules[i])
+        && ihw_rule_in_scope (&rules[i], ctx.nesting))
       check_model_row (&ctx, &rules[i]);
 
   for (guint i = 0; i < n_devices; i++)
@@ -486,6 +557,9 @@ ihw_check_host (IhwModel model, const IhwDeviceFacts *devices, guint n_devices)
     .qemu = ihw_qemu_newest (),
     .req = &none,
     .host_only = TRUE,
+    .nesting = TRUE,
+    .devices = devices,
+    .n_devices = n_devices,
   };
 
   for (guint i = 0; i < n_devices; i++)
@@ -493,12 +567,58 @@ ihw_check_host (IhwModel model, const IhwDeviceFacts *devices, guint n_devices)
   return ctx.res;
 }
 
-char *
-ihw_requirement_why (IhwModel model, const char *requirement, const char *needed, const char *found)
+/* The table row behind a reason, named the way the engine names it.
+ * Several rows can share a name (request.aw-bits against MGAW and against
+ * SAGAW): the one whose register field or list the `needed` text names
+ * wins, else the first. */
+static const IhwRule *
+find_row (IhwModel model, const char *requirement, const char *needed, const char *found)
 {
   IhwFeatures f;
   guint n_rules;
   const IhwRule *rules = ihw_rules (&n_rules);
+  const IhwRule *first = NULL;
+  guint qemu = 0;
+
+  /* A QEMU row's `found` names the version ("QEMU 10.0"): the row whose
+   * range holds it. */
+  if (found && g_str_has_prefix (found, "QEMU "))
+    ihw_qemu_version_from_text (found + strlen ("QEMU "), &qemu, NULL);
+
+  ihw_features_init (&f, ihw_model_vendor (model));
+  for (guint i = 0; i < n_rules; i++)
+    {
+      g_autofree char *name = NULL;
+      if (rules[i].model != model || !rules[i].why)
+        continue;
+      name = rule_requirement (&rules[i], &f);
+      if (g_strcmp0 (name, requirement) != 0)
+        continue;
+      if (qemu && rules[i].kind == IHW_RULE_QEMU_NEVER && !ihw_rule_applies (&rules[i], model, ihw_request_qemu (NULL, qemu)))
+        continue;
+      if (needed && (rules[i].kind == IHW_RULE_REQUEST_RANGE || rules[i].kind == IHW_RULE_REQUEST_IN_LIST))
+        {
+          g_autofree char *own = model_row_needed (&rules[i]);
+          if (strcmp (own, needed) == 0)
+            return &rules[i];
+          continue;
+        }
+      if (rules[i].field && needed)
+        {
+          g_autofree char *field = field_name (&f, rules[i].field);
+          if (strstr (needed, field))
+            return &rules[i];
+        }
+      if (!first)
+        first = &rules[i];
+    }
+  return first;
+}
+
+char *
+ihw_requirement_why (IhwModel model, const char *requirement, const char *needed, const char *found)
+{
+  const IhwRule *row;
 
   if (!requirement)
     return NULL;
@@ -506,6 +626,8 @@ ihw_requirement_why (IhwModel model, const char *requirement, const char *needed
   if (strcmp (requirement, "iommu") == 0)
     return g_strdup ("the device is not behind any IOMMU: it cannot be assigned with DMA isolation, "
                      "let alone nested translation");
+  if (strcmp (requirement, "iommu.registers") == 0)
+    return g_strdup ("no capability registers are known for this device's IOMMU");
   if (strcmp (requirement, "iommu.vendor") == 0)
     {
       const IhwVendorDesc *want = ihw_vendor_desc_by_name (needed);
@@ -515,38 +637,51 @@ ihw_requirement_why (IhwModel model, const char *requirement, const char *needed
                                 ihw_model_name (model), want->title, have->title);
       return g_strdup ("no capability registers are known for this device's IOMMU");
     }
+  row = find_row (model, requirement, needed, found);
+  return ihw_reason_why (found, row ? row->why : NULL);
+}
 
-  /* A table row, named the way the engine names it.  Several rows can share
-   * a name (request.aw-bits against MGAW and against SAGAW): the one whose
-   * register field the `needed` text names wins. */
-  ihw_features_init (&f, ihw_model_vendor (model));
-  {
-    const char *first = NULL;
-    for (guint i = 0; i < n_rules; i++)
-      {
-        g_autofree char *name = NULL;
-        if (rules[i].model != model || !rules[i].why)
-          continue;
-        name = rule_requirement (&rules[i], &f);
-        if (g_strcmp0 (name, requirement) != 0)
-          continue;
-        /* the row's own `needed` wording singles it out */
-        if (needed && (rules[i].kind == IHW_RULE_REQUEST_RANGE || rules[i].kind == IHW_RULE_REQUEST_IN_LIST))
-          {
-            g_autofree char *own = model_row_needed (&rules[i]);
-            if (strcmp (own, needed) == 0)
-              return ihw_reason_why (found, rules[i].why);
-            continue;
-          }
-        if (rules[i].field && needed)
-          {
-            g_autofree char *field = field_name (&f, rules[i].field);
-            if (strstr (needed, field))
-              return ihw_reason_why (found, rules[i].why);
-          }
-        if (!first)
-          first = rules[i].why;
-      }
-    return ihw_reason_why (found, first);
-  }
+char *
+ihw_requirement_fix (IhwModel model, const char *requirement, const char *needed, const char *found)
+{
+  const IhwRule *row;
+  const IhwRequestKeyDef *key;
+
+  if (!requirement)
+    return NULL;
+  if (strcmp (requirement, "iommu") == 0)
+    return g_strdup ("assign a device that is behind an IOMMU");
+  if (strcmp (requirement, "iommu.vendor") == 0)
+    {
+      const IhwVendorDesc *want = ihw_vendor_desc_by_name (needed);
+      return g_strdup_printf ("assign a device behind an %s IOMMU, or use the vIOMMU model of this host's IOMMU",
+                              want ? want->title : needed);
+    }
+  if (strcmp (requirement, "iommu.registers") == 0)
+    {
+      const IhwVendorDesc *want = ihw_vendor_desc_by_name (needed);
+      if (want && want->registers_need_iommufd)
+        return g_strdup ("bind the device to vfio-pci on a kernel with iommufd (/dev/iommu): its registers are "
+                         "read through iommufd only; 'iommu-hwinfoctl list' shows what the daemon sees");
+      return g_strdup ("see 'iommu-hwinfoctl list' for what iommu-hwinfod knows about this device");
+    }
+  row = find_row (model, requirement, needed, found);
+  if (!row)
+    return NULL;
+  if (row->fix)
+    return g_strdup (row->fix);
+  key = row->key ? ihw_request_key_def (row->key) : NULL;
+  switch (row->kind)
+    {
+    case IHW_RULE_REQUEST_LE_FIELD:
+      return g_strdup_printf ("set %s=%s or less", key && key->qemu_property ? key->qemu_property : row->key, found);
+    case IHW_RULE_REQUEST_IMPLIES_FIELD:
+      return g_strdup_printf ("set %s=%s", key && key->qemu_property ? key->qemu_property : row->key,
+                              ihw_request_key_type (row->key) == 'b' ? "off" : "a smaller value");
+    case IHW_RULE_REQUEST_IN_LIST:
+    case IHW_RULE_REQUEST_RANGE:
+      return g_strdup_printf ("set %s to %s", key && key->qemu_property ? key->qemu_property : row->key, needed);
+    default:
+      return g_strdup ("assign a device behind a different IOMMU ('iommu-hwinfoctl list' shows which can nest)");
+    }
 }

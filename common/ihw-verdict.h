@@ -26,6 +26,10 @@ guint ihw_request_qemu (const IhwRequest *req, guint fallback);
  * callers that got the row over D-Bus, where it has no room for one.  NULL
  * when there is none.  Caller frees. */
 char *ihw_requirement_why (IhwModel model, const char *requirement, const char *needed, const char *found);
+/* What the admin changes so that the row passes ("set fs1gp=off",
+ * "upgrade QEMU to 11.0 or later", "assign a device behind a different
+ * IOMMU"), for the same row.  NULL when there is none.  Caller frees. */
+char *ihw_requirement_fix (IhwModel model, const char *requirement, const char *needed, const char *found);
 
 /* Whether the host itself (IOMMU registers, the kernel's nest-parent
  * rule) can nest for `model`'s vendor, whatever QEMU is used: the

@@ -83,7 +83,7 @@ find_device (IhwManager *mgr, const char *address, GError **error)
   IhwDevice *dev = ihw_registry_lookup_device (mgr->reg, address);
   if (!dev)
     g_set_error (error, IHW_ERROR, IHW_ERROR_NO_SUCH_DEVICE,
-                 "no PCI device %s on this host (see the Devices property for the known ones)", address);
+                 "no PCI device %s on this host ('iommu-hwinfoctl list' shows the known ones)", address);
   return dev;
 }
 

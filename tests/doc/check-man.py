@@ -94,7 +94,7 @@ for opt in d_opts:
 pages_for_group = {
     "daemon": ("iommu-hwinfod.conf.5", "iommu-hwinfod.conf.example"),
     "nfd": ("iommu-hwinfod.conf.5", "iommu-hwinfod.conf.example"),
-    "hook": ("iommu-hwinfo-libvirt-hook.8", "../client/hook.conf.example"),
+    "hook": ("iommu-hwinfo-libvirt-hook.8", "../client/hook.conf"),
 }
 keys = {}
 for sub in ("daemon", "client"):

@@ -80,13 +80,19 @@ domain_with_emulator() {
   sed "s|<devices>|<devices>\\n    <emulator>$tmp/qemu-$2/qemu-system-x86_64</emulator>|" "$domains/$1.xml" \
     >"$tmp/$1-$2.xml"
 }
+fake_qemu 9.0 "echo 'QEMU emulator version 9.0.2'"
 for q in 10.0 11.0 hang missing; do
   domain_with_emulator nest-intel-server "$q"
   domain_with_emulator nest-intel-guest "$q"
 done
+domain_with_emulator emulated-intel-client 9.0
 
 # --- domain-check ----------------------------------------------------------
 if [ "$mode" = domain-check ]; then
+  # domain-check reads hook.conf as the hook does: one in $tmp (the bus
+  # comes from DBUS_SYSTEM_BUS_ADDRESS)
+  printf '[hook]\nversion-cache=%s/qemu-versions\n' "$tmp" >"$tmp/dc.conf"
+  export IHW_HOOK_CONF="$tmp/dc.conf"
   if "$ctl" domain-check any-vm --connect test:///default 2>&1 | grep -q "no libvirt support"; then
     echo "iommu-hwinfoctl was built without libvirt (meson -Dlibvirt=disabled or no libvirt-dev): skipped"
     exit 77
@@ -96,7 +102,7 @@ if [ "$mode" = domain-check ]; then
   {
     echo "<node>"
     for f in intel-two-gpus no-iommu smmuv3-accel intel-qemu-commandline nest-intel-server nest-intel-guest \
-             emulated-intel-guest; do
+             emulated-intel-guest emulated-intel-client emulated-intel-client-39; do
       sed '/^<?xml/d' "$domains/$f.xml"
     done
     echo "</node>"
@@ -106,7 +112,8 @@ if [ "$mode" = domain-check ]; then
   # daemon down first: domains with nothing to check still answer (no daemon
   # needed), the others fail with 69 naming the domain
   ctl_case dc-down-plain 0 domain-check plain-vm --connect "$uri"
-  ctl_case dc-down-nest 69 domain-check nest-vm --connect "$uri"
+  # the daemon down is the hook's on-unavailable (allow by default)
+  ctl_case dc-down-nest 0 domain-check nest-vm --connect "$uri"
 
   # usage and libvirt errors need no daemon either
   ctl_case dc-no-args 64 domain-check
@@ -116,7 +123,8 @@ if [ "$mode" = domain-check ]; then
   ctl_case dc-unknown-domain-json 65 --json domain-check no-such-vm --connect "$uri"
   ctl_case dc-bad-uri 69 domain-check nest-vm --connect "test:///no/such/node.xml"
   ctl_case dc-xml-missing 65 domain-check --xml "$tmp/no-such.xml"
-  ctl_case dc-xml-hostile 65 domain-check --xml "$domains/hostile-xxe.xml"
+  # unreadable XML is the hook's on-unknown (allow by default)
+  ctl_case dc-xml-hostile 0 domain-check --xml "$domains/hostile-xxe.xml"
   head -c $((9 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$tmp/big.xml"
   ctl_case dc-xml-too-big 65 domain-check --xml "$tmp/big.xml"
 
@@ -125,8 +133,8 @@ if [ "$mode" = domain-check ]; then
     j=${json:+-json}
     ctl_case "dc-nest-vm$j" 0 $json domain-check nest-vm --connect "$uri"
     ctl_case "dc-plain-vm$j" 0 $json domain-check plain-vm --connect "$uri"
-    # 0000:3b:00.1 is not on this host: the daemon's NoSuchDevice, 65
-    ctl_case "dc-gpu-vm$j" 65 $json domain-check gpu-vm --connect "$uri"
+    # 0000:3b:00.1 is not on this host: no verdict, on-unknown allows
+    ctl_case "dc-gpu-vm$j" 0 $json domain-check gpu-vm --connect "$uri"
     # the XML file keeps <qemu:commandline>; libvirt's test driver drops the
     # qemu namespace, so through it nest-vm does not ask for nesting
     ctl_case "dc-xml-nest$j" 0 $json domain-check --xml "$domains/nest-intel-server.xml"
@@ -151,11 +159,19 @@ if [ "$mode" = domain-check ]; then
   kill -0 "$(cat "$tmp/hang.pid")" 2>/dev/null && fail "dc-qemu-hang: the hanging emulator was left running"
   ihw_daemon_stop
 
+  start_host intel-client-no-sm
+  for json in "" --json; do
+    j=${json:+-json}
+    ctl_case "dc-emulated-aw-bits$j" 1 $json domain-check client-vm --connect "$uri"
+    ctl_case "dc-emulated-aw-bits-39$j" 0 $json domain-check client-vm-39 --connect "$uri"
+  done
+  ihw_daemon_stop
+
   start_host qemu-guest
   for json in "" --json; do
     j=${json:+-json}
-    ctl_case "dc-guest-nest-vm$j" 1 $json domain-check guest-nest-vm --connect "$uri"
-    ctl_case "dc-emulated-vm$j" 1 $json domain-check emulated-vm --connect "$uri"
+    ctl_case "dc-guest-nest-vm$j" 0 $json domain-check guest-nest-vm --connect "$uri"
+    ctl_case "dc-emulated-vm$j" 0 $json domain-check emulated-vm --connect "$uri"
   done
   ihw_daemon_stop
 
@@ -192,6 +208,13 @@ if [ "$mode" = hook ]; then
   printf '[hook]\nbus-address=%s\nqemu-version=11.0.1\n' "$bus" >"$tmp/qemu11.conf"
   printf '[hook]\nbus-address=%s\ndetect-qemu=no\n' "$bus" >"$tmp/nodetect.conf"
   printf '[hook]\nbus-address=%s\nqemu-version=latest\ndetect-qemu=maybe\n' "$bus" >"$tmp/badqemu.conf"
+  printf '[hook]\nbus-address=%s\ncheck=nesting\n' "$bus" >"$tmp/nesting.conf"
+  printf '[hook]\nbus-address=unix:path=%s/no-such-bus\non-unavailable=deny\ncheck=nesting\n' "$tmp" \
+    >"$tmp/nobus-deny-nesting.conf"
+  # the emulator version cache stays in $tmp
+  for f in "$tmp"/*.conf; do
+    printf 'version-cache=%s/qemu-versions\n' "$tmp" >>"$f"
+  done
 
   hook_case hook-usage 64 allow.conf /dev/null
 
@@ -209,8 +232,11 @@ if [ "$mode" = hook ]; then
 
   # nothing to check: silent, 0, the daemon not asked (bus absent, deny)
   hook_case hook-no-iommu 0 nobus-deny.conf "$domains/no-iommu.xml" plain-vm prepare begin -
-  hook_case hook-no-nesting 0 nobus-deny.conf "$domains/intel-two-gpus.xml" gpu-vm prepare begin -
-  hook_case hook-no-hostdev 0 nobus-deny.conf "$domains/intel-qemu-commandline.xml" flts-vm prepare begin -
+  hook_case hook-no-nesting 0 nobus-deny-nesting.conf "$domains/intel-two-gpus.xml" gpu-vm prepare begin -
+  # ...but by default (check=always) an emulated vIOMMU with hostdevs is
+  # judged too: the daemon is asked (here: absent, deny)
+  hook_case hook-no-nesting-always 1 nobus-deny.conf "$domains/intel-two-gpus.xml" gpu-vm prepare begin -
+  hook_case hook-no-hostdev 0 nobus-deny-nesting.conf "$domains/intel-qemu-commandline.xml" flts-vm prepare begin -
   printf "<domain><name>x</name><devices><iommu model='intel'/></devices></domain>" >"$tmp/iommu-only.xml"
   hook_case hook-iommu-no-hostdev 0 nobus-deny.conf "$tmp/iommu-only.xml" x prepare begin -
 
@@ -233,9 +259,10 @@ if [ "$mode" = hook ]; then
   printf '<domain><devices>' >"$tmp/truncated.xml"
   hook_case hook-truncated-allow 0 allow.conf "$tmp/truncated.xml" cut prepare begin -
 
-  # a broken hook.conf: said, defaults used
-  hook_case hook-broken-conf 0 broken.conf "$domains/no-iommu.xml" plain-vm prepare begin -
-  hook_case hook-garbage-conf 0 garbage.conf "$domains/no-iommu.xml" plain-vm prepare begin -
+  # a broken hook.conf: said, defaults used (read only for a domain with a
+  # vIOMMU: the front passes the others without reading it)
+  hook_case hook-broken-conf 0 broken.conf "$domains/nest-intel-server.xml" nest-vm prepare begin -
+  hook_case hook-garbage-conf 0 garbage.conf "$domains/nest-intel-server.xml" nest-vm prepare begin -
 
   start_host intel-server-nesting
   hook_case hook-supported 0 deny.conf "$domains/nest-intel-server.xml" nest-vm prepare begin -
@@ -271,16 +298,54 @@ if [ "$mode" = hook ]; then
   hook_case hook-unknown-verdict-deny 1 deny.conf "$domains/smmuv3-accel-local.xml" arm-vm-local prepare begin -
   ihw_daemon_stop
 
+  # an emulated vIOMMU: QEMU refuses aw-bits 48 (its default) on a 39-bit
+  # host at VM start ("aw-bits %d > host aw-bits %d"), accepts aw_bits='39'
+  start_host intel-client-no-sm
+  hook_case hook-emulated-aw-bits 1 allow.conf "$domains/emulated-intel-client.xml" client-vm prepare begin -
+  hook_case hook-emulated-aw-bits-qemu9.0 0 allow.conf "$tmp/emulated-intel-client-9.0.xml" client-vm \
+    prepare begin -
+  hook_case hook-emulated-aw-bits-39 0 deny.conf "$domains/emulated-intel-client-39.xml" client-vm-39 \
+    prepare begin -
+  ihw_daemon_stop
+
+  # One decision, two front ends: on every host, every domain fixture (and
+  # every emulator variant) gets the same exit status from the hook and
+  # from domain-check --xml with the same hook.conf, under both policies.
+  agree() { # CONF FILE
+    env -i LC_ALL=C PATH=/usr/bin:/bin HOME=/root IHW_HOOK_CONF="$tmp/$1" "$hook" agree-vm prepare begin - \
+      <"$2" >/dev/null 2>&1
+    h=$?
+    env -i LC_ALL=C PATH=/usr/bin:/bin HOME=/root "$ctl" domain-check --xml "$2" --hook-conf "$tmp/$1" \
+      >/dev/null 2>&1
+    c=$?
+    [ "$h" = "$c" ] || fail "agree $1 $(basename "$2"): hook exit $h, domain-check exit $c"
+    agreed=$((agreed + 1))
+  }
+  agreed=0
+  for host in intel-server-nesting qemu-guest intel-client-no-sm arm-smmuv3-server down; do
+    [ "$host" = down ] || start_host "$host"
+    for f in "$domains"/*.xml "$tmp"/*-10.0.xml "$tmp"/*-11.0.xml "$tmp"/*-9.0.xml "$tmp"/*-missing.xml; do
+      for conf in allow.conf deny.conf nesting.conf; do
+        agree "$conf" "$f"
+      done
+    done
+    [ "$host" = down ] || ihw_daemon_stop
+  done
+  echo "hook and domain-check agreed on $agreed cases"
+
   start_host qemu-guest
   hook_case hook-unsupported 1 allow.conf "$domains/nest-intel-guest.xml" guest-nest-vm prepare begin -
   # not supported and the emulator gave no version: one line says so
   hook_case hook-unsupported-qemu-missing 1 allow.conf "$tmp/nest-intel-guest-missing.xml" guest-nest-vm \
     prepare begin -
   hook_case hook-unsupported-qemu-11.0 1 allow.conf "$tmp/nest-intel-guest-11.0.xml" guest-nest-vm prepare begin -
-  # no nesting asked for: QEMU emulates the vIOMMU, the hook lets it start...
+  # no nesting asked for: QEMU emulates the vIOMMU; this host's 48 bits
+  # take QEMU's default aw-bits, so it starts (never a word about x-flts)
   hook_case hook-emulated 0 allow.conf "$domains/emulated-intel-guest.xml" emulated-vm prepare begin -
-  # ...unless check=always
-  hook_case hook-emulated-always 1 always.conf "$domains/emulated-intel-guest.xml" emulated-vm prepare begin -
+  hook_case hook-emulated-always 0 always.conf "$domains/emulated-intel-guest.xml" emulated-vm prepare begin -
+  # check=nesting: only domains that turn nesting on are judged
+  hook_case hook-emulated-nesting-only 0 nesting.conf "$domains/emulated-intel-guest.xml" emulated-vm \
+    prepare begin -
   ihw_daemon_stop
 
   echo "$failures failures"
@@ -293,10 +358,14 @@ if [ "$mode" = nfd ]; then
   ctl_case nfd-extra-arg 64 nfd all
   ctl_case nfd-bad-prefix 64 nfd --prefix Not_A_Domain
   ctl_case nfd-down 69 nfd
+  ctl_case domcaps-down 69 domcaps
+  ctl_case domcaps-bad-version 64 domcaps --qemu-version ten
   for host in intel-server-nesting qemu-guest amd-server mixed-two-unit no-iommu; do
     start_host "$host"
     ctl_case "nfd-$host" 0 nfd
     ctl_case "nfd-$host-json" 0 --json nfd
+    ctl_case "domcaps-$host" 0 domcaps --qemu-version 11.1
+    ctl_case "domcaps-$host-json" 0 --json domcaps --qemu-version 11.1
     ihw_daemon_stop
   done
   # no vfio-pci device: every device behind an IOMMU is judged instead

@@ -221,6 +221,26 @@ test_nesting_requested (void)
     { "<domain><devices><iommu model='smmuv3'><driver accel='on'/></iommu></devices></domain>", TRUE,
       "<driver accel='on'>" },
     { "<domain><devices><iommu model='smmuv3'><driver accel='off'/></iommu></devices></domain>", FALSE, NULL },
+    /* SMMUv3 accel in every form libvirt users write it */
+    { "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><devices><iommu model='smmuv3'/></devices>"
+      "<qemu:commandline><qemu:arg value='-global'/><qemu:arg value='arm-smmuv3.accel=on'/></qemu:commandline></domain>",
+      TRUE, "<qemu:commandline> accel=on" },
+    { "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><devices><iommu model='smmuv3'/></devices>"
+      "<qemu:commandline><qemu:arg value='-set'/><qemu:arg value='device.iommu0.accel=on'/></qemu:commandline></domain>",
+      TRUE, "<qemu:commandline> accel=on" },
+    { "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><devices/><qemu:commandline>"
+      "<qemu:arg value='-device'/><qemu:arg value='arm-smmuv3,primary-bus=pcie.0,accel=on,ats=on'/>"
+      "</qemu:commandline></domain>",
+      TRUE, "<qemu:commandline> accel=on" },
+    { "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><devices><iommu model='smmuv3'/></devices>"
+      "<qemu:override><qemu:device alias='iommu0'><qemu:frontend>"
+      "<qemu:property name='accel' type='bool' value='true'/>"
+      "</qemu:frontend></qemu:device></qemu:override></domain>",
+      TRUE, "<qemu:override> accel=on" },
+    /* another driver's property of the same name is not the vIOMMU's */
+    { "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><devices><iommu model='smmuv3'/></devices>"
+      "<qemu:commandline><qemu:arg value='-global'/><qemu:arg value='intel-iommu.x-flts=on'/></qemu:commandline></domain>",
+      FALSE, NULL },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -233,6 +253,26 @@ test_nesting_requested (void)
   {
     g_autoptr (IhwDomainInfo) d = parse_fixture ("smmuv3-accel.xml", NULL);
     g_assert_true (d->nesting_requested);
+  }
+  /* the request keys in those forms; `auto` and other drivers' properties
+   * leave a key to QEMU's default */
+  {
+    static const char xml[] =
+      "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><devices><iommu model='smmuv3'>"
+      "<driver ats='on' ssidSize='20'/></iommu></devices><qemu:commandline>"
+      "<qemu:arg value='-global'/><qemu:arg value='virtio-pci.ats=off'/>"
+      "<qemu:arg value='-global'/><qemu:arg value='arm-smmuv3.ril=off'/>"
+      "<qemu:arg value='-set'/><qemu:arg value='device.iommu0.oas=48'/>"
+      "<qemu:arg value='-global'/><qemu:arg value='arm-smmuv3.ssidsize=auto'/>"
+      "</qemu:commandline></domain>";
+    g_autoptr (GError) error = NULL;
+    g_autoptr (IhwDomainInfo) d = ihw_domain_parse_xml (xml, strlen (xml), &error);
+    guint64 v;
+    g_assert_no_error (error);
+    g_assert_true (ihw_request_get (&d->request, "ats", &v) && v == 1);
+    g_assert_true (ihw_request_get (&d->request, "ril", &v) && v == 0);
+    g_assert_true (ihw_request_get (&d->request, "oas", &v) && v == 48);
+    g_assert_false (ihw_request_get (&d->request, "ssid-size", NULL));
   }
   {
     static const char bad[] = "<domain><devices><iommu model='smmuv3'><driver accel='sure'/></iommu></devices></domain>";

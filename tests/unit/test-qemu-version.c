@@ -164,6 +164,75 @@ test_detect (void)
   rmdir (dir);
 }
 
+/* The version cache: a hit needs the same path, inode, size and mtime; a
+ * corrupt or world-writable cache is ignored; the rewrite is atomic. */
+static void
+test_cache (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ihw-qv-XXXXXX", NULL);
+  g_autofree char *emu = g_build_filename (dir, "qemu", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache", "qemu-versions", NULL);
+  g_autoptr (GError) error = NULL;
+  gboolean hit = TRUE;
+  char *v;
+
+  g_assert_true (g_file_set_contents (emu, "#!/bin/sh\necho 'QEMU emulator version 10.0.2'\n", -1, NULL));
+  g_assert_cmpint (chmod (emu, 0755), ==, 0);
+  v = ihw_qemu_version_detect_cached (emu, 3000, cache, &hit, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (v, ==, "10.0");
+  g_assert_false (hit);
+  g_free (v);
+  v = ihw_qemu_version_detect_cached (emu, 3000, cache, &hit, &error);
+  g_assert_cmpstr (v, ==, "10.0");
+  g_assert_true (hit);
+  g_free (v);
+
+  /* a new emulator at the same path (other size and mtime): asked again */
+  g_assert_true (g_file_set_contents (emu, "#!/bin/sh\necho 'QEMU emulator version 11.1.0'   \n", -1, NULL));
+  g_assert_cmpint (chmod (emu, 0755), ==, 0);
+  v = ihw_qemu_version_detect_cached (emu, 3000, cache, &hit, &error);
+  g_assert_cmpstr (v, ==, "11.1");
+  g_assert_false (hit);
+  g_free (v);
+
+  /* corrupt: ignored, then rewritten */
+  g_assert_true (g_file_set_contents (cache, "v1 garbage\n\x01\x02 v1 1 2 3 4 99.99 /x\n", -1, NULL));
+  v = ihw_qemu_version_detect_cached (emu, 3000, cache, &hit, &error);
+  g_assert_cmpstr (v, ==, "11.1");
+  g_assert_false (hit);
+  g_free (v);
+  v = ihw_qemu_version_detect_cached (emu, 3000, cache, &hit, &error);
+  g_assert_true (hit);
+  g_free (v);
+
+  /* writable by others: not trusted */
+  g_assert_cmpint (chmod (cache, 0666), ==, 0);
+  v = ihw_qemu_version_detect_cached (emu, 3000, cache, &hit, &error);
+  g_assert_cmpstr (v, ==, "11.1");
+  g_assert_false (hit);
+  g_free (v);
+  {
+    struct stat st;
+    g_assert_cmpint (stat (cache, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0644);   /* rewritten, not reused */
+  }
+
+  /* no cache: plain detection */
+  v = ihw_qemu_version_detect_cached (emu, 3000, "", &hit, &error);
+  g_assert_cmpstr (v, ==, "11.1");
+  g_assert_false (hit);
+  g_free (v);
+
+  unlink (cache);
+  {
+    g_autofree char *cdir = g_path_get_dirname (cache);
+    rmdir (cdir);
+  }
+  unlink (emu);
+  rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -171,5 +240,6 @@ main (int argc, char **argv)
   g_test_add_func ("/qemu-version/parse-real", test_parse_real);
   g_test_add_func ("/qemu-version/parse-bad", test_parse_bad);
   g_test_add_func ("/qemu-version/detect", test_detect);
+  g_test_add_func ("/qemu-version/cache", test_cache);
   return g_test_run ();
 }

@@ -249,11 +249,11 @@ static const RowCase row_cases[] = {
     IHW_VERDICT_UNSUPPORTED, DEV, "idr1.SIDSIZE", ">= 16", "8" },
   { "smmuv3/SSIDSIZE", IHW_MODEL_SMMUV3, smmu_ok, "{'ssid-size': <uint32 8>}", MOD_BITS, "idr1", 6, 5, 0, NULL, 0,
     IHW_VERDICT_UNSUPPORTED, DEV, "request.ssid-size", "idr1.SSIDSIZE >= 8", "0" },
-  { "smmuv3/RIL-default", IHW_MODEL_SMMUV3, smmu_ok, NULL, MOD_BITS, "idr3", 10, 1, 0, NULL, 0,
+  { "smmuv3/RIL-default", IHW_MODEL_SMMUV3, smmu_ok, "{'qemu-version': <'11.0'>}", MOD_BITS, "idr3", 10, 1, 0, NULL, 0,
     IHW_VERDICT_UNSUPPORTED, DEV, "request.ril", "idr3.RIL = 1", "0" },
   { "smmuv3/OAS", IHW_MODEL_SMMUV3, smmu_ok, "{'oas': <uint32 48>}", MOD_BITS, "idr5", 0, 3, 4, NULL, 0,
     IHW_VERDICT_UNSUPPORTED, DEV, "request.oas", "idr5.OAS >= 48", "44" },
-  { "smmuv3/OAS-default", IHW_MODEL_SMMUV3, smmu_ok, NULL, MOD_BITS, "idr5", 0, 3, 2, NULL, 0,
+  { "smmuv3/OAS-default", IHW_MODEL_SMMUV3, smmu_ok, "{'qemu-version': <'11.0'>}", MOD_BITS, "idr5", 0, 3, 2, NULL, 0,
     IHW_VERDICT_UNSUPPORTED, DEV, "request.oas", "idr5.OAS >= 44", "40" },
   { "smmuv3/ATS", IHW_MODEL_SMMUV3, smmu_ok, "{'ats': <true>}", MOD_NONE, NULL, 0, 0, 0, NULL, 0,
     IHW_VERDICT_UNSUPPORTED, DEV, "request.ats", "idr0.ATS = 1", "0" },
@@ -399,7 +399,7 @@ test_unknown_data (void)
   d.device = DEV;
   d.no_features_reason = "no iommufd (SMMUv3 registers come only from the kernel)";
   smmu = check (IHW_MODEL_SMMUV3, &d, 1, NULL);
-  assert_reason (smmu, IHW_VERDICT_UNKNOWN, DEV, "iommu.vendor", "arm-smmuv3", d.no_features_reason);
+  assert_reason (smmu, IHW_VERDICT_UNKNOWN, DEV, "iommu.registers", "arm-smmuv3", d.no_features_reason);
 
   /* ... but the kernel's own refusal is definite. */
   d.nest_parent = IHW_NEST_PARENT_NO;
@@ -455,7 +455,7 @@ test_model_rows (void)
   amd_ok (&f);
   d = facts_for (&f);
   amd = check (IHW_MODEL_AMD, &d, 1, NULL);
-  assert_reason (amd, IHW_VERDICT_UNSUPPORTED, "", "qemu.amd-iommu", "nested mode", "QEMU 11.0");
+  assert_reason (amd, IHW_VERDICT_UNSUPPORTED, "", "qemu.amd-iommu", "nested mode", "QEMU 11.1");
   g_assert_cmpuint (amd->reasons->len, ==, 1);
 }
 
@@ -520,7 +520,7 @@ test_profiles (void)
   smmu_ok (&fs);
   di = facts_for (&fi);
   ds = facts_for (&fs);
-  g_assert_cmpuint (n, ==, 6);
+  g_assert_cmpuint (n, ==, 7);
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *v = ihw_qemu_version_string (profiles[i]);
@@ -719,7 +719,7 @@ test_negotiate_intel_mixed_units (void)
   config_text = g_variant_print (config, TRUE);
   /* fs1gp only if all have FL1GP; PASID width the smaller (dmar0 has none). */
   g_assert_cmpstr (config_text, ==,
-                   "{'qemu-version': <'11.0'>, 'aw-bits': <uint32 48>, 'fs1gp': <false>, 'pasid-bits': <uint32 0>}");
+                   "{'qemu-version': <'11.1'>, 'aw-bits': <uint32 48>, 'fs1gp': <false>, 'pasid-bits': <uint32 0>}");
 
   xml = ihw_negotiation_libvirt_xml (n);
   /* the element, after a comment saying what libvirt cannot express */
@@ -766,7 +766,7 @@ test_negotiate_smmu_mixed_units (void)
   config = ihw_negotiation_config (n);
   config_text = g_variant_print (config, TRUE);
   g_assert_cmpstr (config_text, ==,
-                   "{'qemu-version': <'11.0'>, 'ssid-size': <uint32 10>, 'oas': <uint32 44>, "
+                   "{'qemu-version': <'11.1'>, 'ssid-size': <uint32 10>, 'oas': <uint32 44>, "
                    "'ril': <false>, 'ats': <false>}");
   xml = ihw_negotiation_libvirt_xml (n);
   g_assert_true (g_str_has_prefix (xml, "<!-- "));
@@ -872,6 +872,137 @@ test_table_wellformed (void)
     }
 }
 
+/* QEMU 11.0 and 11.1 rows, both ways: the SMMUv3 ATS check is 11.1's
+ * only; 11.1's ats/ril/ssidsize/oas default to auto (the host's value,
+ * from the first device), 11.0's are fixed (ril on, oas 44). */
+static void
+test_profiles_11 (void)
+{
+  IhwFeatures fs, fs_poor;
+  IhwDeviceFacts ds, dp;
+
+  smmu_ok (&fs);
+  ds = facts_for (&fs);
+  smmu_ok (&fs_poor);
+  set_bits (&fs_poor, "idr3", 10, 1, 0);   /* no RIL */
+  set_bits (&fs_poor, "idr5", 0, 3, 2);    /* OAS 40 */
+  set_bits (&fs_poor, "idr1", 6, 5, 8);    /* SSIDSIZE 8 */
+  dp = facts_for (&fs_poor);
+
+  /* ats=on on a host without ATS: 11.0 does not check, 11.1 refuses. */
+  {
+    g_autoptr (IhwResult) r0 = check (IHW_MODEL_SMMUV3, &ds, 1, "{'qemu-version': <'11.0'>, 'ats': <true>}");
+    g_autoptr (IhwResult) r1 = check (IHW_MODEL_SMMUV3, &ds, 1, "{'qemu-version': <'11.1'>, 'ats': <true>}");
+    g_assert_null (find_reason (r0, "request.ats"));
+    assert_reason (r1, IHW_VERDICT_UNSUPPORTED, DEV, "request.ats", "idr0.ATS = 1", "0");
+  }
+  /* Defaults: 11.0's ril=on and oas=44 fail on the poor host; 11.1's auto
+   * takes the host's values and passes. */
+  {
+    g_autoptr (IhwResult) r0 = check (IHW_MODEL_SMMUV3, &dp, 1, "{'qemu-version': <'11.0'>}");
+    g_autoptr (IhwResult) r1 = check (IHW_MODEL_SMMUV3, &dp, 1, "{'qemu-version': <'11.1'>}");
+    assert_reason (r0, IHW_VERDICT_UNSUPPORTED, DEV, "request.ril", "idr3.RIL = 1", "0");
+    assert_reason (r0, IHW_VERDICT_UNSUPPORTED, DEV, "request.oas", "idr5.OAS >= 44", "40");
+    dump (r1);
+    g_assert_cmpint (r1->verdict, ==, IHW_VERDICT_SUPPORTED);
+  }
+  /* auto resolves from the first device: a second, poorer one fails. */
+  {
+    IhwDeviceFacts two[2] = { ds, dp };
+    g_autoptr (IhwResult) r = NULL;
+    two[1].device = "0000:3b:00.0";
+    r = check (IHW_MODEL_SMMUV3, two, 2, "{'qemu-version': <'11.1'>}");
+    assert_reason (r, IHW_VERDICT_UNSUPPORTED, "0000:3b:00.0", "request.ssid-size", "idr1.SSIDSIZE >= 20", "8");
+    g_assert_nonnull (strstr (((IhwReason *) find_reason_for (r, "0000:3b:00.0", "request.ssid-size"))->why,
+                              "auto"));
+  }
+  /* auto with no cold-plugged device: QEMU 11.1 aborts; explicit keys do not. */
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_SMMUV3, NULL, 0, "{'qemu-version': <'11.1'>}");
+    g_autoptr (IhwResult) e = check (IHW_MODEL_SMMUV3, NULL, 0,
+                                     "{'qemu-version': <'11.1'>, 'ats': <false>, 'ril': <false>, "
+                                     "'ssid-size': <uint32 0>, 'oas': <uint32 44>}");
+    g_autoptr (IhwResult) r0 = check (IHW_MODEL_SMMUV3, NULL, 0, "{'qemu-version': <'11.0'>}");
+    assert_reason (r, IHW_VERDICT_UNSUPPORTED, "", "qemu.auto", "a cold-plugged vfio-pci device", "none");
+    g_assert_null (find_reason (e, "qemu.auto"));
+    g_assert_null (find_reason (r0, "qemu.auto"));
+  }
+  /* OAS field 7 is 56 bits: enough for oas=48. */
+  {
+    g_autoptr (IhwResult) r = NULL;
+    set_bits (&fs, "idr5", 0, 3, 7);
+    r = check (IHW_MODEL_SMMUV3, &ds, 1, "{'qemu-version': <'11.0'>, 'oas': <uint32 48>}");
+    g_assert_null (find_reason (r, "request.oas"));
+  }
+}
+
+/* nesting=false (an emulated vIOMMU): only the rows QEMU applies to every
+ * VFIO device; never x-flts or accel rows. */
+static void
+test_emulated_scope (void)
+{
+  IhwFeatures fi;
+  IhwDeviceFacts di;
+
+  intel_ok (&fi);
+  set_bits (&fi, "cap", 16, 6, 38);   /* MGAW 39 */
+  set_bits (&fi, "ecap", 26, 1, 0);   /* no NEST */
+  di = facts_for (&fi);
+  {
+    /* QEMU 10.0, default aw-bits 48 on a 39-bit host: refused at start. */
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &di, 1, "{'qemu-version': <'10.0'>, 'nesting': <false>}");
+    assert_reason (r, IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "cap.MGAW >= 48", "39");
+    g_assert_null (find_reason (r, "qemu.x-flts"));
+    g_assert_null (find_reason (r, "ecap.NEST"));
+  }
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &di, 1,
+                                     "{'qemu-version': <'10.0'>, 'nesting': <false>, 'aw-bits': <uint32 39>}");
+    dump (r);
+    g_assert_cmpint (r->verdict, ==, IHW_VERDICT_SUPPORTED);
+  }
+  {
+    /* 9.0 has no HostIOMMUDevice: no aw-bits check at all. */
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &di, 1, "{'qemu-version': <'9.0'>, 'nesting': <false>}");
+    g_assert_null (find_reason (r, "request.aw-bits"));
+  }
+  {
+    /* The same host for nesting under 7.2: no x-flts property at all. */
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &di, 1, "{'qemu-version': <'7.2'>}");
+    assert_reason (r, IHW_VERDICT_UNSUPPORTED, "", "qemu.x-flts", "nested mode", "QEMU 7.2");
+    g_assert_nonnull (strstr (((IhwReason *) find_reason (r, "qemu.x-flts"))->why, "no x-flts property"));
+    g_assert_null (strstr (((IhwReason *) find_reason (r, "qemu.x-flts"))->why, "shadow"));
+  }
+  /* arm-smmuv3 without accel: no VFIO device in any version. */
+  {
+    IhwFeatures fs;
+    IhwDeviceFacts ds;
+    g_autoptr (IhwResult) r11 = NULL, r10 = NULL;
+    smmu_ok (&fs);
+    ds = facts_for (&fs);
+    r11 = check (IHW_MODEL_SMMUV3, &ds, 1, "{'nesting': <false>}");
+    r10 = check (IHW_MODEL_SMMUV3, &ds, 1, "{'qemu-version': <'10.2'>, 'nesting': <false>}");
+    assert_reason (r11, IHW_VERDICT_UNSUPPORTED, "", "qemu.accel", "nested mode", "QEMU 11.1");
+    assert_reason (r10, IHW_VERDICT_UNSUPPORTED, "", "qemu.accel", "nested mode", "QEMU 10.2");
+  }
+  /* virtio-iommu emulated: nothing QEMU refuses here. */
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_VIRTIO, &di, 1, "{'nesting': <false>}");
+    g_assert_cmpint (r->verdict, ==, IHW_VERDICT_SUPPORTED);
+  }
+  /* Every refusal names what to change. */
+  {
+    g_autofree char *aw = ihw_requirement_fix (IHW_MODEL_INTEL, "request.aw-bits", "cap.MGAW >= 48", "39");
+    g_autofree char *fs = ihw_requirement_fix (IHW_MODEL_INTEL, "request.fs1gp", "cap.FL1GP = 1", "0");
+    g_autofree char *q = ihw_requirement_fix (IHW_MODEL_INTEL, "qemu.x-flts", "nested mode", "QEMU 10.0");
+    g_autofree char *nest = ihw_requirement_fix (IHW_MODEL_INTEL, "ecap.NEST", "1", "0");
+    g_assert_nonnull (strstr (aw, "aw-bits=39"));
+    g_assert_nonnull (strstr (fs, "fs1gp off"));
+    g_assert_nonnull (strstr (q, "upgrade QEMU to 11.0"));
+    g_assert_nonnull (strstr (nest, "different IOMMU"));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -890,6 +1021,8 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/model-rows", test_model_rows);
   g_test_add_func ("/rules/profiles", test_profiles);
   g_test_add_func ("/rules/profile-table", test_profile_table);
+  g_test_add_func ("/rules/profiles-11", test_profiles_11);
+  g_test_add_func ("/rules/emulated-scope", test_emulated_scope);
   g_test_add_func ("/rules/fixture-hosts", test_fixture_hosts);
   g_test_add_func ("/request/variant", test_request_variant);
   g_test_add_func ("/request/key-not-for-model", test_request_key_not_for_model);

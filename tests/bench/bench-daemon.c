@@ -237,19 +237,6 @@ time_process (char **argv, char **envp, const char *in)
   return (double) (g_get_monotonic_time () - t0);
 }
 
-static guint64
-rss_anon_kib (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
-  g_autofree char *text = NULL;
-  const char *line;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  line = strstr (text, "RssAnon:");
-  g_assert_nonnull (line);
-  return g_ascii_strtoull (line + strlen ("RssAnon:"), NULL, 10);
-}
-
 /* python3-dbus (Debian's package, so /usr/bin/python3): its own Ping and CheckNesting(1), interleaved; prints the ratio. */
 static const char python_client[] =
   "import sys, time, dbus\n"
@@ -472,12 +459,12 @@ main (void)
     ihw_test_daemon_stop (&tb);
     host_make (&small, RSS_HOST);
     daemon_start (&small);
-    before = rss_anon_kib (tb.daemon_pid);
+    before = ihw_test_proc_status_kib (tb.daemon_pid, "RssAnon");
     g_assert_true (dbus_message_append_args (hw, DBUS_TYPE_STRING, &as, DBUS_TYPE_INVALID));
     for (guint k = 0; k < N_OPS; k++)
       (void) time_calls (ops[k].msg, 1, NULL);
     (void) time_calls (hw, 1, NULL);
-    after = rss_anon_kib (tb.daemon_pid);
+    after = ihw_test_proc_status_kib (tb.daemon_pid, "RssAnon");
     dbus_message_unref (hw);
     printf ("RssAnon at %u devices: %" G_GUINT64_FORMAT " KiB after start, %" G_GUINT64_FORMAT
             " KiB after every call\n", RSS_HOST, before, after);

@@ -20,17 +20,6 @@ json_object_list (JsonBuilder *b, const char *member, GPtrArray *objects)
   json_builder_end_array (b);
 }
 
-static guint
-count_devices_of (const CtlObjects *objs, const CtlObject *unit)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < objs->devices->len; i++)
-    if (g_strcmp0 (ctl_prop_str (((CtlObject *) objs->devices->pdata[i])->props, "Unit"), unit->path) == 0)
-      n++;
-  return n;
-}
-
 static void
 print_human (const CtlObjects *objs)
 {
@@ -38,13 +27,29 @@ print_human (const CtlObjects *objs)
   g_autoptr (CtlTable) devs =
     ctl_table_new (7, "DEVICE", "UNIT", "DRIVER", "VFIO CDEV", "HW_INFO", "NEST PARENT", "SOURCE");
   g_autofree char *models = NULL;
+  /* unit path -> unit, and -> its number of devices: one pass each, so the
+   * listing stays linear in devices */
+  g_autoptr (GHashTable) unit_by_path = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) n_devices = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < objs->units->len; i++)
+    {
+      const CtlObject *u = objs->units->pdata[i];
+      g_hash_table_insert (unit_by_path, u->path, (gpointer) u);
+    }
+  for (guint i = 0; i < objs->devices->len; i++)
+    {
+      const char *unit_path = ctl_prop_str (((CtlObject *) objs->devices->pdata[i])->props, "Unit");
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (n_devices, unit_path));
+      g_hash_table_insert (n_devices, (gpointer) unit_path, GUINT_TO_POINTER (n + 1));
+    }
 
   for (guint i = 0; i < objs->units->len; i++)
     {
       const CtlObject *u = objs->units->pdata[i];
       g_autoptr (GVariant) feats = g_variant_lookup_value (u->props, "Features", G_VARIANT_TYPE_STRING_ARRAY);
       g_autofree char *ftext = feats ? ctl_variant_to_text (feats) : NULL;
-      g_autofree char *ndev = g_strdup_printf ("%u", count_devices_of (objs, u));
+      g_autofree char *ndev = g_strdup_printf ("%u", GPOINTER_TO_UINT (g_hash_table_lookup (n_devices, u->path)));
 
       ctl_table_add (units, u->name, ctl_prop_str (u->props, "Vendor"), ctl_prop_str (u->props, "Source"), ndev, ftext);
     }
@@ -52,7 +57,7 @@ print_human (const CtlObjects *objs)
     {
       const CtlObject *d = objs->devices->pdata[i];
       const char *unit_path = ctl_prop_str (d->props, "Unit");
-      const CtlObject *unit = *unit_path ? ctl_objects_find (objs, unit_path) : NULL;
+      const CtlObject *unit = g_hash_table_lookup (unit_by_path, unit_path);
       g_autofree char *unit_name = unit ? g_strdup (unit->name)
                                    : (*unit_path && g_strcmp0 (unit_path, "/") != 0) ? ctl_path_to_name (unit_path)
                                                                                     : NULL;

@@ -299,7 +299,9 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts
 
   /* Every other device row reads a register field.  Without them the
    * nesting check has said so once (iommu.registers); an emulated
-   * vIOMMU's rows are each unknown. */
+   * vIOMMU's rows are each unknown.  Rows that pass format nothing: the
+   * requirement, needed and found texts are built only for a reason (most
+   * rows pass, and a check runs on every domain start). */
   if (!have_regs)
     {
       if (!ctx->nesting && !dev->no_iommu)
@@ -310,7 +312,6 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts
         }
       return;
     }
-  req = rule_requirement (rule, f);
   known = ihw_features_get (f, rule->field, &v);
 
   switch (rule->kind)
@@ -320,26 +321,19 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts
     case IHW_RULE_FIELD_OR_FACT:
       {
         guint64 n;
-        g_autofree char *needed = g_strdup_printf ("%" G_GUINT64_FORMAT, rule->value);
-        g_autofree char *found = value_found (&v);
+        g_autofree char *needed = NULL;
+        g_autofree char *found = NULL;
 
         if (known && value_number (&v, &n) && n == rule->value)
           return;
-        if (!known)
-          {
-            if (rule->kind != IHW_RULE_NOTE_UNLESS_FIELD)
-              fail (ctx, IHW_VERDICT_UNKNOWN, dev->device, req, needed, "unknown", rule->why, NULL);
-            return;
-          }
-        if (rule->kind == IHW_RULE_NOTE_UNLESS_FIELD)
+        if (known && rule->kind == IHW_RULE_NOTE_UNLESS_FIELD)
           {
             add_note_once (ctx->res, dev->device, rule->why);
             return;
           }
-        if (rule->kind == IHW_RULE_FIELD_OR_FACT)
+        if (known && rule->kind == IHW_RULE_FIELD_OR_FACT)
           {
             IhwTristate t = IHW_TRISTATE_UNKNOWN;
-            g_autofree char *needed_or = g_strdup_printf ("%s or %s=yes", needed, rule->key);
             if (!ihw_device_fact (dev, rule->key, &t))
               g_warn_if_reached ();
             if (t == IHW_TRISTATE_YES)
@@ -349,39 +343,56 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts
                 add_note_once (ctx->res, dev->device, rule->why);
                 return;
               }
-            fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, req, needed_or, found, rule->why, NULL);
-            return;
+            needed = g_strdup_printf ("%" G_GUINT64_FORMAT " or %s=yes", rule->value, rule->key);
           }
-        fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, req, needed, found, rule->why, NULL);
+        if (!known && rule->kind == IHW_RULE_NOTE_UNLESS_FIELD)
+          return;
+        if (!needed)
+          needed = g_strdup_printf ("%" G_GUINT64_FORMAT, rule->value);
+        req = rule_requirement (rule, f);
+        if (!known)
+          fail (ctx, IHW_VERDICT_UNKNOWN, dev->device, req, needed, "unknown", rule->why, NULL);
+        else
+          {
+            found = value_found (&v);
+            fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, req, needed, found, rule->why, NULL);
+          }
         return;
       }
 
     case IHW_RULE_FIELD_GE:
       {
         guint64 n;
-        g_autofree char *needed = g_strdup_printf (">= %" G_GUINT64_FORMAT, rule->value);
-        g_autofree char *found = value_found (&v);
-        if (!known)
-          fail (ctx, IHW_VERDICT_UNKNOWN, dev->device, req, needed, "unknown", rule->why, NULL);
-        else if (!value_number (&v, &n) || n < rule->value)
-          fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, req, needed, found, rule->why, NULL);
+        g_autofree char *needed = NULL;
+        g_autofree char *found = NULL;
+
+        if (known && value_number (&v, &n) && n >= rule->value)
+          return;
+        needed = g_strdup_printf (">= %" G_GUINT64_FORMAT, rule->value);
+        found = known ? value_found (&v) : g_strdup ("unknown");
+        req = rule_requirement (rule, f);
+        fail (ctx, known ? IHW_VERDICT_UNSUPPORTED : IHW_VERDICT_UNKNOWN, dev->device, req, needed, found, rule->why,
+              NULL);
         return;
       }
 
     case IHW_RULE_ENUM_IN:
       {
-        g_autoptr (GString) needed = g_string_new (NULL);
-        g_autofree char *found = value_found (&v);
+        g_autoptr (GString) needed = NULL;
+        g_autofree char *found = NULL;
         gboolean ok = FALSE;
+
         for (guint i = 0; i < IHW_RULE_LIST_MAX && rule->names[i]; i++)
-          {
-            ok |= v.type == IHW_VALUE_STRING && g_strcmp0 (v.s, rule->names[i]) == 0;
-            g_string_append_printf (needed, "%s%s", i ? "|" : "", rule->names[i]);
-          }
-        if (!known)
-          fail (ctx, IHW_VERDICT_UNKNOWN, dev->device, req, needed->str, "unknown", rule->why, NULL);
-        else if (!ok)
-          fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, req, needed->str, found, rule->why, NULL);
+          ok |= v.type == IHW_VALUE_STRING && g_strcmp0 (v.s, rule->names[i]) == 0;
+        if (known && ok)
+          return;
+        needed = g_string_new (NULL);
+        for (guint i = 0; i < IHW_RULE_LIST_MAX && rule->names[i]; i++)
+          g_string_append_printf (needed, "%s%s", i ? "|" : "", rule->names[i]);
+        found = known ? value_found (&v) : g_strdup ("unknown");
+        req = rule_requirement (rule, f);
+        fail (ctx, known ? IHW_VERDICT_UNSUPPORTED : IHW_VERDICT_UNKNOWN, dev->device, req, needed->str, found,
+              rule->why, NULL);
         return;
       }
 
@@ -390,10 +401,9 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts
       {
         guint64 want, n = 0, need;
         g_autofree char *why_default = NULL;
-        g_autofree char *fname = field_name (f, rule->field);
+        g_autofree char *fname = NULL;
         g_autofree char *needed = NULL;
-        g_autofree char *found = value_found (&v);
-        gboolean numeric;
+        g_autofree char *found = NULL;
 
         if (!effective_value (ctx, rule->key, &want, &why_default))
           return;                       /* not asked for, no QEMU default */
@@ -405,15 +415,15 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts
           }
         else
           need = want;
-        if (v.type == IHW_VALUE_BOOL)
-          needed = g_strdup_printf ("%s = %" G_GUINT64_FORMAT, fname, need);
-        else
-          needed = g_strdup_printf ("%s >= %" G_GUINT64_FORMAT, fname, need);
-        numeric = known && value_number (&v, &n);
-        if (!known)
-          fail (ctx, IHW_VERDICT_UNKNOWN, dev->device, req, needed, "unknown", rule->why, why_default);
-        else if (!numeric || n < need)
-          fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, req, needed, found, rule->why, why_default);
+        if (known && value_number (&v, &n) && n >= need)
+          return;
+        fname = field_name (f, rule->field);
+        needed = g_strdup_printf (v.type == IHW_VALUE_BOOL ? "%s = %" G_GUINT64_FORMAT : "%s >= %" G_GUINT64_FORMAT,
+                                  fname, need);
+        found = known ? value_found (&v) : g_strdup ("unknown");
+        req = rule_requirement (rule, f);
+        fail (ctx, known ? IHW_VERDICT_UNSUPPORTED : IHW_VERDICT_UNKNOWN, dev->device, req, needed, found, rule->why,
+              why_default);
         return;
       }
 

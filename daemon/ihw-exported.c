@@ -461,7 +461,10 @@ static gboolean
 append_property (Export *e, const IhwPropertyDef *p, DBusMessageIter *iter, GError **error)
 {
   DBusMessageIter var;
-  g_autoptr(GVariant) value = p->get (e->user_data, p->name, error);
+  /* A getter may hand out a floating value or a reference to one it keeps
+   * (a cache): take_ref owns either exactly once. */
+  GVariant *got = p->get (e->user_data, p->name, error);
+  g_autoptr(GVariant) value = got ? g_variant_take_ref (got) : NULL;
 
   if (!value)
     {
@@ -470,7 +473,6 @@ append_property (Export *e, const IhwPropertyDef *p, DBusMessageIter *iter, GErr
       g_prefix_error (error, "%s.%s: ", e->def->name, p->name);
       return FALSE;
     }
-  g_variant_ref_sink (value);
   if (strcmp (g_variant_get_type_string (value), p->sig) != 0)
     {
       /* A bug in a getter: never send what the XML does not promise. */

@@ -15,6 +15,12 @@ struct _IhwManager {
   IhwRegistry *reg;
   IhwRequest defaults;
   guint changed_idle;  /* coalesces the Manager's PropertiesChanged */
+  /* Units, Devices and NestingModels as last built: a read costs a bus
+   * round trip, not a verdict per device; dropped on every registry event
+   * and new defaults (manager_changed_later), and when /dev/iommu came
+   * (the facts depend on it; it may open in a rescan that changes nothing). */
+  GVariant *cached[3];
+  gboolean cached_iommufd;
 };
 
 /* Text from a caller, cut short for error messages. */
@@ -349,21 +355,51 @@ nesting_models_variant (IhwManager *mgr)
   return g_variant_builder_end (&b);
 }
 
+static const char *const cached_props[] = { "Units", "Devices", "NestingModels" };
+
+static GVariant *
+build_cached (IhwManager *mgr, guint i)
+{
+  switch (i)
+    {
+    case 0:
+      return paths_variant (ihw_registry_get_units (mgr->reg), TRUE);
+    case 1:
+      return paths_variant (ihw_registry_get_devices (mgr->reg), FALSE);
+    default:
+      return nesting_models_variant (mgr);
+    }
+}
+
+static void
+drop_cached (IhwManager *mgr)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (mgr->cached); i++)
+    g_clear_pointer (&mgr->cached[i], g_variant_unref);
+}
+
 static GVariant *
 get_property (gpointer data, const char *prop, GError **error)
 {
   IhwManager *mgr = data;
 
+  G_STATIC_ASSERT (G_N_ELEMENTS (cached_props) == G_N_ELEMENTS (((IhwManager *) NULL)->cached));
   if (g_str_equal (prop, "Version"))
     return g_variant_new_string (PACKAGE_VERSION);
   if (g_str_equal (prop, "IommufdAvailable"))
     return g_variant_new_boolean (ihw_registry_iommufd_available (mgr->reg));
-  if (g_str_equal (prop, "Units"))
-    return paths_variant (ihw_registry_get_units (mgr->reg), TRUE);
-  if (g_str_equal (prop, "Devices"))
-    return paths_variant (ihw_registry_get_devices (mgr->reg), FALSE);
-  if (g_str_equal (prop, "NestingModels"))
-    return nesting_models_variant (mgr);
+  if (mgr->cached_iommufd != ihw_registry_iommufd_available (mgr->reg))
+    {
+      drop_cached (mgr);
+      mgr->cached_iommufd = ihw_registry_iommufd_available (mgr->reg);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (cached_props); i++)
+    if (g_str_equal (prop, cached_props[i]))
+      {
+        if (!mgr->cached[i])
+          mgr->cached[i] = g_variant_ref_sink (build_cached (mgr, i));
+        return g_variant_ref (mgr->cached[i]);
+      }
 
   g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "no getter for Manager.%s", prop);
   return NULL;
@@ -402,6 +438,7 @@ emit_manager_changed (gpointer data)
 static void
 manager_changed_later (IhwManager *mgr)
 {
+  drop_cached (mgr);
   if (!mgr->changed_idle)
     mgr->changed_idle = g_idle_add (emit_manager_changed, mgr);
 }
@@ -517,5 +554,6 @@ ihw_manager_free (IhwManager *mgr)
   if (mgr->changed_idle)
     g_source_remove (mgr->changed_idle);
   ihw_bus_unexport (mgr->bus, IHW_DBUS_PATH);
+  drop_cached (mgr);
   g_free (mgr);
 }

@@ -11,7 +11,7 @@ set -eu
 
 PACKAGES="
   meson ninja-build pkg-config gcc libc6-dev clang libclang-rt-14-dev llvm
-  libglib2.0-dev libglib2.0-bin libjson-glib-dev libdbus-1-dev dbus libsystemd-dev
+  libglib2.0-dev libglib2.0-bin libjson-glib-dev libdbus-1-dev dbus libsystemd-dev python3-dbus
   libvirt-dev libvirt-clients libvirt-daemon-system libxml2-dev libxml2-utils
   libumockdev-dev umockdev
   scdoc valgrind systemd udev

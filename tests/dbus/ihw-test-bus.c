@@ -278,6 +278,20 @@ ihw_test_daemon_stop (IhwTestBus *tb)
   return status;
 }
 
+guint64
+ihw_test_proc_status_kib (GPid pid, const char *field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *key = g_strdup_printf ("\n%s:", field);
+  g_autofree char *text = NULL;
+  const char *p;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  p = strstr (text, key);
+  g_assert_nonnull (p);
+  return g_ascii_strtoull (p + strlen (key), NULL, 10);
+}
+
 void
 ihw_test_bus_stop (IhwTestBus *tb)
 {

@@ -23,6 +23,8 @@ void ihw_test_daemon_start (IhwTestBus *tb, const char *const *args);
 /* SIGTERM, wait; returns the wait status. */
 int ihw_test_daemon_stop (IhwTestBus *tb);
 void ihw_test_bus_stop (IhwTestBus *tb);
+/* A kB field of /proc/PID/status ("VmRSS", "RssAnon"). */
+guint64 ihw_test_proc_status_kib (GPid pid, const char *field);
 
 /* A method call to the daemon as root (30 s timeout); _ok asserts success. */
 GVariant *ihw_test_call (IhwTestBus *tb, const char *path, const char *iface, const char *method, GVariant *args,

@@ -762,6 +762,10 @@ test_refresh_root (void)
   r3 = call_ok (IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Refresh", g_variant_new ("(^as)", none));
   wait_for (removed_new, &s);
   g_assert_true (has_path (s.removed, new_path));
+  /* the Manager's cached properties follow the registry */
+  g_clear_pointer (&devs, g_variant_unref);
+  devs = get_property (IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Devices");
+  g_assert_cmpuint (g_variant_n_children (devs), ==, 3);
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) v = call (new_path, "org.freedesktop.DBus.Properties", "Get",

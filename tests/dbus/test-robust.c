@@ -498,19 +498,6 @@ test_refresh_ping (void)
   host_clear (&h);
 }
 
-static guint64
-vm_rss_kib (GPid pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
-  g_autofree char *text = NULL;
-  const char *p;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  p = strstr (text, "\nVmRSS:");
-  g_assert_nonnull (p);
-  return g_ascii_strtoull (p + strlen ("\nVmRSS:"), NULL, 10);
-}
-
 typedef struct {
   const char *path, *iface, *method;
   const char *args; /* GVariant text, NULL: none */
@@ -568,17 +555,18 @@ test_soak (void)
               g_assert_no_error (error);
           }
       if (g_getenv ("IHW_SOAK_TRACE"))
-        g_test_message ("round %d after %s: %" G_GUINT64_FORMAT, round, soak[m].method, vm_rss_kib (tb.daemon_pid));
+        g_test_message ("round %d after %s: %" G_GUINT64_FORMAT, round, soak[m].method,
+                        ihw_test_proc_status_kib (tb.daemon_pid, "VmRSS"));
         }
       /* At rest: the daemon gives free heap back a second after a call. */
       if (round == 1)
         {
           g_usleep (1500 * 1000);
-          before = vm_rss_kib (tb.daemon_pid);
+          before = ihw_test_proc_status_kib (tb.daemon_pid, "VmRSS");
         }
     }
   g_usleep (1500 * 1000);
-  after = vm_rss_kib (tb.daemon_pid);
+  after = ihw_test_proc_status_kib (tb.daemon_pid, "VmRSS");
   g_test_message ("soak: %" G_GUINT64_FORMAT " calls x %zu methods in %.1f s; VmRSS %" G_GUINT64_FORMAT
                   " -> %" G_GUINT64_FORMAT " KiB",
                   calls, G_N_ELEMENTS (soak), (g_get_monotonic_time () - t0) / 1e6, before, after);

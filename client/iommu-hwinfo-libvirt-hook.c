@@ -101,14 +101,17 @@ parse_policy (GKeyFile *kf, const char *key, gboolean *deny, const char *path)
     *deny = TRUE;
   else
     {
-      g_printerr (PREFIX "warning: %s: %s='%.40s' is neither allow nor deny; using allow\n", path, key, v);
+      g_autofree char *shown = g_strescape (v, NULL);
+      g_printerr (PREFIX "warning: %s: %s='%.40s' is neither allow nor deny; using allow\n", path, key, shown);
       *deny = FALSE;
     }
   return TRUE;
 }
 
 /* A missing file means the defaults; a broken one is said, and its valid
- * keys still apply (a typo must not turn the hook into a blocker). */
+ * keys still apply (a typo must not turn the hook into a blocker).  Values
+ * are shown escaped: a "\n" in the file must not start a line of its own in
+ * libvirt's log. */
 static void
 hook_conf_load (HookConf *c)
 {
@@ -135,8 +138,11 @@ hook_conf_load (HookConf *c)
       if (strcmp (check, "always") == 0)
         c->check_always = TRUE;
       else if (strcmp (check, "nesting") != 0)
-        g_printerr (PREFIX "warning: %s: check='%.40s' is neither nesting nor always; using nesting\n", c->path,
-                    check);
+        {
+          g_autofree char *shown = g_strescape (check, NULL);
+          g_printerr (PREFIX "warning: %s: check='%.40s' is neither nesting nor always; using nesting\n", c->path,
+                      shown);
+        }
     }
   c->bus_address = g_key_file_get_string (kf, "hook", "bus-address", NULL);
   if (c->bus_address)
@@ -150,8 +156,11 @@ hook_conf_load (HookConf *c)
       if (t && g_ascii_string_to_unsigned (g_strstrip (t), 10, 1, HOOK_TIMEOUT_MAX_MS, &n, NULL))
         c->timeout_ms = (int) n;
       else
-        g_printerr (PREFIX "warning: %s: timeout-ms='%.20s' is not a number of milliseconds in 1..%d; using %d\n",
-                    c->path, t ? t : "", HOOK_TIMEOUT_MAX_MS, HOOK_TIMEOUT_DEFAULT_MS);
+        {
+          g_autofree char *shown = g_strescape (t ? t : "", NULL);
+          g_printerr (PREFIX "warning: %s: timeout-ms='%.20s' is not a number of milliseconds in 1..%d; using %d\n",
+                      c->path, shown, HOOK_TIMEOUT_MAX_MS, HOOK_TIMEOUT_DEFAULT_MS);
+        }
     }
   if (g_key_file_has_key (kf, "hook", "qemu-version", NULL))
     {
@@ -160,7 +169,11 @@ hook_conf_load (HookConf *c)
       if (v && *g_strstrip (v) && ihw_qemu_version_from_text (v, &qemu, NULL))
         c->qemu_version = ihw_qemu_version_string (qemu);
       else if (v && *v)
-        g_printerr (PREFIX "warning: %s: qemu-version='%.20s' is not a QEMU version like 10.0; ignored\n", c->path, v);
+        {
+          g_autofree char *shown = g_strescape (v, NULL);
+          g_printerr (PREFIX "warning: %s: qemu-version='%.20s' is not a QEMU version like 10.0; ignored\n", c->path,
+                      shown);
+        }
     }
   if (g_key_file_has_key (kf, "hook", "detect-qemu", NULL))
     {
@@ -168,8 +181,10 @@ hook_conf_load (HookConf *c)
       if (v && strcmp (g_strstrip (v), "no") == 0)
         c->detect_qemu = FALSE;
       else if (!v || strcmp (v, "yes") != 0)
-        g_printerr (PREFIX "warning: %s: detect-qemu='%.20s' is neither yes nor no; using yes\n", c->path,
-                    v ? v : "");
+        {
+          g_autofree char *shown = g_strescape (v ? v : "", NULL);
+          g_printerr (PREFIX "warning: %s: detect-qemu='%.20s' is neither yes nor no; using yes\n", c->path, shown);
+        }
     }
 }
 

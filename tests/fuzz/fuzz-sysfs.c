@@ -73,7 +73,7 @@ mkdirs (const char *path)
   g_assert_cmpint (g_mkdir_with_parents (path, 0755), ==, 0);
 }
 
-/* A name from the input usable as one directory entry, or NULL. */
+/* Whether a name from the input is usable as one directory entry. */
 static gboolean
 entry_name_ok (const char *name)
 {

@@ -288,41 +288,22 @@ devices_variant (const char *const *devices)
   return g_variant_new_strv (devices ? devices : none, -1);
 }
 
-IhwCheckResult *
-ihw_client_check_nesting (IhwClient *c, const char *model, const char *const *devices, const IhwRequest *req,
-                          GError **error)
+/* A CheckNesting "(sa(ssss))" or Negotiate "(sa{sv}sasa(ssss))" reply (of
+ * that type: call_full() checked) -> the result. */
+static IhwCheckResult *
+result_from_reply (const char *model, GVariant *reply, GError **error)
 {
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GVariant) reasons = NULL;
-  g_autoptr (GVariant) request = ihw_request_to_variant (req);
-  const char *verdict;
-
-  reply = call_manager (c, "CheckNesting",
-                        g_variant_new ("(s@as@a{sv})", model, devices_variant (devices), request),
-                        "(sa(ssss))", error);
-  if (!reply)
-    return NULL;
-  g_variant_get (reply, "(&s@a(ssss))", &verdict, &reasons);
-  return result_new (model, verdict, reasons, error);
-}
-
-IhwCheckResult *
-ihw_client_negotiate (IhwClient *c, const char *model, const char *const *devices, const IhwRequest *req,
-                      GError **error)
-{
-  g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) reasons = NULL;
   g_autoptr (GVariant) config = NULL;
-  g_autoptr (GVariant) request = ihw_request_to_variant (req);
   const char *verdict, *xml;
   IhwCheckResult *r;
   char **args = NULL;
 
-  reply = call_manager (c, "Negotiate",
-                        g_variant_new ("(s@as@a{sv})", model, devices_variant (devices), request),
-                        "(sa{sv}sasa(ssss))", error);
-  if (!reply)
-    return NULL;
+  if (g_variant_is_of_type (reply, G_VARIANT_TYPE ("(sa(ssss))")))
+    {
+      g_variant_get (reply, "(&s@a(ssss))", &verdict, &reasons);
+      return result_new (model, verdict, reasons, error);
+    }
   g_variant_get (reply, "(&s@a{sv}&s^as@a(ssss))", &verdict, &config, &xml, &args, &reasons);
   r = result_new (model, verdict, reasons, error);
   if (!r)
@@ -334,6 +315,32 @@ ihw_client_negotiate (IhwClient *c, const char *model, const char *const *device
   r->libvirt_xml = g_strdup (xml);
   r->qemu_args = args;
   return r;
+}
+
+IhwCheckResult *
+ihw_client_check_nesting (IhwClient *c, const char *model, const char *const *devices, const IhwRequest *req,
+                          GError **error)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) request = ihw_request_to_variant (req);
+
+  reply = call_manager (c, "CheckNesting",
+                        g_variant_new ("(s@as@a{sv})", model, devices_variant (devices), request),
+                        "(sa(ssss))", error);
+  return reply ? result_from_reply (model, reply, error) : NULL;
+}
+
+IhwCheckResult *
+ihw_client_negotiate (IhwClient *c, const char *model, const char *const *devices, const IhwRequest *req,
+                      GError **error)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) request = ihw_request_to_variant (req);
+
+  reply = call_manager (c, "Negotiate",
+                        g_variant_new ("(s@as@a{sv})", model, devices_variant (devices), request),
+                        "(sa{sv}sasa(ssss))", error);
+  return reply ? result_from_reply (model, reply, error) : NULL;
 }
 
 GVariant *

@@ -16,9 +16,22 @@ static void
 conf_warn (IhwHookConf *c, const char *fmt, ...)
 {
   va_list ap;
+  g_autofree char *text = NULL;
+
   va_start (ap, fmt);
-  g_ptr_array_add (c->warnings, g_strdup_vprintf (fmt, ap));
+  text = g_strdup_vprintf (fmt, ap);
   va_end (ap);
+  /* Values come from the file (GKeyFile decodes "\n" in them): a warning
+   * stays one line in libvirt's log and the journal. */
+  for (const char *p = text; *p; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      {
+        char *escaped = g_strescape (text, NULL);
+        g_free (text);
+        text = escaped;
+        break;
+      }
+  g_ptr_array_add (c->warnings, g_steal_pointer (&text));
 }
 
 /* A key's trimmed value, or NULL when absent. */

@@ -226,6 +226,12 @@ ihw_dbus_append_value (DBusMessageIter *it, GVariant *v)
       return FALSE; /* maybe and handle types have no D-Bus form here */
     }
 
+  /* libdbus aborts on a contained signature it cannot carry (a maybe
+   * anywhere inside, too deep, an empty tuple): refuse it here instead.  A
+   * dict entry is checked with the array that holds it. */
+  if (container != DBUS_TYPE_DICT_ENTRY &&
+      !dbus_signature_validate_single (container == DBUS_TYPE_VARIANT ? sig : g_variant_get_type_string (v), NULL))
+    return FALSE;
   if (!dbus_message_iter_open_container (it, container, sig, &sub))
     return FALSE;
   g_variant_iter_init (&children, v);

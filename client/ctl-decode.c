@@ -38,8 +38,10 @@ print_human (const IhwFeatures *f, IhwModel model, const IhwResult *host, const 
   ctl_print_features (f);
 
   print_result ("Host IOMMU and kernel can be a nest parent", host);
-  title = g_strdup_printf ("Nested translation with <iommu model='%s'> (QEMU %s, default settings)",
-                           ihw_model_name (model), qemu);
+  title = model == IHW_MODEL_LAST
+            ? g_strdup_printf ("Nested translation on %s registers alone", f->desc->title)
+            : g_strdup_printf ("Nested translation with <iommu model='%s'> (QEMU %s, default settings)",
+                               ihw_model_name (model), qemu);
   print_result (title, res);
 }
 
@@ -80,8 +82,24 @@ ctl_decode (CtlGlobal *g, int argc, char **argv)
   model = ihw_vendor_model (vendor);
   facts.device = "";
   facts.features = &f;
-  host = ihw_check_host (model, &facts, 1);
-  res = ihw_check_nesting (model, &facts, 1, NULL);
+  if (model == IHW_MODEL_LAST)
+    {
+      /* An extension of another vendor's unit (CMDQV on an SMMUv3): no
+       * vIOMMU model is judged on its registers alone. */
+      g_autofree char *why = g_strdup_printf ("no vIOMMU model nests on %s registers alone; decode the unit's "
+                                              "own registers", desc->short_title);
+      host = ihw_result_new ();
+      res = ihw_result_new ();
+      ihw_result_add_reason (host, IHW_VERDICT_UNKNOWN, "", "iommu.vendor", "a vendor a vIOMMU model nests on",
+                             desc->name, why);
+      ihw_result_add_reason (res, IHW_VERDICT_UNKNOWN, "", "iommu.vendor", "a vendor a vIOMMU model nests on",
+                             desc->name, why);
+    }
+  else
+    {
+      host = ihw_check_host (model, &facts, 1);
+      res = ihw_check_nesting (model, &facts, 1, NULL);
+    }
   /* virtio-iommu runs on any host IOMMU, so it "matches" every vendor
    * (SPEC §5 "the model(s) matching that vendor"); it never nests. */
   virtio = ihw_check_nesting (IHW_MODEL_VIRTIO, &facts, 1, NULL);
@@ -90,7 +108,8 @@ ctl_decode (CtlGlobal *g, int argc, char **argv)
     {
       IhwModel models[] = { model, IHW_MODEL_VIRTIO };
       IhwResult *results[] = { res, virtio };
-      g_autoptr (JsonNode) node = ctl_json_decode (&f, models, results, G_N_ELEMENTS (models));
+      guint skip = model == IHW_MODEL_LAST;
+      g_autoptr (JsonNode) node = ctl_json_decode (&f, models + skip, results + skip, G_N_ELEMENTS (models) - skip);
       g_autoptr (JsonBuilder) b = json_builder_new ();
       /* "host": the hardware/kernel half, QEMU aside (more keys than SPEC §5) */
       json_builder_begin_object (b);

@@ -15,7 +15,6 @@ static const struct {
   guint32 struct_len;
 } other_types[] = {
   { IHW_HW_INFO_TYPE_NONE, "none", 0 },
-  { IHW_HW_INFO_TYPE_TEGRA241_CMDQV, "tegra241-cmdqv", sizeof (struct ihw_hw_info_tegra241_cmdqv) },
 };
 
 /* The type's name and struct length; FALSE for a type newer than this build. */
@@ -121,12 +120,6 @@ ihw_hw_info_parse (guint32 type, const guint8 *data, gsize avail, guint32 data_l
         ihw_features_set_reg (&h.features, d->regs[i].name,
                               d->regs[i].bits == 64 ? rd64 (data + d->regs[i].hw_info_offset)
                                                     : rd32 (data + d->regs[i].hw_info_offset));
-    }
-  else if (type == IHW_HW_INFO_TYPE_TEGRA241_CMDQV)
-    {
-      h.cmdqv_version = data[offsetof (struct ihw_hw_info_tegra241_cmdqv, version)];
-      h.cmdqv_log2vcmdqs = data[offsetof (struct ihw_hw_info_tegra241_cmdqv, log2vcmdqs)];
-      h.cmdqv_log2vsids = data[offsetof (struct ihw_hw_info_tegra241_cmdqv, log2vsids)];
     }
   *out = h;
   return TRUE;

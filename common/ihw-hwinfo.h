@@ -17,12 +17,10 @@ G_BEGIN_DECLS
 typedef struct {
   guint32 type;                /* out_data_type as the kernel reported it */
   gboolean type_known;         /* one of IHW_HW_INFO_TYPE_* */
-  IhwFeatures features;        /* desc == NULL for NONE / unknown / CMDQV */
+  IhwFeatures features;        /* desc == NULL for NONE / unknown */
   guint32 data_len;            /* the kernel's full data length */
   guint32 struct_len;          /* what this build understands for `type` */
   guint32 ignored_len;         /* bytes beyond struct_len (newer kernel) */
-  /* TEGRA241_CMDQV */
-  guint8 cmdqv_version, cmdqv_log2vcmdqs, cmdqv_log2vsids;
 } IhwHwInfo;
 
 /* "intel-vtd", "arm-smmuv3", "tegra241-cmdqv", "amd", "none", or NULL. */

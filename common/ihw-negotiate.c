@@ -20,6 +20,19 @@ device_limit (IhwModel model, guint qemu, const char *key, const IhwDeviceFacts 
   for (guint r = 0; r < n_rules; r++)
     {
       const IhwRule *rule = &rules[r];
+      if (rule->kind == IHW_RULE_FACT_EQ && ihw_rule_applies (rule, model, qemu)
+          && g_strcmp0 (rule->if_request, key) == 0)
+        {
+          /* On only when every device has the fact (unknown counts as no). */
+          *constrained = TRUE;
+          for (guint d = 0; d < n_devices; d++)
+            {
+              IhwTristate t = IHW_TRISTATE_UNKNOWN;
+              if (!ihw_device_fact (&devices[d], rule->key, &t) || t != (IhwTristate) rule->value)
+                limit = 0;
+            }
+          continue;
+        }
       if (!ihw_rule_applies (rule, model, qemu) || g_strcmp0 (rule->key, key) != 0)
         continue;
       if (rule->kind == IHW_RULE_REQUEST_RANGE)

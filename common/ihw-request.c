@@ -22,6 +22,9 @@ static const IhwRequestKeyDef request_keys[IHW_REQUEST_N_KEYS] = {
   [IHW_REQUEST_OAS] = { "oas", 'u', 1, 64, "oas", "oas", "SMMUv3 output address size in bits" },
   [IHW_REQUEST_RIL] = { "ril", 'b', 0, 1, "ril", "ril", "range invalidation (smmuv3)" },
   [IHW_REQUEST_ATS] = { "ats", 'b', 0, 1, "ats", "ats", "ATS (smmuv3)" },
+  /* QEMU 11.1's arm-smmuv3 `cmdqv` (FACTS.md); no libvirt or KubeVirt
+   * attribute is known for it. */
+  [IHW_REQUEST_CMDQV] = { "cmdqv", 'b', 0, 1, "cmdqv", NULL, "NVIDIA Tegra241 CMDQV (smmuv3)" },
   /* Not a QEMU property: what the domain turns on.  Off is an emulated
    * vIOMMU with assigned devices (intel without x-flts, smmuv3 without
    * accel): only the checks QEMU applies to every VFIO device are judged,

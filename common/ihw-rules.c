@@ -222,6 +222,13 @@ static const IhwRule rules[] = {
   REQ_IMPLIES (SMMU, Q (11, 1), ANY, "ats", 0, "ats", 1,
                "ats=on needs ATS on the host SMMU (IDR0.ATS): \"Host SMMUv3 doesn't support Address "
                "Translation Services\"", FIX ("set ats=off")),
+  /* 11.1 (FACTS.md "What QEMU checks": Tegra241 CMDQV, `cmdqv` property,
+   * hw_info type TEGRA241_CMDQV = 3; the qemu/qemu index has no `cmdqv`
+   * property: not confirmed against the v11.1.0 tag): cmdqv=on asks the
+   * host SMMU for that hw_info type. */
+  FACT_EQ (SMMU, Q (11, 1), ANY, "cmdqv", IHW_TRISTATE_YES, "host.cmdqv",
+           "cmdqv=on needs an SMMU with NVIDIA Tegra241 CMDQV (iommufd hw_info type TEGRA241_CMDQV)",
+           .if_request = "cmdqv", FIX ("set cmdqv=off, or assign a device behind an SMMU with CMDQV")),
   FIELD_EQ (SMMU, Q (11, 0), ANY, "gran4k", 1,
             "QEMU's vSMMU has the 4KiB granule and the host's must match (IDR5.GRAN4K)"),
   FIELD_EQ (SMMU, Q (11, 0), ANY, "gran16k", 1,
@@ -410,6 +417,9 @@ static const IhwQemuProperty qemu_properties[] = {
   { SMMU, Q (11, 1), ANY, "ats", TRUE, TRUE, 0, "FACTS.md: QEMU 11.1 smmuv3 ats=auto", "ats" },
   { SMMU, Q (11, 1), ANY, "oas", TRUE, TRUE, 0, "FACTS.md: QEMU 11.1 smmuv3 oas=auto", "oas" },
   { SMMU, Q (11, 1), ANY, "ssid-size", TRUE, TRUE, 0, "FACTS.md: QEMU 11.1 smmuv3 ssidsize=auto", "ssidsize" },
+  /* Off unless asked for: the default is not in FACTS.md nor confirmed
+   * against the v11.1.0 tag, and off is what every host can honour. */
+  { SMMU, Q (11, 1), ANY, "cmdqv", TRUE, TRUE, 0, "FACTS.md: QEMU 11.1 smmuv3 cmdqv (default off assumed)", NULL },
   /* amd-iommu has no such properties; pasid-bits/aw-bits are host limits only. */
   { AMD, ANY, ANY, "pasid-bits", FALSE, FALSE, 0, "hw/i386/amd_iommu.c", NULL },
   { AMD, ANY, ANY, "aw-bits", FALSE, FALSE, 0, "hw/i386/amd_iommu.c", NULL },
@@ -496,6 +506,7 @@ static const struct {
   { "iommufd", offsetof (IhwDeviceFacts, iommufd) },
   { "behind_pci_bridge", offsetof (IhwDeviceFacts, behind_pci_bridge) },
   { "canwbs", offsetof (IhwDeviceFacts, canwbs) },
+  { "cmdqv", offsetof (IhwDeviceFacts, cmdqv) },
 };
 
 gboolean

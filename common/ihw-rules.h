@@ -35,7 +35,8 @@ typedef enum {
    * must be >= `value2`.  Booleans: fs1gp => FL1GP is `value` 0, `value2` 1. */
   IHW_RULE_REQUEST_IMPLIES_FIELD,
   /* Device fact `key` (see ihw_device_fact()) must be `value`
-   * (IHW_TRISTATE_YES/NO); unknown is a note, not a failure. */
+   * (IHW_TRISTATE_YES/NO), when `if_request` (if set) is on; unknown is a
+   * note, not a failure. */
   IHW_RULE_FACT_EQ,
   /* The field must equal `value`, or else device fact `key` must be YES
    * (SMMUv3: FWB, or a CANWBS master).  Unknown fact: a note. */
@@ -81,6 +82,9 @@ typedef struct {
   guint list[IHW_RULE_LIST_MAX];         /* REQUEST_IN_LIST, 0-terminated */
   const char *names[IHW_RULE_LIST_MAX];  /* ENUM_IN, NULL-terminated */
   IhwRuleScope scope;
+  /* FACT_EQ: judged only when this boolean request key (or its QEMU
+   * default) is on; NULL: always. */
+  const char *if_request;
   /* What the admin changes to pass this row ("set fs1gp=off"); NULL: what
    * the row's kind implies (ihw_requirement_fix()). */
   const char *fix;
@@ -155,7 +159,7 @@ typedef struct {
 const IhwLibvirtAttr *ihw_libvirt_attrs (guint *n);
 
 /* Device facts by name, for IHW_RULE_FACT_* rows ("iommufd",
- * "behind_pci_bridge", "canwbs").  FALSE for an unknown name. */
+ * "behind_pci_bridge", "canwbs", "cmdqv").  FALSE for an unknown name. */
 gboolean ihw_device_fact (const IhwDeviceFacts *dev, const char *name, IhwTristate *out);
 
 G_END_DECLS

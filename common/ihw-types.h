@@ -76,6 +76,8 @@ typedef struct {
                                     * from the sysfs topology (QEMU 11 intel) */
   IhwTristate canwbs;              /* firmware marks the device coherent (ACPI
                                     * IORT CANWBS); SMMUv3 without FWB needs it */
+  IhwTristate cmdqv;               /* its SMMU answers IOMMU_GET_HW_INFO with type
+                                    * TEGRA241_CMDQV (QEMU's cmdqv=on needs it) */
 } IhwDeviceFacts;
 
 typedef struct {

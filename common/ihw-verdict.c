@@ -272,6 +272,10 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts
 
     case IHW_RULE_FACT_EQ:
       {
+        guint64 on = 0;
+        g_autofree char *why_default = NULL;
+        if (rule->if_request && (!effective_value (ctx, rule->if_request, &on, &why_default) || !on))
+          return;
         IhwTristate t = IHW_TRISTATE_UNKNOWN;
         if (!ihw_device_fact (dev, rule->key, &t))
           g_warn_if_reached ();

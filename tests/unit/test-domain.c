@@ -264,6 +264,7 @@ test_nesting_requested (void)
       "<qemu:arg value='-global'/><qemu:arg value='arm-smmuv3.ril=off'/>"
       "<qemu:arg value='-set'/><qemu:arg value='device.iommu0.oas=48'/>"
       "<qemu:arg value='-global'/><qemu:arg value='arm-smmuv3.ssidsize=auto'/>"
+      "<qemu:arg value='-global'/><qemu:arg value='arm-smmuv3.cmdqv=on'/>"
       "</qemu:commandline></domain>";
     g_autoptr (GError) error = NULL;
     g_autoptr (IhwDomainInfo) d = ihw_domain_parse_xml (xml, strlen (xml), &error);
@@ -273,6 +274,7 @@ test_nesting_requested (void)
     g_assert_true (ihw_request_get (&d->request, "ril", &v) && v == 0);
     g_assert_true (ihw_request_get (&d->request, "oas", &v) && v == 48);
     g_assert_false (ihw_request_get (&d->request, "ssid-size", NULL));
+    g_assert_true (ihw_request_get (&d->request, "cmdqv", &v) && v == 1);
   }
   {
     static const char bad[] = "<domain><devices><iommu model='smmuv3'><driver accel='sure'/></iommu></devices></domain>";

@@ -767,7 +767,7 @@ test_negotiate_smmu_mixed_units (void)
   config_text = g_variant_print (config, TRUE);
   g_assert_cmpstr (config_text, ==,
                    "{'qemu-version': <'11.1'>, 'ssid-size': <uint32 10>, 'oas': <uint32 44>, "
-                   "'ril': <false>, 'ats': <false>}");
+                   "'ril': <false>, 'ats': <false>, 'cmdqv': <false>}");
   xml = ihw_negotiation_libvirt_xml (n);
   g_assert_true (g_str_has_prefix (xml, "<!-- "));
   g_assert_nonnull (strstr (xml, "arm-smmuv3.accel=on"));
@@ -777,7 +777,7 @@ test_negotiate_smmu_mixed_units (void)
   joined = g_strjoinv (" ", args);
   g_assert_cmpstr (joined, ==,
                    "-object iommufd,id=iommufd0 "
-                   "-device arm-smmuv3,primary-bus=pcie.0,accel=on,ssidsize=10,oas=44,ril=off,ats=off "
+                   "-device arm-smmuv3,primary-bus=pcie.0,accel=on,ssidsize=10,oas=44,ril=off,ats=off,cmdqv=off "
                    "-device vfio-pci,host=0000:3a:00.0,iommufd=iommufd0 "
                    "-device vfio-pci,host=0000:01:00.0,iommufd=iommufd0");
 
@@ -1003,6 +1003,52 @@ test_emulated_scope (void)
   }
 }
 
+/* cmdqv=on (QEMU 11.1) needs the host SMMU to report hw_info type
+ * TEGRA241_CMDQV, both ways; 11.0 has no cmdqv property; Negotiate turns it
+ * on only when every device's SMMU has it. */
+static void
+test_cmdqv (void)
+{
+  IhwFeatures f;
+  IhwDeviceFacts with, without, unknown;
+
+  smmu_ok (&f);
+  with = without = unknown = facts_for (&f);
+  with.cmdqv = IHW_TRISTATE_YES;
+  without.cmdqv = IHW_TRISTATE_NO;
+  {
+    g_autoptr (IhwResult) ok = check (IHW_MODEL_SMMUV3, &with, 1, "{'qemu-version': <'11.1'>, 'cmdqv': <true>}");
+    g_autoptr (IhwResult) no = check (IHW_MODEL_SMMUV3, &without, 1, "{'qemu-version': <'11.1'>, 'cmdqv': <true>}");
+    g_autoptr (IhwResult) off = check (IHW_MODEL_SMMUV3, &without, 1, "{'qemu-version': <'11.1'>, 'cmdqv': <false>}");
+    g_autoptr (IhwResult) left = check (IHW_MODEL_SMMUV3, &without, 1, "{'qemu-version': <'11.1'>}");
+    g_autoptr (IhwResult) unk = check (IHW_MODEL_SMMUV3, &unknown, 1, "{'qemu-version': <'11.1'>, 'cmdqv': <true>}");
+
+    dump (ok);
+    g_assert_cmpint (ok->verdict, ==, IHW_VERDICT_SUPPORTED);
+    g_assert_null (find_reason (ok, "host.cmdqv"));
+    assert_reason (no, IHW_VERDICT_UNSUPPORTED, DEV, "host.cmdqv", "yes", "no");
+    {
+      g_autofree char *fix = ihw_requirement_fix (IHW_MODEL_SMMUV3, "host.cmdqv", "yes", "no");
+      g_assert_nonnull (strstr (fix, "cmdqv=off"));
+    }
+    g_assert_cmpint (off->verdict, ==, IHW_VERDICT_SUPPORTED);
+    g_assert_cmpint (left->verdict, ==, IHW_VERDICT_SUPPORTED);
+    g_assert_null (find_reason (unk, "host.cmdqv"));   /* unknown: a note, not a refusal */
+    g_assert_cmpint (unk->verdict, ==, IHW_VERDICT_SUPPORTED);
+  }
+  for (guint i = 0; i < 2; i++)
+    {
+      IhwDeviceFacts *d = i ? &without : &with;
+      g_autoptr (IhwNegotiation) n = ihw_negotiate (IHW_MODEL_SMMUV3, d, 1, NULL);
+      g_autoptr (GVariant) config = ihw_negotiation_config (n);
+      gboolean on = FALSE;
+
+      g_assert_cmpint (n->verdict, ==, IHW_VERDICT_SUPPORTED);
+      g_assert_true (g_variant_lookup (config, "cmdqv", "b", &on));
+      g_assert_cmpint (on, ==, i == 0);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1029,5 +1075,6 @@ main (int argc, char **argv)
   g_test_add_func ("/negotiate/intel-mixed-units", test_negotiate_intel_mixed_units);
   g_test_add_func ("/negotiate/smmuv3-mixed-units", test_negotiate_smmu_mixed_units);
   g_test_add_func ("/negotiate/failures", test_negotiate_failures);
+  g_test_add_func ("/rules/cmdqv", test_cmdqv);
   return g_test_run ();
 }

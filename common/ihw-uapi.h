@@ -168,6 +168,9 @@ _Static_assert (sizeof (struct iommu_hw_info_vtd) == 24, "iommu_hw_info_vtd is 2
 _Static_assert (offsetof (struct iommu_hw_info_vtd, cap_reg) == 8, "vtd cap_reg at 8");
 _Static_assert (sizeof (struct ihw_hw_info_arm_smmuv3) == 40, "iommu_hw_info_arm_smmuv3 is 40 bytes");
 _Static_assert (sizeof (struct ihw_hw_info_tegra241_cmdqv) == 8, "iommu_hw_info_tegra241_cmdqv is 8 bytes");
+_Static_assert (offsetof (struct ihw_hw_info_tegra241_cmdqv, version) == 4
+                && offsetof (struct ihw_hw_info_tegra241_cmdqv, log2vsids) == 6,
+                "tegra241_cmdqv: u32 flags, then version, log2vcmdqs, log2vsids");
 _Static_assert (sizeof (struct ihw_hw_info_amd) == 16, "iommu_hw_info_amd is 16 bytes");
 _Static_assert (sizeof (struct iommu_hwpt_alloc) == 40, "iommu_hwpt_alloc is 40 bytes");
 _Static_assert (offsetof (struct iommu_hwpt_alloc, data_uptr) == 32, "hwpt data_uptr at 32");

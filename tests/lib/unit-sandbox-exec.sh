@@ -9,6 +9,10 @@
 # Every directive of the [Service] section is either applied here, one case
 # below each, or named on stderr as not reproduced, so a test's log says
 # what its run proved and what it did not.  Needs root; execs CMD in place.
+#
+# IHW_UNIT_SANDBOX_KEEP: paths that must stay visible (the build under
+# test); a directive that would hide one (PrivateTmp= for a tree in /tmp,
+# ProtectHome= for one in /root) is then not applied, and said so.
 set -eu
 unit=$1
 shift
@@ -21,10 +25,19 @@ if [ "${IHW_UNIT_SANDBOX_INSIDE:-}" != 1 ]; then
   ns="--mount --propagation private"
   if service_lines | grep -qx 'PrivateIPC=yes'; then ns="$ns --ipc"; fi
   if service_lines | grep -qx 'ProtectHostname=yes'; then ns="$ns --uts"; fi
+  # shellcheck disable=SC2086 # options, split on purpose
   IHW_UNIT_SANDBOX_INSIDE=1 exec unshare $ns -- "$0" "$unit" "$@"
 fi
 
 say() { echo "unit-sandbox: $*" >&2; }
+hides() { # DIR...: would hiding them hide a path of IHW_UNIT_SANDBOX_KEEP?
+  for _k in ${IHW_UNIT_SANDBOX_KEEP:-}; do
+    for _d in "$@"; do
+      case $_k in "$_d" | "$_d"/*) return 0 ;; esac
+    done
+  done
+  return 1
+}
 applied=""
 skipped=""
 rw_paths=""
@@ -42,10 +55,16 @@ while IFS= read -r line; do
   PrivateIPC=yes | ProtectHostname=yes) ;; # the IPC and UTS namespaces above
   PrivateDevices=yes) private_devices=1 ;;
   BindPaths=*) bind_paths="$bind_paths ${line#BindPaths=}" ;;
-  PrivateTmp=yes) private_tmp=1 ;;
+  PrivateTmp=yes)
+    if hides /tmp /var/tmp; then skipped="$skipped PrivateTmp(the build under test is in /tmp)"; continue; fi
+    private_tmp=1
+    ;;
   ProtectSystem=strict) ro_roots="$ro_roots /" ;;
   ReadWritePaths=*) rw_paths="$rw_paths ${line#ReadWritePaths=}" ;;
-  ProtectHome=yes) protect_home=1 ;;
+  ProtectHome=yes)
+    if hides /home /root /run/user; then skipped="$skipped ProtectHome(the build under test is in a home)"; continue; fi
+    protect_home=1
+    ;;
   ProtectKernelTunables=yes) ro_roots="$ro_roots /sys /proc/sys" ;;
   ProtectControlGroups=yes) ro_roots="$ro_roots /sys/fs/cgroup" ;;
   ProtectProc=invisible) proc_opts="$proc_opts,hidepid=invisible" ;;

@@ -206,6 +206,13 @@ sandbox() {
   fact sandbox.daemon.own_mount_ns "$([ "$(readlink "/proc/$daemon_pid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && echo yes || echo no)"
   bind_vfio
   fact sandbox.daemon.dev "$(nsenter -t "$daemon_pid" -m -r -w find /dev | sort | paste -sd' ')"
+  # what its file system looks like from inside its mount namespace
+  fact sandbox.daemon.fs "$(nsenter -t "$daemon_pid" -m -r -w sh -c '
+    if touch /run/.ihw-rw 2>/dev/null; then echo run=rw; else echo run=ro; fi
+    if touch /sys/.ihw-rw 2>/dev/null; then echo sys=rw; else echo sys=ro; fi
+    if [ -z "$(ls -A /tmp)" ]; then echo tmp=empty; else echo tmp=shared; fi
+    if [ -e /proc/sys ]; then echo proc=full; else echo proc=pid; fi
+    if [ -z "$(ls -A /root)" ]; then echo root=empty; else echo root=shared; fi' | paste -sd' ')"
   step "iommu-hwinfoctl refresh $bdf (bound after the sandboxed daemon started)"
   "$CTL" refresh "$bdf"
   answers sandbox

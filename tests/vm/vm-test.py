@@ -316,6 +316,10 @@ def judge_sandbox(f, out, src):
     bdf = f.get("edu", "?")
     cdev = f.get("vfio.cdev", "?")
     group = f.get("vfio.group", "?")
+    if not check(f.get("sandbox.cgroup") != "failed" and f.get("sandbox.rules") not in (None, "failed"),
+                 "sandbox: the unit's device rules resolved and a cgroup-v1 device cgroup took them",
+                 f"cgroup {f.get('sandbox.cgroup', 'ok')}, rules {f.get('sandbox.rules')} (guest.log says why)"):
+        return
     conf = kernel_config(src)
     for mod, opt in (("iommufd", "CONFIG_IOMMUFD"), ("vfio", "CONFIG_VFIO"), ("vfio_pci", "CONFIG_VFIO_PCI")):
         want = {"y": "builtin", "m": "module"}.get(conf.get(opt), "?")
@@ -355,6 +359,14 @@ def judge_sandbox(f, out, src):
     for line in log.splitlines():
         if line.startswith("unit-sandbox: "):
             print(line)
+    # a build tree in /tmp or /root keeps PrivateTmp= or ProtectHome= off
+    # (unit-sandbox-exec.sh says so in the log)
+    want = {"run": "ro", "sys": "ro", "proc": "pid",
+            "tmp": "shared" if "PrivateTmp(" in log else "empty",
+            "root": "shared" if "ProtectHome(" in log else "empty"}
+    fs = dict(kv.split("=", 1) for kv in f.get("sandbox.daemon.fs", "").split() if "=" in kv)
+    check(fs == want, "sandbox: its file system is the unit's (ProtectSystem=strict, ProtectKernelTunables, "
+          "ProcSubset=pid, PrivateTmp, ProtectHome)", f"got {f.get('sandbox.daemon.fs')}, wanted {want}")
     check("probing through iommufd" in log, "sandbox: the daemon opened /dev/iommu under the unit's rules",
           next((l for l in log.splitlines() if "Ready on" in l), "no ready line"))
     check_clean_log(log, 2)

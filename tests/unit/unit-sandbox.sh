@@ -5,8 +5,8 @@
 # and its DeviceAllow= lines become a device cgroup exactly as systemd
 # writes one on a cgroup-v1 host ("a" denied, then one devices.allow line
 # per rule), the real daemon runs inside it, and every node is opened from
-# inside it.  A node the rules let through fails to open with ENXIO/ENODEV
-# (no driver behind it here), one they refuse with EPERM.
+# inside it.  A node the rules refuse fails with EPERM; one they let through
+# opens or gets its driver's answer (ENXIO/ENODEV for a stand-in major).
 #
 # Why not systemd-run: systemd is not PID 1 on the machines this runs on
 # (CI containers), so there is no manager to ask; the cgroup-v1 devices

@@ -69,12 +69,15 @@ else
     "(intel-legacy-patched) checks the same rules against the real kernel"
 fi
 
-# A private /dev, as PrivateDevices= + BindPaths= give the service.
+# A private /dev, as PrivateDevices= + BindPaths= give the service.  The
+# VFIO nodes get the highest minor, which no driver hands out: with real
+# majors neither the opens below nor the daemon's probe may reach (and
+# reset) a device of this host.
 dev=$tmp/dev
 mkdir -p "$dev/vfio/devices"
 mknod "$dev/iommu" c 10 "$iommu_minor"
-mknod "$dev/vfio/devices/vfio0" c "$vfio_dev_major" 0
-mknod "$dev/vfio/7" c "$vfio_major" 0
+mknod "$dev/vfio/devices/vfio0" c "$vfio_dev_major" 1048575
+mknod "$dev/vfio/7" c "$vfio_major" 1048575
 mknod "$dev/null" c 1 3
 # what the service must not open
 mknod "$dev/kvm" c 10 232

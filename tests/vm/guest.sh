@@ -11,6 +11,8 @@
 #              iommufd; a legacy VFIO group) when the daemon probes, then
 #              the daemon without /dev/iommu
 #   selftests  KTESTS: the directory of the kernel's static iommufd selftests
+# and, for any case that binds a device, SANDBOX=1: then the shipped unit's
+# sandbox against this kernel (sandbox below).
 set -u
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -81,10 +83,11 @@ bus_start() {
 }
 
 ndaemon=0
+daemon_wrapper= # a command (or function) the daemon is started through
 daemon_start() { # args...
   ndaemon=$((ndaemon + 1))
-  step "iommu-hwinfod $* (log daemon-$ndaemon.log)"
-  "$DAEMON" "$@" >"$OUT/daemon-$ndaemon.log" 2>&1 &
+  step "${daemon_wrapper:+$daemon_wrapper }iommu-hwinfod $* (log daemon-$ndaemon.log)"
+  $daemon_wrapper "$DAEMON" "$@" >"$OUT/daemon-$ndaemon.log" 2>&1 &
   daemon_pid=$!
   wait_for 300 "$CTL" list || { echo "the daemon did not answer"; cat "$OUT/daemon-$ndaemon.log"; exit 1; }
 }
@@ -149,6 +152,116 @@ release() {
   wait "$holder_pid"
 }
 
+# The shipped unit's sandbox against this kernel, whose vfio, vfio-dev and
+# /dev/iommu are real: the unit's device rules resolved as systemd does
+# (tests/lib/unit-sandbox.sh: char-NAME through this /proc/devices, paths
+# by stat) become a cgroup-v1 device cgroup; the daemon starts inside it and
+# under the unit's namespaces (tests/lib/unit-sandbox-exec.sh).  $bdf is
+# unbound from vfio-pci first and bound again after the daemon started, so
+# the cdev the daemon then probes through appeared later, in the /dev/vfio
+# bound into its private /dev.  The judging is vm-test.py's judge_sandbox.
+unit_cg=/sys/fs/cgroup/devices/iommu-hwinfod
+# shellcheck disable=SC2317 # called through $daemon_wrapper
+in_unit_sandbox() { # CMD...: in the unit's device cgroup and namespaces (execs)
+  IHW_UNIT_SANDBOX_KEEP="$SRC $DAEMON"
+  export IHW_UNIT_SANDBOX_KEEP
+  exec sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$unit_cg/cgroup.procs" \
+    "$SRC/tests/lib/unit-sandbox-exec.sh" "$SRC/systemd/iommu-hwinfod.service.in" "$@"
+}
+
+sandbox() {
+  step "the unit's sandbox"
+  # shellcheck source=../lib/unit-sandbox.sh
+  . "$SRC/tests/lib/unit-sandbox.sh"
+  # Built in (a /sys/module entry without initstate) or a module: whether
+  # a late load can happen at all on this kernel.
+  for m in iommufd vfio vfio_pci; do
+    if [ -e "/sys/module/$m/initstate" ]; then state=module
+    elif [ -d "/sys/module/$m" ]; then state=builtin
+    else state=absent; fi
+    fact "sandbox.module.$m" "$state"
+  done
+  fact sandbox.proc_devices "$(awk '/^Character/{c=1;next} /^Block/{c=0}
+    c && ($2=="vfio" || $2=="vfio-dev" || $2=="misc") {printf "%s%s %s", s, $1, $2; s=";"}' /proc/devices)"
+  fact sandbox.iommu_node "$(stat -c '%t %T' /dev/iommu | awk '{printf "%d:%d", "0x" $1, "0x" $2}')"
+  if ! { mount -t tmpfs cgroup /sys/fs/cgroup && mkdir /sys/fs/cgroup/devices &&
+    mount -t cgroup -o devices devices /sys/fs/cgroup/devices; }; then
+    fact sandbox.cgroup failed
+    return
+  fi
+  ihw_unit_device_rules "$SRC/systemd/iommu-hwinfod.service.in" /proc/devices /dev >/run/unit-rules ||
+    { fact sandbox.rules failed; return; }
+  fact sandbox.rules "$(paste -sd';' /run/unit-rules)"
+  ihw_devcg_create "$unit_cg" /run/unit-rules || { fact sandbox.cgroup failed; return; }
+
+  echo "$bdf" >/sys/bus/pci/drivers/vfio-pci/unbind
+  wait_for 50 test ! -e "$cdev"
+  fact sandbox.cdev_at_start "$(if [ -e "$cdev" ]; then echo present; else echo absent; fi)"
+  daemon_wrapper=in_unit_sandbox
+  daemon_start
+  daemon_wrapper=
+  st=/proc/$daemon_pid/status
+  fact sandbox.daemon.cgroup "$(sed -n 's/^[0-9]*:devices://p' "/proc/$daemon_pid/cgroup")"
+  fact sandbox.daemon.caps "$(awk '/^Cap(Eff|Bnd|Amb)|^NoNewPrivs/ {printf "%s%s%s", s, $1, $2; s=" "}' "$st")"
+  fact sandbox.daemon.own_mount_ns "$([ "$(readlink "/proc/$daemon_pid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && echo yes || echo no)"
+  bind_vfio
+  fact sandbox.daemon.dev "$(nsenter -t "$daemon_pid" -m -r -w find /dev | sort | paste -sd' ')"
+  # what its file system looks like from inside its mount namespace
+  fact sandbox.daemon.fs "$(nsenter -t "$daemon_pid" -m -r -w sh -c '
+    if touch /run/.ihw-rw 2>/dev/null; then echo run=rw; else echo run=ro; fi
+    if touch /sys/.ihw-rw 2>/dev/null; then echo sys=rw; else echo sys=ro; fi
+    if [ -z "$(ls -A /tmp)" ]; then echo tmp=empty; else echo tmp=shared; fi
+    if [ -e /proc/sys ]; then echo proc=full; else echo proc=pid; fi
+    if [ -z "$(ls -A /root)" ]; then echo root=empty; else echo root=shared; fi' | paste -sd' ')"
+  step "iommu-hwinfoctl refresh $bdf (bound after the sandboxed daemon started)"
+  "$CTL" refresh "$bdf"
+  answers sandbox
+
+  step "opens inside the unit's device cgroup"
+  nodes="/dev/iommu $cdev /dev/vfio/$group /dev/null /dev/vfio/vfio /dev/mem /dev/kmsg /dev/port"
+  for n in /dev/kvm /dev/cpu_dma_latency /dev/vda /dev/sda /dev/loop0; do [ -e "$n" ] && nodes="$nodes $n"; done
+  # shellcheck disable=SC2086
+  sh -c 'echo $$ >"$1"; . "$2"; shift 2; ihw_open_nodes "$@"' sh "$unit_cg/cgroup.procs" \
+    "$SRC/tests/lib/unit-sandbox.sh" $nodes >/run/opened
+  while read -r n r; do fact "sandbox.open.$n" "$r"; done </run/opened
+  daemon_stop
+  udev_rule
+}
+
+# 70-iommu-hwinfod.rules against this kernel's uevents: the kernel re-sends
+# the add uevents of /dev/iommu and /dev/vfio/vfio (what a late modprobe
+# would send), caught as they come; `udevadm test` runs the rule, alone, on
+# those devices, a misc device it must leave alone and the vfio cdev.
+udev_rule() {
+  step "70-iommu-hwinfod.rules and the kernel's uevents"
+  # (udevadm declines to monitor from a chroot unless told to)
+  SYSTEMD_IGNORE_CHROOT=1 udevadm monitor --kernel --property --subsystem-match=misc >"$OUT/uevents.txt" 2>&1 &
+  mon=$!
+  # sent again until the monitor, which has no ready signal, caught them
+  for _ in 1 2 3 4 5; do
+    for n in iommu vfio; do echo add >"/sys/class/misc/$n/uevent"; done
+    if wait_for 10 grep -q 'DEVNAME=/dev/vfio/vfio' "$OUT/uevents.txt"; then break; fi
+  done
+  kill "$mon"
+  wait "$mon" 2>/dev/null
+  other=
+  for d in /sys/class/misc/*; do
+    case ${d##*/} in iommu | vfio) ;; *) other=${d##*/}; break ;; esac
+  done
+  fact udev.other_misc "$other"
+  for d in misc/iommu misc/vfio "misc/$other" "vfio-dev/${cdev##*/}"; do
+    name=$(echo "$d" | tr / .)
+    unshare -m sh -c 'for r in /etc/udev/rules.d /usr/lib/udev/rules.d /run/udev; do
+                        mkdir -p "$r" && mount -t tmpfs rules "$r" || exit 1
+                      done
+                      mkdir /run/udev/rules.d && cp "$1" /run/udev/rules.d/ && udevadm test --action=add "$2"' \
+      sh "$SRC/systemd/70-iommu-hwinfod.rules" "/sys/class/$d" >"$OUT/udevadm-test.$name.txt" 2>&1
+    fact "udev.test.$name" "$?"
+    fact "udev.run.$name" "$(sed -n 's/^run: //p' "$OUT/udevadm-test.$name.txt" | paste -sd';')"
+  done
+  step "the unit's sandbox: done"
+}
+
 uname -a
 fact kernel "$(uname -r)"
 case $CASE in
@@ -162,6 +275,7 @@ probe)
   answers probe
   rebind rebind
   daemon_stop
+  if [ "${SANDBOX:-}" = 1 ]; then sandbox; fi
   ;;
 holders)
   bdf=$(edu_address)

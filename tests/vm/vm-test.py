@@ -39,6 +39,9 @@ for k in ("unpatched", "patched"):
     # the selftests run without one.
     CASES[f"selftests-{k}"] = ("selftests", k, None, [])
 CASES["holders"] = ("holders", "patched", INTEL, [])
+# Guests that also run the shipped unit's sandbox against their real VFIO and
+# iommufd once their own part is done (guest.sh sandbox, judge_sandbox).
+SANDBOX_CASES = {"intel-legacy-patched"}
 
 # kernel-patches/README.md: the selftest totals on the patched kernel in a
 # guest without a vIOMMU (the unpatched kernel, with its selftest shimmed to
@@ -102,10 +105,11 @@ def kernel_dir_problem(kdir):
     return None
 
 
-def boot(case, kernel, viommu, extra_args, kdir, out, env):
+def boot(case, kernel, viommu, extra_args, kdir, out, env, extra_params=None):
     src = env["IHW_SRC"]
     params = {"CASE": case, "SRC": src, "DAEMON": env["IHW_DAEMON"], "CTL": env["IHW_CTL"],
               "HOLDER": env["IHW_HOLDER"], "KTESTS": os.path.join(kdir, f"selftests-{kernel}")}
+    params.update(extra_params or {})
     with open(os.path.join(out, "params"), "w") as f:
         f.writelines(f"{k}='{v}'\n" for k, v in params.items())
     initrd = os.path.join(out, "initrd.cpio")
@@ -294,6 +298,111 @@ def judge_probe(name, kernel, f, out):
     check(f.get("rebind") == "ok", "after the probe the cdev binds again (the daemon released it)", f.get("rebind"))
     check(f.get("daemon-1.exit") == "0", "the daemon stops cleanly on SIGTERM", f"exit {f.get('daemon-1.exit')}")
 
+UDEV_RUN = "'/bin/systemctl --no-block try-restart iommu-hwinfod.service'"
+
+
+def kernel_config(src):
+    """kernel-patches/iommufd.config as {CONFIG_NAME: value}."""
+    conf = {}
+    for line in open(os.path.join(src, "kernel-patches/iommufd.config")):
+        k, eq, v = line.strip().partition("=")
+        if eq and k.startswith("CONFIG_"):
+            conf[k] = v
+    return conf
+
+
+def judge_sandbox(f, out, src):
+    """The shipped unit's sandbox against the real kernel (guest.sh sandbox)."""
+    bdf = f.get("edu", "?")
+    cdev = f.get("vfio.cdev", "?")
+    group = f.get("vfio.group", "?")
+    if not check(f.get("sandbox.cgroup") != "failed" and f.get("sandbox.rules") not in (None, "failed"),
+                 "sandbox: the unit's device rules resolved and a cgroup-v1 device cgroup took them",
+                 f"cgroup {f.get('sandbox.cgroup', 'ok')}, rules {f.get('sandbox.rules')} (guest.log says why)"):
+        return
+    conf = kernel_config(src)
+    for mod, opt in (("iommufd", "CONFIG_IOMMUFD"), ("vfio", "CONFIG_VFIO"), ("vfio_pci", "CONFIG_VFIO_PCI")):
+        want = {"y": "builtin", "m": "module"}.get(conf.get(opt), "?")
+        check(f.get(f"sandbox.module.{mod}") == want, f"sandbox: {mod} is {want} ({opt}={conf.get(opt)})",
+              f"guest: {f.get(f'sandbox.module.{mod}')}")
+    if all(f.get(f"sandbox.module.{m}") == "builtin" for m in ("iommufd", "vfio")):
+        print("NOTE: iommufd and vfio are built into the guest kernel: nothing can load them after the daemon "
+              "started; tested instead: a cdev that appears after the start, and the udev rule on the add "
+              "uevents this kernel sends for /dev/iommu and /dev/vfio/vfio")
+    majors = {}
+    for entry in f.get("sandbox.proc_devices", "").split(";"):
+        num, _, name = entry.partition(" ")
+        majors.setdefault(name, []).append(num)
+    iommu = f.get("sandbox.iommu_node", "?")
+    rules = f.get("sandbox.rules", "").split(";")
+    print("sandbox: device rules from the unit, resolved in the guest: " + "; ".join(rules))
+    want = [f"c {iommu} rw"] + [f"c {m}:* rw" for n in ("vfio", "vfio-dev") for m in majors.get(n, [])]
+    check(len(want) == 3 and all(r in rules for r in want),
+          "sandbox: the rules allow the guest's real /dev/iommu, vfio and vfio-dev majors",
+          f"/proc/devices {f.get('sandbox.proc_devices')}, /dev/iommu {iommu}; wanted {want}")
+    misc = majors.get("misc", ["10"])[0]
+    check(not any(r.startswith(f"c {misc}:*") for r in rules), "sandbox: no rule opens every misc device")
+    check(f.get("sandbox.cdev_at_start") == "absent", f"sandbox: {cdev} did not exist when the daemon started",
+          f.get("sandbox.cdev_at_start"))
+    check(f.get("sandbox.daemon.cgroup") == "/iommu-hwinfod", "sandbox: the daemon runs in the unit's device cgroup",
+          f.get("sandbox.daemon.cgroup"))
+    caps = dict(kv.split(":", 1) for kv in f.get("sandbox.daemon.caps", "").split() if ":" in kv)
+    check(caps.get("CapEff") == caps.get("CapBnd") == caps.get("CapAmb") == "0000000000000000"
+          and caps.get("NoNewPrivs") == "1", "sandbox: the daemon has no capability and no new privileges",
+          f.get("sandbox.daemon.caps"))
+    check(f.get("sandbox.daemon.own_mount_ns") == "yes", "sandbox: the daemon has its own mount namespace")
+    seen = f.get("sandbox.daemon.dev", "").split()
+    check("/dev/iommu" in seen and cdev in seen and "/dev/mem" not in seen and "/dev/kmsg" not in seen,
+          f"sandbox: its private /dev has /dev/iommu and the late {cdev}, no /dev/mem or /dev/kmsg",
+          " ".join(seen))
+    log = daemon_log(out, 2)
+    for line in log.splitlines():
+        if line.startswith("unit-sandbox: "):
+            print(line)
+    # a build tree in /tmp or /root keeps PrivateTmp= or ProtectHome= off
+    # (unit-sandbox-exec.sh says so in the log)
+    want = {"run": "ro", "sys": "ro", "proc": "pid",
+            "tmp": "shared" if "PrivateTmp(" in log else "empty",
+            "root": "shared" if "ProtectHome(" in log else "empty"}
+    fs = dict(kv.split("=", 1) for kv in f.get("sandbox.daemon.fs", "").split() if "=" in kv)
+    check(fs == want, "sandbox: its file system is the unit's (ProtectSystem=strict, ProtectKernelTunables, "
+          "ProcSubset=pid, PrivateTmp, ProtectHome)", f"got {f.get('sandbox.daemon.fs')}, wanted {want}")
+    check("probing through iommufd" in log, "sandbox: the daemon opened /dev/iommu under the unit's rules",
+          next((l for l in log.splitlines() if "Ready on" in l), "no ready line"))
+    check_clean_log(log, 2)
+    check_answer(f, "sandbox", bdf, 1, "iommufd", sysfs_registers(f))
+    opened = {k[len("sandbox.open."):]: v for k, v in f.items() if k.startswith("sandbox.open.")}
+    allowed = ["/dev/iommu", cdev, f"/dev/vfio/{group}", "/dev/null"]
+    for n in allowed:
+        check(opened.get(n) == "opened", f"sandbox: {n} opens inside the unit's device cgroup", opened.get(n))
+    refused = [n for n in opened if n not in allowed]
+    check({"/dev/vfio/vfio", "/dev/mem", "/dev/kmsg"} <= set(refused) and all(opened[n] == "EPERM" for n in refused),
+          "sandbox: every node outside the allow-list is refused (EPERM)",
+          ", ".join(f"{n} {opened[n]}" for n in refused))
+    check(f.get("daemon-2.exit") == "0", "sandbox: the daemon stops cleanly on SIGTERM", f"exit {f.get('daemon-2.exit')}")
+    judge_udev_rule(f, out, iommu)
+
+
+def judge_udev_rule(f, out, iommu):
+    """70-iommu-hwinfod.rules on the uevents the guest kernel sent."""
+    path = os.path.join(out, "uevents.txt")
+    text = open(path, errors="replace").read() if os.path.exists(path) else ""
+    events = [dict(l.split("=", 1) for l in block.splitlines() if "=" in l) for block in text.split("\n\n")]
+    major, _, minor = iommu.partition(":")
+    for name, node in (("iommu", {"MAJOR": major, "MINOR": minor}), ("vfio/vfio", {})):
+        ev = next((e for e in events if e.get("DEVNAME") == f"/dev/{name}"), {})
+        check(ev.get("ACTION") == "add" and ev.get("SUBSYSTEM") == "misc" and
+              all(ev.get(k) == v for k, v in node.items()),
+              f"udev: the kernel's add uevent for /dev/{name} is misc, {node or 'any minor'}",
+              " ".join(f"{k}={v}" for k, v in ev.items()))
+    other = f.get("udev.other_misc", "?")
+    cdev = f.get("vfio.cdev", "?").rsplit("/", 1)[-1]
+    for dev, runs in (("misc.iommu", True), ("misc.vfio", True), (f"misc.{other}", False), (f"vfio-dev.{cdev}", False)):
+        run = f.get(f"udev.run.{dev}")
+        check(f.get(f"udev.test.{dev}") == "0" and run == (UDEV_RUN if runs else ""),
+              f"udev: 70-iommu-hwinfod.rules {'restarts' if runs else 'leaves alone'} the service on add of {dev}",
+              f"udevadm test exit {f.get(f'udev.test.{dev}')}, run: {run or '(none)'}")
+
 
 def judge_holders(f, out):
     bdf = f.get("edu", "?")
@@ -358,7 +467,8 @@ def main():
     out = os.path.join(env["IHW_VM_OUT"], name)
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
-    facts = boot(case, kernel, viommu, extra, kdir, out, env)
+    facts = boot(case, kernel, viommu, extra, kdir, out, env,
+                 {"SANDBOX": "1"} if name in SANDBOX_CASES else None)
     if facts is None:
         print(f"{name}: FAILED: the guest did not get through (console above)")
         return 1
@@ -366,6 +476,8 @@ def main():
         print(f"guest kernel {facts['kernel']}")
     if case == "probe":
         judge_probe(name, kernel, facts, out)
+        if name in SANDBOX_CASES:
+            judge_sandbox(facts, out, env["IHW_SRC"])
     elif case == "holders":
         judge_holders(facts, out)
     else:

@@ -509,15 +509,29 @@ static const struct {
   { "cmdqv", offsetof (IhwDeviceFacts, cmdqv) },
 };
 
-gboolean
-ihw_device_fact (const IhwDeviceFacts *dev, const char *name, IhwTristate *out)
+static IhwTristate *
+device_fact_slot (const IhwDeviceFacts *dev, const char *name)
 {
   for (guint i = 0; i < G_N_ELEMENTS (device_facts); i++)
     if (g_strcmp0 (device_facts[i].name, name) == 0)
-      {
-        const IhwTristate *p = (const IhwTristate *) (const void *) ((const char *) dev + device_facts[i].offset);
-        *out = *p;
-        return TRUE;
-      }
-  return FALSE;
+      return (IhwTristate *) (void *) ((char *) dev + device_facts[i].offset);
+  return NULL;
+}
+
+gboolean
+ihw_device_fact (const IhwDeviceFacts *dev, const char *name, IhwTristate *out)
+{
+  const IhwTristate *p = device_fact_slot (dev, name);
+  if (p)
+    *out = *p;
+  return p != NULL;
+}
+
+gboolean
+ihw_device_fact_set (IhwDeviceFacts *dev, const char *name, IhwTristate value)
+{
+  IhwTristate *p = device_fact_slot (dev, name);
+  if (p)
+    *p = value;
+  return p != NULL;
 }

@@ -161,5 +161,7 @@ const IhwLibvirtAttr *ihw_libvirt_attrs (guint *n);
 /* Device facts by name, for IHW_RULE_FACT_* rows ("iommufd",
  * "behind_pci_bridge", "canwbs", "cmdqv").  FALSE for an unknown name. */
 gboolean ihw_device_fact (const IhwDeviceFacts *dev, const char *name, IhwTristate *out);
+/* Sets fact `name`; FALSE (nothing changed) for an unknown name. */
+gboolean ihw_device_fact_set (IhwDeviceFacts *dev, const char *name, IhwTristate value);
 
 G_END_DECLS

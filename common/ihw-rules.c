@@ -226,6 +226,13 @@ static const IhwRule rules[] = {
    * hw_info type TEGRA241_CMDQV = 3; the qemu/qemu index has no `cmdqv`
    * property: not confirmed against the v11.1.0 tag): cmdqv=on asks the
    * host SMMU for that hw_info type. */
+  /* Before 11.1 arm-smmuv3 has no cmdqv property (hw/arm/smmuv3.c
+   * smmuv3_properties, qemu/qemu indexed version: no "cmdqv"): QEMU refuses
+   * the command line ("Property 'arm-smmuv3.cmdqv' not found"), whatever
+   * the value, emulated or accel. */
+  QEMU_NEVER (SMMU, ANY, Q (11, 0), "qemu.cmdqv",
+              "this QEMU's arm-smmuv3 has no cmdqv property: QEMU refuses the command line and the VM does "
+              "not start", ALWAYS, .if_given = "cmdqv", FIX ("upgrade QEMU to 11.1 or later")),
   FACT_EQ (SMMU, Q (11, 1), ANY, "cmdqv", IHW_TRISTATE_YES, "host.cmdqv",
            "cmdqv=on needs an SMMU with NVIDIA Tegra241 CMDQV (iommufd hw_info type TEGRA241_CMDQV)",
            .if_request = "cmdqv", FIX ("set cmdqv=off, or assign a device behind an SMMU with CMDQV")),

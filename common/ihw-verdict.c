@@ -663,6 +663,14 @@ ihw_requirement_why (IhwModel model, const char *requirement, const char *needed
 }
 
 char *
+ihw_reason_fix (IhwModel model, const IhwReason *r)
+{
+  if (model >= IHW_MODEL_LAST || g_strcmp0 (r->found, "unknown") == 0)
+    return NULL;
+  return ihw_requirement_fix (model, r->requirement, r->needed, r->found);
+}
+
+char *
 ihw_requirement_fix (IhwModel model, const char *requirement, const char *needed, const char *found)
 {
   const IhwRule *row;

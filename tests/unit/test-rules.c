@@ -1060,7 +1060,24 @@ test_cmdqv (void)
         g_assert_nonnull (strstr (q->why, "no cmdqv property"));
         fix = ihw_requirement_fix (IHW_MODEL_SMMUV3, q->requirement, q->needed, q->found);
         g_assert_cmpstr (fix, ==, "upgrade QEMU to 11.1 or later");
+        {
+          g_autofree char *same = ihw_reason_fix (IHW_MODEL_SMMUV3, q);
+          g_assert_cmpstr (same, ==, fix);
+        }
       }
+  }
+  /* Missing data has nothing to change (only to find out), nor has a
+   * reason without a model. */
+  {
+    IhwReason unk = { .device = (char *) DEV, .requirement = (char *) "host.cmdqv", .needed = (char *) "yes",
+                      .found = (char *) "unknown" };
+    IhwReason no = unk;
+    g_autofree char *fix_no = NULL;
+    no.found = (char *) "no";
+    g_assert_null (ihw_reason_fix (IHW_MODEL_SMMUV3, &unk));
+    g_assert_null (ihw_reason_fix (IHW_MODEL_LAST, &no));
+    fix_no = ihw_reason_fix (IHW_MODEL_SMMUV3, &no);
+    g_assert_nonnull (strstr (fix_no, "cmdqv=off"));
   }
   {
     g_autoptr (IhwResult) none = check (IHW_MODEL_SMMUV3, &with, 1, "{'qemu-version': <'11.0'>}");

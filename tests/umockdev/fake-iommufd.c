@@ -229,8 +229,9 @@ fake_iommufd_set_vtd (FakeIommufd *f, guint64 cap, guint64 ecap)
 }
 
 void
-fake_iommufd_set_smmuv3 (FakeIommufd *f, const guint32 idr[6])
+fake_iommufd_set_smmuv3 (FakeIommufd *f)
 {
+  static const guint32 idr[6] = { 0x0f0c1aaf, 0x0e7c0010, 0, 0x00000004, 0, 0x00000075 };
   struct ihw_hw_info_arm_smmuv3 v = { 0 };
   memcpy (v.idr, idr, sizeof v.idr);
   f->hw_type = IHW_HW_INFO_TYPE_ARM_SMMUV3;

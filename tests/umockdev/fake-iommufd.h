@@ -66,8 +66,9 @@ FakeIoctlHandler *fake_ioctl_handler_new (FakeIommufd *state);
 /* A VT-d hw_info reply as measured on 6.12: type 1, len 24, flags 1 (SPR17). */
 void fake_iommufd_set_vtd (FakeIommufd *f, guint64 cap, guint64 ecap);
 
-/* An SMMUv3 hw_info reply (type 2, len 40) with these ID registers. */
-void fake_iommufd_set_smmuv3 (FakeIommufd *f, const guint32 idr[6]);
+/* An SMMUv3 hw_info reply (type 2, len 40): a nesting-capable SMMU's ID
+ * registers (S1P, S2P, 2-level stream table, 16-bit StreamIDs). */
+void fake_iommufd_set_smmuv3 (FakeIommufd *f);
 /* A kernel that knows IOMMU_HW_INFO_FLAG_INPUT_TYPE and whose SMMU has a
  * Tegra241 CMDQV (type 3) with these parameters. */
 void fake_iommufd_set_cmdqv (FakeIommufd *f, guint8 version, guint8 log2vcmdqs, guint8 log2vsids);

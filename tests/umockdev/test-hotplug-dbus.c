@@ -721,7 +721,6 @@ static void
 test_cmdqv_probe (Fixture *fx, gconstpointer data)
 {
   static const char *const nodes[] = { "vfio0", NULL };
-  static const guint32 idr[6] = { 0x0f0c1aaf, 0x0e7c0010, 0, 0x00000004, 0, 0x00000075 };
   const char *dev = "0000:01:00.0";
   g_autofree char *path = ihw_device_object_path (dev);
   g_autoptr (FakeIoctlHandler) handler = NULL;
@@ -737,7 +736,7 @@ test_cmdqv_probe (Fixture *fx, gconstpointer data)
   fake_testbed_load_host (fx->tb, "arm-smmuv3-server");
   handler = fake_ioctl_handler_new (&fake);
   fake_testbed_attach (fx->tb, handler, nodes);
-  fake_iommufd_set_smmuv3 (&fake, idr);
+  fake_iommufd_set_smmuv3 (&fake);
   fake_iommufd_set_cmdqv (&fake, 1, 2, 5);
   {
     const char *args[] = { "--sysfs-root", "/sys", "--dev-root", "/dev", NULL };

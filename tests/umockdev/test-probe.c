@@ -37,6 +37,7 @@ typedef struct {
  * so main() asks after creating a testbed (only then is /sys redirected). */
 static gboolean have_umockdev;
 
+/* `data`: the recorded host to load (NULL: intel-server-nesting). */
 static void
 fixture_setup (Fixture *fx, gconstpointer data)
 {
@@ -46,7 +47,7 @@ fixture_setup (Fixture *fx, gconstpointer data)
   if (!have_umockdev)
     return;
   fx->tb = umockdev_testbed_new ();
-  fake_testbed_load_host (fx->tb, "intel-server-nesting");
+  fake_testbed_load_host (fx->tb, data ? data : "intel-server-nesting");
   fx->handler = fake_ioctl_handler_new (&fx->fake);
   fake_testbed_attach (fx->tb, fx->handler, nodes);
   fake_iommufd_set_vtd (&fx->fake, EAGLE_CAP, EAGLE_ECAP);
@@ -530,23 +531,6 @@ test_no_probe (Fixture *fx, gconstpointer data)
 
 #define ARM_DEV "0000:01:00.0"
 
-static void
-fixture_setup_smmu (Fixture *fx, gconstpointer data)
-{
-  static const char *const nodes[] = { "vfio0", NULL };
-  static const guint32 idr[6] = { 0x0f0c1aaf, 0x0e7c0010, 0, 0x00000004, 0, 0x00000075 };
-
-  memset (&fx->fake, 0, sizeof fx->fake);
-  if (!have_umockdev)
-    return;
-  fx->tb = umockdev_testbed_new ();
-  fake_testbed_load_host (fx->tb, "arm-smmuv3-server");
-  fx->handler = fake_ioctl_handler_new (&fx->fake);
-  fake_testbed_attach (fx->tb, fx->handler, nodes);
-  fake_iommufd_set_smmuv3 (&fx->fake, idr);
-  ihw_test_log_clear ();
-}
-
 /* The device's cmdqv fact, and what CheckNesting makes of cmdqv=on. */
 static IhwTristate
 cmdqv_fact (Fixture *fx, IhwDevice *d, IhwResult **check_out)
@@ -593,6 +577,7 @@ test_cmdqv_answers (Fixture *fx, gconstpointer data)
 
   if (!need_umockdev ())
     return;
+  fake_iommufd_set_smmuv3 (&fx->fake);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr (IhwResult) res = NULL;
@@ -710,7 +695,8 @@ main (int argc, char **argv)
   ADD ("no-probe-never-opens", test_no_probe);
   ADD ("no-dev-iommu", test_no_dev_iommu);
   ADD ("vtd-not-asked-for-a-type", test_vtd_not_asked);
-  g_test_add ("/umockdev/probe/cmdqv-answers", Fixture, NULL, fixture_setup_smmu, test_cmdqv_answers, fixture_teardown);
+  g_test_add ("/umockdev/probe/cmdqv-answers", Fixture, "arm-smmuv3-server", fixture_setup, test_cmdqv_answers,
+              fixture_teardown);
 #undef ADD
   return g_test_run ();
 }

@@ -46,9 +46,7 @@ ctl_print_verdict (IhwModel model, char **devices, const IhwResult *result, FILE
       for (guint i = 0; i < reasons->len; i++)
         {
           const IhwReason *r = reasons->pdata[i];
-          g_autofree char *fix = g_strcmp0 (r->found, "unknown") != 0
-                                     ? ihw_requirement_fix (model, r->requirement, r->needed, r->found)
-                                     : NULL;
+          g_autofree char *fix = ihw_reason_fix (model, r);
           g_autofree char *why = fix ? g_strdup_printf ("%s; to change: %s", r->why ? r->why : "", fix) : NULL;
           ctl_table_add (t, r->device, r->requirement, r->needed, r->found, why ? why : r->why);
         }
@@ -131,7 +129,7 @@ ctl_check (CtlGlobal *g, int argc, char **argv)
 
       json_builder_begin_object (b);
       ctl_json_add_check_head (b, model, devices, &req, res->result->verdict);
-      ctl_json_add_reasons (b, res->result->reasons, FALSE);
+      ctl_json_add_reasons (b, model, res->result->reasons, FALSE);
       json_builder_end_object (b);
       root = json_builder_get_root (b);
       ctl_print_json (root);

@@ -113,7 +113,7 @@ ctl_decode (CtlGlobal *g, int argc, char **argv)
       g_autoptr (JsonBuilder) b = json_builder_new ();
       /* "host": the hardware/kernel half, QEMU aside (more keys than SPEC §5) */
       json_builder_begin_object (b);
-      ctl_json_add_result (b, host);
+      ctl_json_add_result (b, model, host);
       json_builder_end_object (b);
       json_object_set_member (json_node_get_object (node), "host", json_builder_get_root (b));
       ctl_print_json (node);

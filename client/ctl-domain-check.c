@@ -187,9 +187,7 @@ print_json (const IhwDecision *d, const IhwDomainInfo *info)
   for (guint i = 0; d->check && i < d->check->result->reasons->len; i++)
     {
       const IhwReason *r = d->check->result->reasons->pdata[i];
-      g_autofree char *fix = model != IHW_MODEL_LAST && strcmp (r->found, "unknown") != 0
-                                 ? ihw_requirement_fix (model, r->requirement, r->needed, r->found)
-                                 : NULL;
+      g_autofree char *fix = ihw_reason_fix (model, r);
       json_builder_begin_object (b);
       json_add_string_or_null (b, "device", r->device);
       json_add_string_or_null (b, "requirement", r->requirement);

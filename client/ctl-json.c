@@ -79,7 +79,7 @@ ctl_json_add_features (JsonBuilder *b, const IhwFeatures *f)
 }
 
 void
-ctl_json_add_reasons (JsonBuilder *b, const GPtrArray *reasons, gboolean omit_empty_device)
+ctl_json_add_reasons (JsonBuilder *b, IhwModel model, const GPtrArray *reasons, gboolean omit_empty_device)
 {
   json_builder_set_member_name (b, "reasons");
   json_builder_begin_array (b);
@@ -103,17 +103,25 @@ ctl_json_add_reasons (JsonBuilder *b, const GPtrArray *reasons, gboolean omit_em
           json_builder_set_member_name (b, "why");
           json_builder_add_string_value (b, reason->why);
         }
+      {
+        g_autofree char *fix = ihw_reason_fix (model, reason);
+        json_builder_set_member_name (b, "fix");
+        if (fix)
+          json_builder_add_string_value (b, fix);
+        else
+          json_builder_add_null_value (b);
+      }
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
 }
 
 void
-ctl_json_add_result (JsonBuilder *b, const IhwResult *r)
+ctl_json_add_result (JsonBuilder *b, IhwModel model, const IhwResult *r)
 {
   json_builder_set_member_name (b, "verdict");
   json_builder_add_string_value (b, ihw_verdict_name (r->verdict));
-  ctl_json_add_reasons (b, r->reasons, TRUE);
+  ctl_json_add_reasons (b, model, r->reasons, TRUE);
   json_builder_set_member_name (b, "notes");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->notes->len; i++)
@@ -134,7 +142,7 @@ ctl_json_decode (const IhwFeatures *f, const IhwModel *models, IhwResult *const 
     {
       json_builder_set_member_name (b, ihw_model_name (models[i]));
       json_builder_begin_object (b);
-      ctl_json_add_result (b, results[i]);
+      ctl_json_add_result (b, models[i], results[i]);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);

@@ -13,13 +13,15 @@ G_BEGIN_DECLS
  * object being built. */
 void ctl_json_add_features (JsonBuilder *b, const IhwFeatures *f);
 
-/* "reasons": [{"device", "requirement", "needed", "found", "why"?}]: the one
- * writer of reasons.  `omit_empty_device`: leave "device" out when it is ""
- * (decode's bare registers belong to no device). */
-void ctl_json_add_reasons (JsonBuilder *b, const GPtrArray *reasons, gboolean omit_empty_device);
+/* "reasons": [{"device", "requirement", "needed", "found", "why"?, "fix"}]:
+ * the one writer of reasons; "fix" (what to change, ihw_reason_fix() for
+ * `model`) is null when there is nothing to change.  `omit_empty_device`:
+ * leave "device" out when it is "" (decode's bare registers belong to no
+ * device). */
+void ctl_json_add_reasons (JsonBuilder *b, IhwModel model, const GPtrArray *reasons, gboolean omit_empty_device);
 
 /* {"verdict": s, "reasons": [...], "notes": [s]}, reasons without empty devices. */
-void ctl_json_add_result (JsonBuilder *b, const IhwResult *r);
+void ctl_json_add_result (JsonBuilder *b, IhwModel model, const IhwResult *r);
 
 /* The whole `decode --json` object: features plus "nesting" for the models
  * given (n_models entries of `models`, with their results). */

@@ -62,7 +62,7 @@ print_json (IhwModel model, char **devices, const IhwRequest *req, const IhwChec
   for (guint i = 0; res->qemu_args && res->qemu_args[i]; i++)
     json_builder_add_string_value (b, res->qemu_args[i]);
   json_builder_end_array (b);
-  ctl_json_add_reasons (b, res->result->reasons, FALSE);
+  ctl_json_add_reasons (b, model, res->result->reasons, FALSE);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   ctl_print_json (root);

@@ -78,6 +78,34 @@ device_features (const CtlObjects *objs, const CtlObject *dev, IhwFeatures *f)
   return NULL;
 }
 
+/* The add-on of the device's hw_info type (Tegra241 CMDQV on an SMMUv3),
+ * NULL when it has none; *answer its Device property ("yes", "no",
+ * "unknown"); *decoded whether `f` holds the registers the kernel reported. */
+static const IhwVendorDesc *
+device_addon (const CtlObject *dev, const char **answer, IhwFeatures *f, gboolean *decoded)
+{
+  const IhwVendorDesc *addon = ihw_vendor_desc_addon_of ((guint32) ctl_prop_uint (dev->props, "HwInfoType"));
+  g_autofree char *bytes_prop = NULL;
+  g_autoptr (GVariant) data = NULL;
+  IhwHwInfo info;
+
+  *decoded = FALSE;
+  if (!addon || !addon->dbus_property)
+    return NULL;
+  *answer = ctl_prop_str (dev->props, addon->dbus_property);
+  bytes_prop = g_strconcat (addon->dbus_property, "HwInfo", NULL);
+  data = g_variant_lookup_value (dev->props, bytes_prop, G_VARIANT_TYPE_BYTESTRING);
+  if (data && g_variant_get_size (data) > 0)
+    {
+      gsize n = 0;
+      const guint8 *bytes = g_variant_get_fixed_array (data, &n, 1);
+      *decoded = ihw_hw_info_parse (addon->hw_info_type, bytes, n, (guint32) n, &info, NULL) && info.features.desc;
+      if (*decoded)
+        *f = info.features;
+    }
+  return addon;
+}
+
 static void
 json_add_decoded (JsonBuilder *b, const IhwFeatures *f, const char *origin)
 {
@@ -96,9 +124,12 @@ show_device (CtlGlobal *g, const CtlObjects *objs, const CtlObject *dev)
 {
   GVariant *p = dev->props;
   const CtlObject *unit = ctl_objects_find (objs, ctl_prop_str (p, "Unit"));
-  IhwFeatures f;
+  IhwFeatures f, addon_f;
   const char *origin = device_features (objs, dev, &f);
   guint64 caps = ctl_prop_uint (p, "Capabilities");
+  const char *addon_answer = NULL;
+  gboolean addon_decoded;
+  const IhwVendorDesc *addon = device_addon (dev, &addon_answer, &addon_f, &addon_decoded);
 
   if (g->json)
     {
@@ -119,6 +150,14 @@ show_device (CtlGlobal *g, const CtlObjects *objs, const CtlObject *dev)
           json_builder_add_string_value (b, names[i]);
       json_builder_end_array (b);
       json_add_decoded (b, &f, origin);
+      if (addon_decoded)
+        {
+          g_autofree char *key = g_strconcat (addon->device_fact, "_decoded", NULL);
+          json_builder_set_member_name (b, key);
+          json_builder_begin_object (b);
+          ctl_json_add_features (b, &addon_f);
+          json_builder_end_object (b);
+        }
       json_builder_end_object (b);
       root = json_builder_get_root (b);
       ctl_print_json (root);
@@ -159,6 +198,8 @@ show_device (CtlGlobal *g, const CtlObjects *objs, const CtlObject *dev)
     ctl_table_add (t, "Capabilities", ctext);
     ctl_table_add (t, "Max PASID", pasid);
     ctl_table_add (t, "Nest parent", ctl_prop_str (p, "NestParent"));
+    if (addon)
+      ctl_table_add (t, addon->short_title, *addon_answer ? addon_answer : "unknown");
     ctl_table_add (t, "Source", ctl_prop_str (p, "Source"));
     ctl_table_add (t, "Updated", updated);
     printf ("Device %s\n", dev->name);
@@ -172,6 +213,11 @@ show_device (CtlGlobal *g, const CtlObjects *objs, const CtlObject *dev)
     }
   else
     printf ("\nNo IOMMU registers known for this device.\n");
+  if (addon_decoded)
+    {
+      printf ("\nDecoded from the kernel's IOMMU_GET_HW_INFO asked for %s:\n", addon->hw_info_name);
+      ctl_print_features (&addon_f);
+    }
   return 0;
 }
 

@@ -273,7 +273,7 @@ reason_lines (IhwDecision *d, IhwModel model, const IhwDomainInfo *info, gboolea
       const IhwReason *r = reasons->pdata[i];
       gboolean unknown = strcmp (r->found, "unknown") == 0 || strcmp (r->requirement, "iommu.registers") == 0;
       g_autofree char *what = subject (d, model, info, r);
-      g_autofree char *fix = ihw_requirement_fix (model, r->requirement, r->needed, r->found);
+      g_autofree char *fix = ihw_reason_fix (model, r);
       g_autofree char *who = *r->device ? g_strdup (r->device) : g_strdup_printf ("<iommu model='%s'>", d->model);
       char *text;
 

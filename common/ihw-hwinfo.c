@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "ihw-hwinfo.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -160,4 +161,67 @@ ihw_hw_info_build (const IhwFeatures *f, guint32 flags, guint32 *type_out)
   if (type_out)
     *type_out = d->hw_info_type;
   return g_bytes_new (buf, d->hw_info_len);
+}
+
+/*
+ * IOMMU_GET_HW_INFO with IOMMU_HW_INFO_FLAG_INPUT_TYPE, as the kernels
+ * answer it:
+ * - 6.17+ (drivers/iommu/iommufd/device.c iommufd_get_hw_info, and
+ *   kernel-patches/0001 on 6.12): the flag is known; the driver answers a
+ *   type it can report and refuses any other with EOPNOTSUPP (VT-d, AMD,
+ *   arm_smmu_hw_info without an implementation hw_info, the CMDQV
+ *   implementation for anything but TEGRA241_CMDQV); a driver without
+ *   hw_info answers NONE whatever was asked.
+ * - 6.6 .. 6.16 (6.12 unpatched): any flag is EOPNOTSUPP ("if (cmd->flags
+ *   || ...) return -EOPNOTSUPP"), before the device is even looked up.
+ * So a refusal of the type wanted says nothing alone: the device's own
+ * type, asked the same way, tells a kernel that knows the flag (it
+ * answers) from one that does not (EOPNOTSUPP again).
+ */
+#define ANY_ERRNO (-1)
+#define ANY_TYPE (-1)
+static const struct {
+  IhwHwInfoAsk ask;
+  int err;         /* 0 success, an errno, or ANY_ERRNO */
+  int same_type;   /* success only: 1 reported the type wanted, 0 another, ANY_TYPE */
+  IhwHwInfoStep step;
+} ask_answers[] = {
+  { IHW_HW_INFO_ASK_TYPE, 0, 1,
+    { IHW_HW_INFO_ASK_DONE, IHW_TRISTATE_YES, "the kernel reports the type asked for" } },
+  { IHW_HW_INFO_ASK_TYPE, 0, 0,
+    { IHW_HW_INFO_ASK_DONE, IHW_TRISTATE_NO,
+      "the kernel knows IOMMU_HW_INFO_FLAG_INPUT_TYPE and answered another type: the IOMMU has not the one asked for" } },
+  { IHW_HW_INFO_ASK_TYPE, EOPNOTSUPP, ANY_TYPE,
+    { IHW_HW_INFO_ASK_OWN, IHW_TRISTATE_UNKNOWN,
+      "refused: either the IOMMU has not the type, or the kernel does not know IOMMU_HW_INFO_FLAG_INPUT_TYPE" } },
+  { IHW_HW_INFO_ASK_OWN, 0, ANY_TYPE,
+    { IHW_HW_INFO_ASK_DONE, IHW_TRISTATE_NO,
+      "the kernel knows IOMMU_HW_INFO_FLAG_INPUT_TYPE (it answers the device's own type) and refused the type "
+      "asked for: the IOMMU has not that type" } },
+  { IHW_HW_INFO_ASK_OWN, EOPNOTSUPP, ANY_TYPE,
+    { IHW_HW_INFO_ASK_DONE, IHW_TRISTATE_UNKNOWN,
+      "the kernel does not know IOMMU_HW_INFO_FLAG_INPUT_TYPE (before 6.17): it cannot be asked for a type" } },
+  { IHW_HW_INFO_ASK_TYPE, ANY_ERRNO, ANY_TYPE,
+    { IHW_HW_INFO_ASK_DONE, IHW_TRISTATE_UNKNOWN, "the kernel failed the call", TRUE } },
+  { IHW_HW_INFO_ASK_OWN, ANY_ERRNO, ANY_TYPE,
+    { IHW_HW_INFO_ASK_DONE, IHW_TRISTATE_UNKNOWN, "the kernel failed the call", TRUE } },
+};
+
+const IhwHwInfoStep *
+ihw_hw_info_ask_step (IhwHwInfoAsk ask, guint32 wanted, int err, guint32 out_type)
+{
+  static const IhwHwInfoStep done = { IHW_HW_INFO_ASK_DONE, IHW_TRISTATE_UNKNOWN, "nothing was asked", TRUE };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ask_answers); i++)
+    {
+      const int same = out_type == wanted;
+      if (ask_answers[i].ask != ask)
+        continue;
+      if (ask_answers[i].err != ANY_ERRNO && ask_answers[i].err != err)
+        continue;
+      if (err == 0 && ask_answers[i].same_type != ANY_TYPE && ask_answers[i].same_type != same)
+        continue;
+      return &ask_answers[i].step;
+    }
+  return &done;
 }

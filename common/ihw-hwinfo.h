@@ -7,6 +7,7 @@
 #pragma once
 
 #include "ihw-features.h"
+#include "ihw-types.h"
 
 G_BEGIN_DECLS
 
@@ -38,5 +39,29 @@ gboolean ihw_hw_info_parse (guint32 type, const guint8 *data, gsize avail, guint
 /* The inverse, for recorded hosts and tests: the bytes the kernel would
  * return for these features.  Returns NULL for vendors without a hw_info type. */
 GBytes *ihw_hw_info_build (const IhwFeatures *f, guint32 flags, guint32 *type_out);
+
+/*
+ * Asking IOMMU_GET_HW_INFO for one type (IOMMU_HW_INFO_FLAG_INPUT_TYPE with
+ * in_data_type): first for the type wanted; when the kernel refuses, for
+ * the device's own default type, which only a kernel that knows the flag
+ * accepts.  What each answer means is ihw_hw_info_ask_step()'s table.
+ */
+typedef enum {
+  IHW_HW_INFO_ASK_TYPE = 0,  /* the flag and the type wanted */
+  IHW_HW_INFO_ASK_OWN,       /* the flag and the device's default type */
+  IHW_HW_INFO_ASK_DONE,      /* nothing more to ask: the answer is final */
+} IhwHwInfoAsk;
+
+typedef struct {
+  IhwHwInfoAsk next;   /* what to ask next; DONE: `answer` is final */
+  IhwTristate answer;  /* does the device's IOMMU report the type wanted */
+  const char *why;     /* what the kernel's answer means */
+  gboolean failure;    /* an errno the table does not expect: worth a log line */
+} IhwHwInfoStep;
+
+/* What the kernel's answer to `ask` means: `err` 0 with `out_type` the
+ * type it reported, or the errno it failed with.  `wanted` is the type
+ * asked for at IHW_HW_INFO_ASK_TYPE. */
+const IhwHwInfoStep *ihw_hw_info_ask_step (IhwHwInfoAsk ask, guint32 wanted, int err, guint32 out_type);
 
 G_END_DECLS

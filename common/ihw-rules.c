@@ -226,6 +226,13 @@ static const IhwRule rules[] = {
    * hw_info type TEGRA241_CMDQV = 3; the qemu/qemu index has no `cmdqv`
    * property: not confirmed against the v11.1.0 tag): cmdqv=on asks the
    * host SMMU for that hw_info type. */
+  /* Before 11.1 arm-smmuv3 has no cmdqv property (hw/arm/smmuv3.c
+   * smmuv3_properties, qemu/qemu indexed version: no "cmdqv"): QEMU refuses
+   * the command line ("Property 'arm-smmuv3.cmdqv' not found"), whatever
+   * the value, emulated or accel. */
+  QEMU_NEVER (SMMU, ANY, Q (11, 0), "qemu.cmdqv",
+              "this QEMU's arm-smmuv3 has no cmdqv property: QEMU refuses the command line and the VM does "
+              "not start", ALWAYS, .if_given = "cmdqv", FIX ("upgrade QEMU to 11.1 or later")),
   FACT_EQ (SMMU, Q (11, 1), ANY, "cmdqv", IHW_TRISTATE_YES, "host.cmdqv",
            "cmdqv=on needs an SMMU with NVIDIA Tegra241 CMDQV (iommufd hw_info type TEGRA241_CMDQV)",
            .if_request = "cmdqv", FIX ("set cmdqv=off, or assign a device behind an SMMU with CMDQV")),
@@ -509,15 +516,29 @@ static const struct {
   { "cmdqv", offsetof (IhwDeviceFacts, cmdqv) },
 };
 
-gboolean
-ihw_device_fact (const IhwDeviceFacts *dev, const char *name, IhwTristate *out)
+static IhwTristate *
+device_fact_slot (const IhwDeviceFacts *dev, const char *name)
 {
   for (guint i = 0; i < G_N_ELEMENTS (device_facts); i++)
     if (g_strcmp0 (device_facts[i].name, name) == 0)
-      {
-        const IhwTristate *p = (const IhwTristate *) (const void *) ((const char *) dev + device_facts[i].offset);
-        *out = *p;
-        return TRUE;
-      }
-  return FALSE;
+      return (IhwTristate *) (void *) ((char *) dev + device_facts[i].offset);
+  return NULL;
+}
+
+gboolean
+ihw_device_fact (const IhwDeviceFacts *dev, const char *name, IhwTristate *out)
+{
+  const IhwTristate *p = device_fact_slot (dev, name);
+  if (p)
+    *out = *p;
+  return p != NULL;
+}
+
+gboolean
+ihw_device_fact_set (IhwDeviceFacts *dev, const char *name, IhwTristate value)
+{
+  IhwTristate *p = device_fact_slot (dev, name);
+  if (p)
+    *p = value;
+  return p != NULL;
 }

@@ -85,6 +85,10 @@ typedef struct {
   /* FACT_EQ: judged only when this boolean request key (or its QEMU
    * default) is on; NULL: always. */
   const char *if_request;
+  /* QEMU_NEVER: judged only when the request gives this key, whatever its
+   * value (a property this QEMU lacks: QEMU refuses it on the command
+   * line); NULL: always. */
+  const char *if_given;
   /* What the admin changes to pass this row ("set fs1gp=off"); NULL: what
    * the row's kind implies (ihw_requirement_fix()). */
   const char *fix;
@@ -161,5 +165,7 @@ const IhwLibvirtAttr *ihw_libvirt_attrs (guint *n);
 /* Device facts by name, for IHW_RULE_FACT_* rows ("iommufd",
  * "behind_pci_bridge", "canwbs", "cmdqv").  FALSE for an unknown name. */
 gboolean ihw_device_fact (const IhwDeviceFacts *dev, const char *name, IhwTristate *out);
+/* Sets fact `name`; FALSE (nothing changed) for an unknown name. */
+gboolean ihw_device_fact_set (IhwDeviceFacts *dev, const char *name, IhwTristate value);
 
 G_END_DECLS

@@ -47,4 +47,11 @@ const IhwVendorDesc ihw_vendor_tegra241_cmdqv = {
    * claims) and exports nothing in sysfs: only iommufd knows it. */
   .registers_need_iommufd = TRUE,
   .no_registers_reason = "no registers (Tegra241 CMDQV has none in sysfs; needs iommufd)",
+
+  /* Mainline arm_smmu_hw_info() answers ARM_SMMUV3 by default and hands a
+   * request for any other type to the implementation's hw_info
+   * (tegra241_cmdqv_hw_info: only TEGRA241_CMDQV, else EOPNOTSUPP). */
+  .addon_of_hw_info_type = IHW_HW_INFO_TYPE_ARM_SMMUV3,
+  .device_fact = "cmdqv",
+  .dbus_property = "Cmdqv",
 };

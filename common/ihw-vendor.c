@@ -44,6 +44,33 @@ ihw_vendor_desc_by_hw_info (guint32 type)
 }
 
 const IhwVendorDesc *
+ihw_vendor_desc_addon_of (guint32 type)
+{
+  for (guint i = 0; type && i < G_N_ELEMENTS (vendor_list); i++)
+    if (vendor_list[i]->addon_of_hw_info_type == type)
+      return vendor_list[i];
+  return NULL;
+}
+
+const IhwVendorDesc *
+ihw_vendor_desc_addon_by_property (const char *prop, gboolean *bytes_out)
+{
+  for (guint i = 0; prop && i < G_N_ELEMENTS (vendor_list); i++)
+    {
+      const char *name = vendor_list[i]->dbus_property;
+      gsize n = name ? strlen (name) : 0;
+      if (!name || strncmp (prop, name, n) != 0)
+        continue;
+      if (prop[n] == '\0' || strcmp (prop + n, "HwInfo") == 0)
+        {
+          *bytes_out = prop[n] != '\0';
+          return vendor_list[i];
+        }
+    }
+  return NULL;
+}
+
+const IhwVendorDesc *
 ihw_vendor_desc_by_word (const char *word)
 {
   for (guint i = 0; word && i < G_N_ELEMENTS (vendor_list); i++)

@@ -97,6 +97,15 @@ typedef struct {
   const char *sysfs_unit_prefix;         /* unit names that mean this vendor without a directory */
   gboolean registers_need_iommufd;       /* no register files anywhere: only iommufd knows them */
   const char *no_registers_reason;       /* what a verdict says then, as `found` */
+
+  /* An add-on to another vendor's unit that IOMMU_GET_HW_INFO reports only
+   * when asked for by type (IOMMU_HW_INFO_FLAG_INPUT_TYPE, 6.17): the
+   * daemon asks every device whose default answer is `addon_of_hw_info_type`
+   * (0: not an add-on), and the answer (ihw_hw_info_ask_step()) is the
+   * device fact `device_fact` (ihw_device_fact()). */
+  guint32 addon_of_hw_info_type;
+  const char *device_fact;
+  const char *dbus_property;  /* the Device property with the answer ("Cmdqv"); "<it>HwInfo" has the bytes */
 } IhwVendorDesc;
 
 /* The vendors, in the order the CLI lists them. */
@@ -105,6 +114,11 @@ const IhwVendorDesc *ihw_vendor_desc (IhwVendor vendor);
 const IhwVendorDesc *ihw_vendor_desc_by_name (const char *name);
 /* The vendor with hw_info type `type`, or NULL. */
 const IhwVendorDesc *ihw_vendor_desc_by_hw_info (guint32 type);
+/* The add-on asked for on devices whose default hw_info type is `type`, or NULL. */
+const IhwVendorDesc *ihw_vendor_desc_addon_of (guint32 type);
+/* The add-on whose Device property is `prop` (its answer) or
+ * "<prop>HwInfo" (*bytes_out TRUE: its hw_info bytes), or NULL. */
+const IhwVendorDesc *ihw_vendor_desc_addon_by_property (const char *prop, gboolean *bytes_out);
 /* A command-line word ("intel", "amd-vi", case-insensitive), or NULL. */
 const IhwVendorDesc *ihw_vendor_desc_by_word (const char *word);
 const char *ihw_vendor_name (IhwVendor vendor);

@@ -203,7 +203,14 @@ check_model_row (const CheckCtx *ctx, const IhwRule *rule)
     case IHW_RULE_QEMU_NEVER:
       {
         g_autofree char *found = g_strdup_printf ("QEMU %s", qv);
-        fail (ctx, IHW_VERDICT_UNSUPPORTED, "", req, "nested mode", found, rule->why, NULL);
+        g_autofree char *needed = NULL;
+        const IhwRequestKeyDef *key = rule->if_given ? ihw_request_key_def (rule->if_given) : NULL;
+
+        if (rule->if_given && !ihw_request_get (ctx->req, rule->if_given, NULL))
+          break;
+        needed = key ? g_strdup_printf ("a %s property", key->qemu_property ? key->qemu_property : key->name)
+                     : g_strdup ("nested mode");
+        fail (ctx, IHW_VERDICT_UNSUPPORTED, "", req, needed, found, rule->why, NULL);
         break;
       }
 
@@ -653,6 +660,14 @@ ihw_requirement_why (IhwModel model, const char *requirement, const char *needed
     }
   row = find_row (model, requirement, needed, found);
   return ihw_reason_why (found, row ? row->why : NULL);
+}
+
+char *
+ihw_reason_fix (IhwModel model, const IhwReason *r)
+{
+  if (model >= IHW_MODEL_LAST || g_strcmp0 (r->found, "unknown") == 0)
+    return NULL;
+  return ihw_requirement_fix (model, r->requirement, r->needed, r->found);
 }
 
 char *

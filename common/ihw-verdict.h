@@ -30,6 +30,12 @@ char *ihw_requirement_why (IhwModel model, const char *requirement, const char *
  * "upgrade QEMU to 11.0 or later", "assign a device behind a different
  * IOMMU"), for the same row.  NULL when there is none.  Caller frees. */
 char *ihw_requirement_fix (IhwModel model, const char *requirement, const char *needed, const char *found);
+/* What the admin changes to pass reason `r` of a verdict for `model`: the
+ * row's fix, as above; NULL for a reason whose data is missing (found
+ * "unknown": nothing to change, only to find out) or without a model
+ * (IHW_MODEL_LAST).  The one source of every "fix" the CLI, the hook and
+ * their JSON show.  Caller frees. */
+char *ihw_reason_fix (IhwModel model, const IhwReason *r);
 
 /* Whether the host itself (IOMMU registers, the kernel's nest-parent
  * rule) can nest for `model`'s vendor, whatever QEMU is used: the

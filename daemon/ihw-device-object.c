@@ -21,6 +21,29 @@ string_value (const char *s)
   return g_variant_new_string (s ? s : "");
 }
 
+/* The kernel's answer about add-on `want`: unknown unless it is the add-on
+ * of the device's hw_info type. */
+static IhwTristate
+addon_answer (const IhwDevice *dev, const IhwVendorDesc *want, GBytes **data_out)
+{
+  const IhwVendorDesc *addon = dev->has_hw_info ? ihw_vendor_desc_addon_of (dev->hw_info_type) : NULL;
+
+  *data_out = NULL;
+  if (addon != want)
+    return IHW_TRISTATE_UNKNOWN;
+  if (dev->hw_addon == IHW_TRISTATE_YES)
+    *data_out = dev->hw_addon_data;
+  return dev->hw_addon;
+}
+
+static GVariant *
+bytes_value (GBytes *bytes)
+{
+  if (bytes)
+    return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
+  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1);
+}
+
 static GVariant *
 get_property (gpointer data, const char *prop, GError **error)
 {
@@ -51,17 +74,23 @@ get_property (gpointer data, const char *prop, GError **error)
       return string_value (name);
     }
   if (g_str_equal (prop, "HwInfoData"))
-    {
-      if (hw && dev->hw_info_data)
-        return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, dev->hw_info_data, TRUE);
-      return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1);
-    }
+    return bytes_value (hw ? dev->hw_info_data : NULL);
   if (g_str_equal (prop, "Capabilities"))
     return g_variant_new_uint64 (hw ? dev->capabilities : 0);
   if (g_str_equal (prop, "MaxPasidLog2"))
     return g_variant_new_byte (hw ? dev->max_pasid_log2 : 0);
   if (g_str_equal (prop, "NestParent"))
     return string_value (ihw_nest_parent_name (dev->nest_parent));
+  {
+    gboolean want_bytes = FALSE;
+    const IhwVendorDesc *addon = ihw_vendor_desc_addon_by_property (prop, &want_bytes);
+    if (addon)
+      {
+        GBytes *bytes;
+        IhwTristate answer = addon_answer (dev, addon, &bytes);
+        return want_bytes ? bytes_value (bytes) : string_value (ihw_tristate_name (answer));
+      }
+  }
   if (g_str_equal (prop, "Source"))
     return string_value (ihw_source_name (dev->source));
   if (g_str_equal (prop, "UpdatedUsec"))
@@ -83,6 +112,8 @@ static const IhwPropertyDef device_properties[] = {
   { "Capabilities", "t", get_property, FALSE },
   { "MaxPasidLog2", "y", get_property, FALSE },
   { "NestParent", "s", get_property, FALSE },
+  { "Cmdqv", "s", get_property, FALSE },
+  { "CmdqvHwInfo", "ay", get_property, FALSE },
   { "Source", "s", get_property, FALSE },
   { "UpdatedUsec", "t", get_property, FALSE },
 };

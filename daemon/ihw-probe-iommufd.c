@@ -47,6 +47,12 @@ ihw_iommufd_close (IhwIommufd *self)
   g_free (self);
 }
 
+int
+ihw_iommufd_get_fd (IhwIommufd *self)
+{
+  return self->fd;
+}
+
 void
 ihw_probe_result_free (IhwProbeResult *r)
 {
@@ -54,6 +60,7 @@ ihw_probe_result_free (IhwProbeResult *r)
     return;
   g_free (r->error);
   g_clear_pointer (&r->data, g_bytes_unref);
+  g_clear_pointer (&r->addon_data, g_bytes_unref);
   g_free (r);
 }
 
@@ -207,6 +214,41 @@ probe_nest_parent (IhwIommufd *ifd, const char *address, guint32 dev_id, char **
   return answer;
 }
 
+IhwTristate
+ihw_probe_hw_info_type (IhwIommufd *ifd, const char *address, guint32 dev_id, guint32 wanted, guint32 own_type,
+                        GBytes **data_out, char **error_out)
+{
+  IhwHwInfoAsk ask = IHW_HW_INFO_ASK_TYPE;
+  const IhwHwInfoStep *step = NULL;
+
+  *data_out = NULL;
+  *error_out = NULL;
+  while (ask != IHW_HW_INFO_ASK_DONE)
+    {
+      g_autofree guint8 *buf = g_malloc0 (IHW_HW_INFO_BUF_SIZE);
+      struct iommu_hw_info info = { 0 };
+      guint32 in_type = ask == IHW_HW_INFO_ASK_TYPE ? wanted : own_type;
+      int e = 0;
+
+      info.size = sizeof info;
+      info.flags = IHW_HW_INFO_FLAG_INPUT_TYPE;
+      info.dev_id = dev_id;
+      info.data_len = IHW_HW_INFO_BUF_SIZE;
+      info.data_uptr = (guint64) (guintptr) buf;
+      info.out_data_type = in_type; /* in_data_type: the same u32 */
+      if (xioctl (ifd->fd, IOMMU_GET_HW_INFO, &info) < 0)
+        e = errno;
+      step = ihw_hw_info_ask_step (ask, wanted, e, info.out_data_type);
+      if (step->failure)
+        *error_out = g_strdup_printf ("%s: IOMMU_GET_HW_INFO (IOMMU_HW_INFO_FLAG_INPUT_TYPE, type %u): %s", address,
+                                      in_type, e ? g_strerror (e) : step->why);
+      else if (step->answer == IHW_TRISTATE_YES)
+        *data_out = g_bytes_new (buf, MIN ((gsize) info.data_len, (gsize) IHW_HW_INFO_BUF_SIZE));
+      ask = step->next;
+    }
+  return step->answer;
+}
+
 IhwProbeResult *
 ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, const char *enable_attr)
 {
@@ -279,6 +321,16 @@ ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, c
     r->parsed = TRUE;
   else
     r->error = g_strdup_printf ("%s: IOMMU_GET_HW_INFO: %s", address, error->message);
+
+  r->addon = ihw_vendor_desc_addon_of (r->hw_info_type);
+  if (r->addon)
+    {
+      g_autofree char *addon_error = NULL;
+      r->addon_answer = ihw_probe_hw_info_type (ifd, address, bind.out_devid, r->addon->hw_info_type,
+                                                r->hw_info_type, &r->addon_data, &addon_error);
+      if (addon_error)
+        g_warning ("%s", addon_error);
+    }
 
   {
     g_autofree char *nest_error = NULL;

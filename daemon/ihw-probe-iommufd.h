@@ -58,6 +58,12 @@ typedef struct {
   gboolean parsed;          /* ihw_hw_info_parse() accepted `data` */
   IhwHwInfo info;           /* when parsed */
   IhwNestParent nest_parent;
+  /* The add-on the kernel reports only when asked for by type (Tegra241
+   * CMDQV on an SMMUv3): ihw_vendor_desc_addon_of (hw_info_type), NULL when
+   * the type has none; then the answer and, when YES, its bytes. */
+  const IhwVendorDesc *addon;
+  IhwTristate addon_answer;
+  GBytes *addon_data;
 } IhwProbeResult;
 
 void ihw_probe_result_free (IhwProbeResult *r);
@@ -69,5 +75,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwProbeResult, ihw_probe_result_free)
  * device bound elsewhere from a real EINVAL; NULL: cannot tell. */
 IhwProbeResult *ihw_probe_device (IhwIommufd *fd, const char *address, const char *cdev_path,
                                   const char *enable_attr);
+
+/* Asks the kernel for hw_info type `wanted` of the device bound to `fd` as
+ * `dev_id`, whose default answer is `own_type`, and says what the answers
+ * mean (ihw_hw_info_ask_step()).  *data_out: the bytes when YES;
+ * *error_out: a call that failed unexpectedly, naming it and errno. */
+IhwTristate ihw_probe_hw_info_type (IhwIommufd *fd, const char *address, guint32 dev_id, guint32 wanted,
+                                    guint32 own_type, GBytes **data_out, char **error_out);
+/* The /dev/iommu fd itself (a test binds a device to it). */
+int ihw_iommufd_get_fd (IhwIommufd *fd);
 
 G_END_DECLS

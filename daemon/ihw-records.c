@@ -169,6 +169,7 @@ ihw_device_free (IhwDevice *d)
   g_free (d->driver);
   g_free (d->vfio_cdev);
   g_clear_pointer (&d->hw_info_data, g_bytes_unref);
+  g_clear_pointer (&d->hw_addon_data, g_bytes_unref);
   g_free (d->probe_error);
   g_free (d);
 }
@@ -198,6 +199,31 @@ ihw_device_set_hw_info (IhwDevice *d, guint32 type, GBytes *data, guint64 capabi
     d->hw_features = info.features;
   else
     ihw_features_init (&d->hw_features, IHW_VENDOR_UNKNOWN);
+}
+
+void
+ihw_device_set_hw_addon (IhwDevice *d, IhwTristate answer, GBytes *data)
+{
+  d->hw_addon = answer;
+  if (data)
+    g_bytes_ref (data);
+  g_clear_pointer (&d->hw_addon_data, g_bytes_unref);
+  d->hw_addon_data = data;
+}
+
+const IhwVendorDesc *
+ihw_device_hw_addon (const IhwDevice *d, IhwFeatures *features_out)
+{
+  const IhwVendorDesc *addon = d->has_hw_info ? ihw_vendor_desc_addon_of (d->hw_info_type) : NULL;
+  IhwHwInfo info;
+  gsize len = 0;
+  const guint8 *bytes = d->hw_addon_data ? g_bytes_get_data (d->hw_addon_data, &len) : NULL;
+
+  if (!addon || d->hw_addon != IHW_TRISTATE_YES || !bytes
+      || !ihw_hw_info_parse (addon->hw_info_type, bytes, len, (guint32) len, &info, NULL) || !info.features.desc)
+    return NULL;
+  *features_out = info.features;
+  return addon;
 }
 
 const IhwFeatures *

@@ -71,6 +71,10 @@ typedef enum {
   F (guint64, capabilities, IHW_SIG_NUMBER) /* out_capabilities */ \
   F (guint8, max_pasid_log2, IHW_SIG_NUMBER) \
   F (IhwNestParent, nest_parent, IHW_SIG_NUMBER) \
+  /* The add-on of hw_info_type (ihw_vendor_desc_addon_of), asked for by \
+   * type: its answer, and its hw_info bytes when YES */ \
+  F (IhwTristate, hw_addon, IHW_SIG_NUMBER) \
+  F (GBytes *, hw_addon_data, IHW_SIG_BYTES) \
   F (char *, probe_error, IHW_SIG_STRING)   /* last probe failure naming the call and errno; NULL if none */ \
   /* Where the device's answer comes from.  iommufd: its own probe just now; \
    * cache: its own earlier probe, or its unit's registers that only a \
@@ -122,6 +126,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IhwDevice, ihw_device_free)
  * a known vendor). */
 void ihw_device_set_hw_info (IhwDevice *dev, guint32 type, GBytes *data, guint64 capabilities,
                              guint8 max_pasid_log2, IhwNestParent nest_parent);
+/* The kernel's answer about the add-on of the device's hw_info type
+ * (IhwProbeResult.addon_answer); `data` may be NULL. */
+void ihw_device_set_hw_addon (IhwDevice *dev, IhwTristate answer, GBytes *data);
+/* The add-on's vendor and its decoded registers: NULL unless the kernel
+ * reported it (hw_addon YES) with bytes that parse. */
+const IhwVendorDesc *ihw_device_hw_addon (const IhwDevice *dev, IhwFeatures *features_out);
 /* The decoded hw_info registers, if any. */
 const IhwFeatures *ihw_device_hw_features (const IhwDevice *dev);
 

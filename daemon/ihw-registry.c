@@ -196,6 +196,7 @@ carry_probe_cache (IhwDevice *d, const IhwDevice *old, gboolean failed_probe)
     return;
   ihw_device_set_hw_info (d, old->hw_info_type, old->hw_info_data, old->capabilities, old->max_pasid_log2,
                           old->nest_parent);
+  ihw_device_set_hw_addon (d, old->hw_addon, old->hw_addon_data);
   if (old->source != IHW_SOURCE_IOMMUFD && old->source != IHW_SOURCE_CACHE)
     d->source = IHW_SOURCE_NONE; /* bytes kept, but they never decoded: the unit speaks */
   else
@@ -225,6 +226,7 @@ probe_into (IhwRegistry *reg, IhwDevice *d, const IhwDevice *old)
     }
 
   ihw_device_set_hw_info (d, r->hw_info_type, r->data, r->capabilities, r->max_pasid_log2, r->nest_parent);
+  ihw_device_set_hw_addon (d, r->addon_answer, r->addon_data);
   d->source = r->parsed && r->info.features.desc ? IHW_SOURCE_IOMMUFD : IHW_SOURCE_NONE;
   if (r->error)
     g_warning ("%s", r->error); /* parse failure: raw bytes kept, sysfs registers used */
@@ -1064,6 +1066,14 @@ ihw_registry_device_facts (IhwRegistry *reg, const IhwDevice *dev, IhwFeatures *
     facts_out->iommufd = IHW_TRISTATE_YES;
   else
     facts_out->iommufd = IHW_TRISTATE_UNKNOWN;
+
+  /* What the kernel said when asked for the add-on of the device's hw_info
+   * type (Tegra241 CMDQV on an SMMUv3) is the fact the add-on names. */
+  {
+    const IhwVendorDesc *addon = dev->has_hw_info ? ihw_vendor_desc_addon_of (dev->hw_info_type) : NULL;
+    if (addon && addon->device_fact)
+      ihw_device_fact_set (facts_out, addon->device_fact, dev->hw_addon);
+  }
 
   if (device_hw_features (dev, features_out))
     {

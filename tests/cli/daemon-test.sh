@@ -117,6 +117,11 @@ grep -v '^#' "$hosts_list" | while read -r host DEVICE UNIT MODEL CHECK_RC NEGOT
     case_ "$host-check$j" "$CHECK_RC" $json check "$MODEL" "$DEVICE"
     case_ "$host-check-virtio$j" 1 $json check virtio "$DEVICE"
     case_ "$host-check-missing$j" 65 $json check "$MODEL" 0000:ff:1f.7
+    # a QEMU that refuses: the reason says what to change ("fix" in JSON)
+    case_ "$host-check-qemu-10.0$j" 1 $json check "$MODEL" "$DEVICE" --qemu-version 10.0
+    if [ "$MODEL" = smmuv3 ]; then
+      case_ "$host-check-cmdqv-qemu-11.0$j" 1 $json check smmuv3 "$DEVICE" --qemu-version 11.0 --cmdqv
+    fi
     case_ "$host-negotiate$j" "$NEGOTIATE_RC" $json negotiate "$MODEL" "$DEVICE"
     case_ "$host-refresh$j" 0 $json refresh "$DEVICE"
     case_ "$host-refresh-nobody$j" 77 --as-nobody $json refresh

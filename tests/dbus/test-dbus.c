@@ -322,6 +322,13 @@ test_properties_values (void)
   v = get_property (dev, IHW_DBUS_DEVICE_IFACE, "NestParent");
   g_assert_cmpstr (g_variant_get_string (v, NULL), ==, "unknown");
   g_clear_pointer (&v, g_variant_unref);
+  /* Only an SMMUv3 device is asked for its CMDQV; this one never was. */
+  v = get_property (dev, IHW_DBUS_DEVICE_IFACE, "Cmdqv");
+  g_assert_cmpstr (g_variant_get_string (v, NULL), ==, "unknown");
+  g_clear_pointer (&v, g_variant_unref);
+  v = get_property (dev, IHW_DBUS_DEVICE_IFACE, "CmdqvHwInfo");
+  g_assert_cmpuint (g_variant_n_children (v), ==, 0);
+  g_clear_pointer (&v, g_variant_unref);
   v = get_property (dev, IHW_DBUS_DEVICE_IFACE, "Source");
   g_assert_cmpstr (g_variant_get_string (v, NULL), ==, "sysfs");
   g_clear_pointer (&v, g_variant_unref);

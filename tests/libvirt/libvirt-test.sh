@@ -73,6 +73,7 @@ fake_qemu() {
 }
 fake_qemu 10.0 "echo 'QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-1~bpo12+1)'; echo 'Copyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers'"
 fake_qemu 11.0 "echo 'QEMU emulator version 11.0.0'"
+fake_qemu 11.1 "echo 'QEMU emulator version 11.1.0'"
 fake_qemu hang "echo \$\$ >$tmp/hang.pid; exec sleep 60"
 # domain_with_emulator FIXTURE NAME: the fixture with <emulator> set to
 # $tmp/qemu-NAME/qemu-system-x86_64, as $tmp/FIXTURE-NAME.xml
@@ -86,6 +87,11 @@ for q in 10.0 11.0 hang missing; do
   domain_with_emulator nest-intel-guest "$q"
 done
 domain_with_emulator emulated-intel-client 9.0
+# cmdqv on arm-smmuv3 through <qemu:commandline>: QEMU 11.0 has no such
+# property, 11.1 asks the host SMMU
+for q in 11.0 11.1; do
+  domain_with_emulator smmuv3-cmdqv "$q"
+done
 
 # --- domain-check ----------------------------------------------------------
 if [ "$mode" = domain-check ]; then
@@ -164,6 +170,17 @@ if [ "$mode" = domain-check ]; then
     j=${json:+-json}
     ctl_case "dc-emulated-aw-bits$j" 1 $json domain-check client-vm --connect "$uri"
     ctl_case "dc-emulated-aw-bits-39$j" 0 $json domain-check client-vm-39 --connect "$uri"
+  done
+  ihw_daemon_stop
+
+  # cmdqv=on on arm-smmuv3: refused by QEMU 11.0 (no such property, "fix"
+  # says what to change); 11.1 judges the host (SMMUv3 without iommufd:
+  # unknown, which hook.conf's on-unknown lets through by default)
+  start_host arm-smmuv3-server
+  for json in "" --json; do
+    j=${json:+-json}
+    ctl_case "dc-cmdqv-qemu-11.0$j" 1 $json domain-check --xml "$tmp/smmuv3-cmdqv-11.0.xml"
+    ctl_case "dc-cmdqv-qemu-11.1$j" 0 $json domain-check --xml "$tmp/smmuv3-cmdqv-11.1.xml"
   done
   ihw_daemon_stop
 
@@ -296,6 +313,11 @@ if [ "$mode" = hook ]; then
   start_host arm-smmuv3-server
   hook_case hook-unknown-verdict-allow 0 allow.conf "$domains/smmuv3-accel-local.xml" arm-vm-local prepare begin -
   hook_case hook-unknown-verdict-deny 1 deny.conf "$domains/smmuv3-accel-local.xml" arm-vm-local prepare begin -
+  # cmdqv=on: QEMU 11.0 refuses the command line (no such property) whatever
+  # the host says; 11.1 judges the host, here unknown without iommufd
+  hook_case hook-cmdqv-qemu-11.0 1 allow.conf "$tmp/smmuv3-cmdqv-11.0.xml" cmdqv-vm prepare begin -
+  hook_case hook-cmdqv-qemu-11.1-allow 0 allow.conf "$tmp/smmuv3-cmdqv-11.1.xml" cmdqv-vm prepare begin -
+  hook_case hook-cmdqv-qemu-11.1-deny 1 deny.conf "$tmp/smmuv3-cmdqv-11.1.xml" cmdqv-vm prepare begin -
   ihw_daemon_stop
 
   # an emulated vIOMMU: QEMU refuses aw-bits 48 (its default) on a 39-bit
@@ -324,7 +346,8 @@ if [ "$mode" = hook ]; then
   agreed=0
   for host in intel-server-nesting qemu-guest intel-client-no-sm arm-smmuv3-server down; do
     [ "$host" = down ] || start_host "$host"
-    for f in "$domains"/*.xml "$tmp"/*-10.0.xml "$tmp"/*-11.0.xml "$tmp"/*-9.0.xml "$tmp"/*-missing.xml; do
+    for f in "$domains"/*.xml "$tmp"/*-10.0.xml "$tmp"/*-11.0.xml "$tmp"/*-11.1.xml "$tmp"/*-9.0.xml \
+             "$tmp"/*-missing.xml; do
       for conf in allow.conf deny.conf nesting.conf; do
         agree "$conf" "$f"
       done

@@ -68,25 +68,49 @@ handle_bind (FakeIommufd *f, UMockdevIoctlClient *client)
   umockdev_ioctl_client_complete (client, 0, 0);
 }
 
-/* What 6.12's iommufd_get_hw_info() does: copy at most data_len bytes,
- * zero the rest of the user buffer, write back the full length. */
+/* What iommufd_get_hw_info() does: copy at most data_len bytes, zero the
+ * rest of the user buffer, write back the full length.  Flags: 6.12 refuses
+ * any (EOPNOTSUPP); 6.17 knows IOMMU_HW_INFO_FLAG_INPUT_TYPE and lets the
+ * driver answer the type asked for or refuse it (EOPNOTSUPP). */
 static void
 handle_hw_info (FakeIommufd *f, UMockdevIoctlClient *client)
 {
   g_autoptr (UMockdevIoctlData) d = resolve_arg (client, sizeof (struct iommu_hw_info));
   struct iommu_hw_info *info = (void *) d->data;
+  guint32 known_flags = f->knows_input_type ? IHW_HW_INFO_FLAG_INPUT_TYPE : 0;
+  const guint8 *data = f->hw_data;
+  guint32 len = f->hw_len, type = f->hw_type, have = sizeof f->hw_data;
   guint32 user_len;
 
   g_atomic_int_inc (&f->hw_infos);
   f->last_hw_info_size = info->size;
   f->last_hw_info_data_len = info->data_len;
-  if (info->size < 32 || info->dev_id != FAKE_DEV_ID || info->flags != 0)
+  f->last_hw_info_flags = info->flags;
+  f->last_in_data_type = info->out_data_type;
+  if (info->flags & ~known_flags)
+    return fail (client, EOPNOTSUPP);
+  if (info->size < 32 || info->dev_id != FAKE_DEV_ID)
     {
       g_atomic_int_inc (&f->bad_args);
-      return fail (client, info->size < 32 ? EINVAL : info->dev_id != FAKE_DEV_ID ? ENOENT : EOPNOTSUPP);
+      return fail (client, info->size < 32 ? EINVAL : ENOENT);
     }
   if (f->hw_info_errno)
     return fail (client, f->hw_info_errno);
+  if (info->flags & IHW_HW_INFO_FLAG_INPUT_TYPE)
+    {
+      guint32 in = info->out_data_type;
+      if (f->input_type_errno)
+        return fail (client, f->input_type_errno);
+      if (f->addon_type && in == f->addon_type)
+        {
+          data = f->addon_data;
+          len = f->addon_len;
+          have = sizeof f->addon_data;
+          type = f->addon_type;
+        }
+      else if (in != 0 && in != f->hw_type)
+        return fail (client, EOPNOTSUPP);
+    }
 
   user_len = info->data_len;
   if (user_len > 0 && info->data_uptr)
@@ -96,10 +120,10 @@ handle_hw_info (FakeIommufd *f, UMockdevIoctlClient *client)
                                                                       user_len, &error);
       g_assert_no_error (error);
       memset (buf->data, 0, user_len);
-      memcpy (buf->data, f->hw_data, MIN (user_len, MIN (f->hw_len, sizeof f->hw_data)));
+      memcpy (buf->data, data, MIN (user_len, MIN (len, have)));
     }
-  info->data_len = f->hw_len;
-  info->out_data_type = f->hw_type;
+  info->data_len = len;
+  info->out_data_type = type;
   memcpy ((guint8 *) info + IHW_HW_INFO_OFF_MAX_PASID_LOG2, &f->max_pasid_log2, 1);
   memcpy ((guint8 *) info + IHW_HW_INFO_OFF_CAPABILITIES, &f->capabilities, 8);
   umockdev_ioctl_client_complete (client, 0, 0);
@@ -202,6 +226,29 @@ fake_iommufd_set_vtd (FakeIommufd *f, guint64 cap, guint64 ecap)
   f->hw_len = sizeof v;
   memset (f->hw_data, 0, sizeof f->hw_data);
   memcpy (f->hw_data, &v, sizeof v);
+}
+
+void
+fake_iommufd_set_smmuv3 (FakeIommufd *f)
+{
+  static const guint32 idr[6] = { 0x0f0c1aaf, 0x0e7c0010, 0, 0x00000004, 0, 0x00000075 };
+  struct ihw_hw_info_arm_smmuv3 v = { 0 };
+  memcpy (v.idr, idr, sizeof v.idr);
+  f->hw_type = IHW_HW_INFO_TYPE_ARM_SMMUV3;
+  f->hw_len = sizeof v;
+  memset (f->hw_data, 0, sizeof f->hw_data);
+  memcpy (f->hw_data, &v, sizeof v);
+}
+
+void
+fake_iommufd_set_cmdqv (FakeIommufd *f, guint8 version, guint8 log2vcmdqs, guint8 log2vsids)
+{
+  struct ihw_hw_info_tegra241_cmdqv v = { .version = version, .log2vcmdqs = log2vcmdqs, .log2vsids = log2vsids };
+  f->knows_input_type = TRUE;
+  f->addon_type = IHW_HW_INFO_TYPE_TEGRA241_CMDQV;
+  f->addon_len = sizeof v;
+  memset (f->addon_data, 0, sizeof f->addon_data);
+  memcpy (f->addon_data, &v, sizeof v);
 }
 
 void

@@ -34,6 +34,15 @@ typedef struct {
   guint32 hw_len;             /* its length (written back into data_len) */
   guint8 max_pasid_log2;
   guint64 capabilities;
+  /* IOMMU_HW_INFO_FLAG_INPUT_TYPE (6.17, kernel-patches/0001): FALSE answers
+   * any flag with EOPNOTSUPP, as 6.12 does.  With it, in_data_type DEFAULT
+   * or hw_type is the answer above, addon_type (0: none) the add-on's, any
+   * other type EOPNOTSUPP, as mainline drivers do. */
+  gboolean knows_input_type;
+  guint32 addon_type;
+  guint8 addon_data[16];
+  guint32 addon_len;
+  int input_type_errno;       /* 0, or the errno for every call with the flag */
   int ioas_errno;
   int hwpt_errno;             /* 0: NEST_PARENT allocation succeeds */
 
@@ -41,6 +50,7 @@ typedef struct {
   gint opens_iommu, opens_vfio;
   gint binds, hw_infos, ioas_allocs, hwpt_allocs, destroys, bad_args;
   guint32 last_bind_argsz, last_hw_info_size, last_hw_info_data_len, last_hwpt_flags;
+  guint32 last_hw_info_flags, last_in_data_type;
   gboolean hwpt_pt_was_ioas;
 } FakeIommufd;
 
@@ -55,6 +65,13 @@ FakeIoctlHandler *fake_ioctl_handler_new (FakeIommufd *state);
 
 /* A VT-d hw_info reply as measured on 6.12: type 1, len 24, flags 1 (SPR17). */
 void fake_iommufd_set_vtd (FakeIommufd *f, guint64 cap, guint64 ecap);
+
+/* An SMMUv3 hw_info reply (type 2, len 40): a nesting-capable SMMU's ID
+ * registers (S1P, S2P, 2-level stream table, 16-bit StreamIDs). */
+void fake_iommufd_set_smmuv3 (FakeIommufd *f);
+/* A kernel that knows IOMMU_HW_INFO_FLAG_INPUT_TYPE and whose SMMU has a
+ * Tegra241 CMDQV (type 3) with these parameters. */
+void fake_iommufd_set_cmdqv (FakeIommufd *f, guint8 version, guint8 log2vcmdqs, guint8 log2vsids);
 
 /* Makes `holder` hold the device at `address` as the kernel would show it:
  * the bind's errno and the PCI enable count in sysfs (vfio-pci enables a

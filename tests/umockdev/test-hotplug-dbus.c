@@ -32,6 +32,7 @@
 #include <gio/gio.h>
 #include <umockdev.h>
 
+#include "fake-iommufd.h"
 #include "ihw-names.h"
 #include "../dbus/ihw-test-bus.h"
 
@@ -674,6 +675,28 @@ test_nfd_file (Fixture *fx, gconstpointer data)
   g_assert_cmpint (system (cmd), ==, 0);
 }
 
+/* Runs the CLI under test (IHW_CTL) against the private bus; returns its
+ * exit status, *out its stdout. */
+static int
+run_ctl (Fixture *fx, const char *const *args, char **out)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "DBUS_SYSTEM_BUS_ADDRESS", fx->bus.bus_address, TRUE);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  int status = -1;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("IHW_CTL"));
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, out, &err, &status, &error);
+  g_assert_no_error (error);
+  if (g_test_verbose ())
+    g_printerr ("  $ iommu-hwinfoctl %s\n%s%s", args[0], *out, err);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
 static void
 fixture_setup (Fixture *fx, gconstpointer data)
 {
@@ -691,6 +714,63 @@ fixture_teardown (Fixture *fx, gconstpointer data)
   g_clear_object (&fx->tb);
 }
 
+/* An SMMUv3 host whose kernel reports a Tegra241 CMDQV when asked for it:
+ * the real daemon probes it through the ioctl emulation (probing on), and
+ * the real CLI shows it and judges cmdqv=on with it, as an admin runs them. */
+static void
+test_cmdqv_probe (Fixture *fx, gconstpointer data)
+{
+  static const char *const nodes[] = { "vfio0", NULL };
+  const char *dev = "0000:01:00.0";
+  g_autofree char *path = ihw_device_object_path (dev);
+  g_autoptr (FakeIoctlHandler) handler = NULL;
+  g_autoptr (GVariant) answer = NULL, bytes = NULL;
+  g_autofree char *out = NULL;
+  FakeIommufd fake = { 0 };
+  gsize n = 0;
+
+  if (!testbed_usable ())
+    return;
+  ihw_test_bus_start (&fx->bus, g_getenv ("IHW_POLICY"));
+  fx->tb = umockdev_testbed_new ();
+  fake_testbed_load_host (fx->tb, "arm-smmuv3-server");
+  handler = fake_ioctl_handler_new (&fake);
+  fake_testbed_attach (fx->tb, handler, nodes);
+  fake_iommufd_set_smmuv3 (&fake);
+  fake_iommufd_set_cmdqv (&fake, 1, 2, 5);
+  {
+    const char *args[] = { "--sysfs-root", "/sys", "--dev-root", "/dev", NULL };
+    ihw_test_daemon_start (&fx->bus, args);
+  }
+
+  answer = get_property (fx, path, IHW_DBUS_DEVICE_IFACE, "Cmdqv");
+  g_assert_cmpstr (g_variant_get_string (answer, NULL), ==, "yes");
+  bytes = get_property (fx, path, IHW_DBUS_DEVICE_IFACE, "CmdqvHwInfo");
+  g_assert_cmpmem (g_variant_get_fixed_array (bytes, &n, 1), n, fake.addon_data, 8);
+
+  /* show: the answer and the parameters decoded */
+  g_assert_cmpint (run_ctl (fx, (const char *[]) { "show", dev, NULL }, &out), ==, 0);
+  g_assert_true (g_regex_match_simple ("^  CMDQV +yes$", out, G_REGEX_MULTILINE, 0));
+  g_assert_nonnull (strstr (out, "Decoded from the kernel's IOMMU_GET_HW_INFO asked for tegra241-cmdqv:"));
+  g_assert_true (g_regex_match_simple ("^  log2vsids +[^ ]+ +5 ", out, G_REGEX_MULTILINE, 0));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_ctl (fx, (const char *[]) { "--json", "show", dev, NULL }, &out), ==, 0);
+  g_assert_nonnull (strstr (out, "\"cmdqv\" : \"yes\""));
+  g_assert_nonnull (strstr (out, "\"cmdqv_hw_info\" : \"0000000001020500\""));
+  g_assert_nonnull (strstr (out, "\"cmdqv_decoded\""));
+  g_clear_pointer (&out, g_free);
+
+  /* check: QEMU 11.1 takes cmdqv=on on this host; 11.0 has no such
+   * property, and the JSON says what to change */
+  run_ctl (fx, (const char *[]) { "check", "smmuv3", dev, "--qemu-version", "11.1", "--cmdqv", NULL }, &out);
+  g_assert_null (strstr (out, "host.cmdqv"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_ctl (fx, (const char *[]) { "--json", "check", "smmuv3", dev, "--qemu-version", "11.0",
+                                                    "--cmdqv", NULL }, &out), ==, 1);
+  g_assert_nonnull (strstr (out, "\"fix\" : \"upgrade QEMU to 11.1 or later\""));
+  g_assert_cmpint (ihw_test_daemon_stop (&fx->bus), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -706,5 +786,6 @@ main (int argc, char **argv)
   g_test_add ("/umockdev/hotplug-dbus/device-lifecycle", Fixture, NULL, fixture_setup, test_device_lifecycle,
               fixture_teardown);
   g_test_add ("/umockdev/hotplug-dbus/nfd-file", Fixture, NULL, fixture_setup, test_nfd_file, fixture_teardown);
+  g_test_add ("/umockdev/hotplug-dbus/cmdqv-probe", Fixture, NULL, fixture_setup, test_cmdqv_probe, fixture_teardown);
   return g_test_run ();
 }

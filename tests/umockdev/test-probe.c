@@ -17,6 +17,7 @@
 #include "fake-iommufd.h"
 #include "ihw-error.h"
 #include "ihw-registry.h"
+#include "ihw-verdict.h"
 #include "ihw-uapi.h"
 #include "ihw-test-log.h"
 #include "ihw-test-util.h"
@@ -36,6 +37,7 @@ typedef struct {
  * so main() asks after creating a testbed (only then is /sys redirected). */
 static gboolean have_umockdev;
 
+/* `data`: the recorded host to load (NULL: intel-server-nesting). */
 static void
 fixture_setup (Fixture *fx, gconstpointer data)
 {
@@ -45,7 +47,7 @@ fixture_setup (Fixture *fx, gconstpointer data)
   if (!have_umockdev)
     return;
   fx->tb = umockdev_testbed_new ();
-  fake_testbed_load_host (fx->tb, "intel-server-nesting");
+  fake_testbed_load_host (fx->tb, data ? data : "intel-server-nesting");
   fx->handler = fake_ioctl_handler_new (&fx->fake);
   fake_testbed_attach (fx->tb, fx->handler, nodes);
   fake_iommufd_set_vtd (&fx->fake, EAGLE_CAP, EAGLE_ECAP);
@@ -525,6 +527,148 @@ test_no_probe (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (d->vfio_cdev, ==, "/dev/vfio/devices/vfio0");
 }
 
+/* ---- the add-on asked for by type: Tegra241 CMDQV on an SMMUv3 --------- */
+
+#define ARM_DEV "0000:01:00.0"
+
+/* The device's cmdqv fact, and what CheckNesting makes of cmdqv=on. */
+static IhwTristate
+cmdqv_fact (Fixture *fx, IhwDevice *d, IhwResult **check_out)
+{
+  IhwFeatures f;
+  IhwDeviceFacts facts;
+  IhwRequest req = { 0 };
+
+  ihw_registry_device_facts (fx->reg, d, &f, &facts);
+  g_assert_true (ihw_request_set_qemu_version (&req, "11.1", NULL));
+  g_assert_true (ihw_request_set (&req, "cmdqv", 1));
+  *check_out = ihw_check_nesting (IHW_MODEL_SMMUV3, &facts, 1, &req);
+  return facts.cmdqv;
+}
+
+static const IhwReason *
+reason_named (const IhwResult *res, const char *requirement)
+{
+  for (guint i = 0; i < res->reasons->len; i++)
+    if (strcmp (((const IhwReason *) res->reasons->pdata[i])->requirement, requirement) == 0)
+      return res->reasons->pdata[i];
+  return NULL;
+}
+
+/* The three answers a kernel gives when asked for TEGRA241_CMDQV
+ * (IOMMU_HW_INFO_FLAG_INPUT_TYPE) on an SMMUv3 device. */
+static void
+test_cmdqv_answers (Fixture *fx, gconstpointer data)
+{
+  static const struct {
+    const char *kernel;
+    gboolean knows_flag, has_cmdqv;
+    IhwTristate want;
+    int hw_infos;         /* GET_HW_INFO calls: the default one, then the asks */
+    guint32 last_asked;   /* in_data_type of the last one */
+  } cases[] = {
+    /* reported: one ask for type 3 */
+    { "6.17 with a CMDQV", TRUE, TRUE, IHW_TRISTATE_YES, 2, IHW_HW_INFO_TYPE_TEGRA241_CMDQV },
+    /* refused, but the device's own type asked the same way is answered */
+    { "6.17 without", TRUE, FALSE, IHW_TRISTATE_NO, 3, IHW_HW_INFO_TYPE_ARM_SMMUV3 },
+    /* refused both ways: the flag itself is unknown (6.12 unpatched) */
+    { "6.12", FALSE, FALSE, IHW_TRISTATE_UNKNOWN, 3, IHW_HW_INFO_TYPE_ARM_SMMUV3 },
+  };
+
+  if (!need_umockdev ())
+    return;
+  fake_iommufd_set_smmuv3 (&fx->fake);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (IhwResult) res = NULL;
+      IhwDevice *d;
+
+      g_test_message ("kernel %s", cases[i].kernel);
+      fx->fake.knows_input_type = cases[i].knows_flag;
+      fx->fake.addon_type = 0;
+      if (cases[i].has_cmdqv)
+        fake_iommufd_set_cmdqv (&fx->fake, 1, 2, 5);
+      fx->fake.hw_infos = 0;
+      ihw_test_log_clear ();
+      if (!fx->reg)
+        load (fx, TRUE);
+      else
+        {
+          const char *one[] = { ARM_DEV, NULL };
+          g_assert_true (ihw_registry_refresh (fx->reg, one, NULL));
+        }
+
+      g_assert_cmpint (fx->fake.hw_infos, ==, cases[i].hw_infos);
+      g_assert_cmphex (fx->fake.last_hw_info_flags, ==, IHW_HW_INFO_FLAG_INPUT_TYPE);
+      g_assert_cmpuint (fx->fake.last_in_data_type, ==, cases[i].last_asked);
+      g_assert_cmpint (fx->fake.bad_args, ==, 0);
+      g_assert_cmpuint (ihw_test_log_count ("WARNING", NULL), ==, 0);
+
+      d = ihw_registry_lookup_device (fx->reg, ARM_DEV);
+      /* The default answer is untouched by the asks. */
+      g_assert_cmpint (d->source, ==, IHW_SOURCE_IOMMUFD);
+      g_assert_cmpuint (d->hw_info_type, ==, IHW_HW_INFO_TYPE_ARM_SMMUV3);
+      g_assert_cmpint (d->hw_addon, ==, cases[i].want);
+      g_assert_cmpint (cmdqv_fact (fx, d, &res), ==, cases[i].want);
+      if (cases[i].want == IHW_TRISTATE_YES)
+        {
+          IhwFeatures f;
+          const IhwVendorDesc *addon = ihw_device_hw_addon (d, &f);
+          g_assert_nonnull (d->hw_addon_data);
+          g_assert_cmpmem (g_bytes_get_data (d->hw_addon_data, NULL), g_bytes_get_size (d->hw_addon_data),
+                           fx->fake.addon_data, 8);
+          g_assert_true (addon == ihw_vendor_desc (IHW_VENDOR_TEGRA241_CMDQV));
+          g_assert_cmpuint (ihw_features_get_uint (&f, "version", 0), ==, 1);
+          g_assert_cmpuint (ihw_features_get_uint (&f, "log2vcmdqs", 0), ==, 2);
+          g_assert_cmpuint (ihw_features_get_uint (&f, "log2vsids", 0), ==, 5);
+          g_assert_null (reason_named (res, "host.cmdqv"));
+        }
+      else
+        {
+          g_assert_null (d->hw_addon_data);
+          if (cases[i].want == IHW_TRISTATE_NO)
+            {
+              const IhwReason *r = reason_named (res, "host.cmdqv");
+              g_assert_nonnull (r);
+              g_assert_cmpstr (r->found, ==, "no");
+            }
+          else /* unknown is a note, never a refusal */
+            g_assert_null (reason_named (res, "host.cmdqv"));
+        }
+      assert_cdev_released (fx);
+    }
+
+  /* A VM takes the device: the last answer is kept with the cached one. */
+  fake_iommufd_set_cmdqv (&fx->fake, 1, 2, 5);
+  g_assert_true (ihw_registry_refresh (fx->reg, (const char *[]) { ARM_DEV, NULL }, NULL));
+  fake_iommufd_hold (&fx->fake, fx->tb, ARM_DEV, FAKE_HOLDER_VFIO_GROUP);
+  g_assert_true (ihw_registry_refresh (fx->reg, (const char *[]) { ARM_DEV, NULL }, NULL));
+  g_assert_cmpint (ihw_registry_lookup_device (fx->reg, ARM_DEV)->source, ==, IHW_SOURCE_CACHE);
+  g_assert_cmpint (ihw_registry_lookup_device (fx->reg, ARM_DEV)->hw_addon, ==, IHW_TRISTATE_YES);
+  fake_iommufd_hold (&fx->fake, fx->tb, ARM_DEV, FAKE_HOLDER_NONE);
+
+  /* Any other errno is no answer: unknown, and said with the call. */
+  fx->fake.input_type_errno = ENOMEM;
+  ihw_test_log_clear ();
+  g_assert_true (ihw_registry_refresh (fx->reg, (const char *[]) { ARM_DEV, NULL }, NULL));
+  g_assert_cmpint (ihw_registry_lookup_device (fx->reg, ARM_DEV)->hw_addon, ==, IHW_TRISTATE_UNKNOWN);
+  ihw_assert_logged ("WARNING", ARM_DEV ": IOMMU_GET_HW_INFO (IOMMU_HW_INFO_FLAG_INPUT_TYPE, type 3): "
+                                "Cannot allocate memory");
+}
+
+/* A VT-d device is never asked for a type (its type has no add-on). */
+static void
+test_vtd_not_asked (Fixture *fx, gconstpointer data)
+{
+  if (!need_umockdev ())
+    return;
+  fx->fake.knows_input_type = TRUE;
+  load (fx, TRUE);
+  g_assert_cmpint (fx->fake.hw_infos, ==, 1);
+  g_assert_cmphex (fx->fake.last_hw_info_flags, ==, 0);
+  g_assert_cmpint (ihw_registry_lookup_device (fx->reg, DEV)->hw_addon, ==, IHW_TRISTATE_UNKNOWN);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -550,6 +694,9 @@ main (int argc, char **argv)
   ADD ("unprobed-sibling-source", test_unprobed_sibling_source);
   ADD ("no-probe-never-opens", test_no_probe);
   ADD ("no-dev-iommu", test_no_dev_iommu);
+  ADD ("vtd-not-asked-for-a-type", test_vtd_not_asked);
+  g_test_add ("/umockdev/probe/cmdqv-answers", Fixture, "arm-smmuv3-server", fixture_setup, test_cmdqv_answers,
+              fixture_teardown);
 #undef ADD
   return g_test_run ();
 }

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "ihw-error.h"
+#include <errno.h>
+
 #include "ihw-hwinfo.h"
 #include "ihw-uapi.h"
 
@@ -111,6 +113,43 @@ test_cmdqv (void)
   g_assert_cmpuint (h.features.hw_info_flags, ==, 0);
 }
 
+/* What a kernel's answers to a type asked for (IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+ * mean, walked as the probe walks them. */
+static void
+test_ask_steps (void)
+{
+  static const struct {
+    const char *kernel;
+    int err_type;       /* answer to the type wanted (3): errno, or 0 */
+    guint32 type_out;
+    int err_own;        /* answer to the device's own type (2), if asked */
+    IhwTristate want;
+    gboolean failure;
+  } cases[] = {
+    { "reports it", 0, 3, -1, IHW_TRISTATE_YES, FALSE },
+    { "knows the flag, answers another type", 0, 2, -1, IHW_TRISTATE_NO, FALSE },
+    { "knows the flag, refuses the type", EOPNOTSUPP, 0, 0, IHW_TRISTATE_NO, FALSE },
+    { "does not know the flag", EOPNOTSUPP, 0, EOPNOTSUPP, IHW_TRISTATE_UNKNOWN, FALSE },
+    { "fails the first call", ENOMEM, 0, -1, IHW_TRISTATE_UNKNOWN, TRUE },
+    { "fails the second call", EOPNOTSUPP, 0, EFAULT, IHW_TRISTATE_UNKNOWN, TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const IhwHwInfoStep *s = ihw_hw_info_ask_step (IHW_HW_INFO_ASK_TYPE, 3, cases[i].err_type, cases[i].type_out);
+      g_test_message ("%s", cases[i].kernel);
+      if (cases[i].err_own >= 0)
+        {
+          g_assert_cmpint (s->next, ==, IHW_HW_INFO_ASK_OWN);
+          s = ihw_hw_info_ask_step (s->next, 3, cases[i].err_own, 2);
+        }
+      g_assert_cmpint (s->next, ==, IHW_HW_INFO_ASK_DONE);
+      g_assert_cmpint (s->answer, ==, cases[i].want);
+      g_assert_cmpint (s->failure, ==, cases[i].failure);
+      g_assert_nonnull (s->why);
+    }
+}
+
 /* build() and parse() are inverses for every vendor. */
 static void
 test_roundtrip (void)
@@ -149,6 +188,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hwinfo/oversized", test_oversized);
   g_test_add_func ("/hwinfo/unknown-and-none", test_unknown_and_none);
   g_test_add_func ("/hwinfo/tegra241-cmdqv", test_cmdqv);
+  g_test_add_func ("/hwinfo/ask-steps", test_ask_steps);
   g_test_add_func ("/hwinfo/roundtrip", test_roundtrip);
   return g_test_run ();
 }

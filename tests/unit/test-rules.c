@@ -1036,6 +1036,59 @@ test_cmdqv (void)
     g_assert_null (find_reason (unk, "host.cmdqv"));   /* unknown: a note, not a refusal */
     g_assert_cmpint (unk->verdict, ==, IHW_VERDICT_SUPPORTED);
   }
+  /* Before 11.1 there is no cmdqv property at all: QEMU refuses the
+   * command line whatever the value and the host, nested or emulated; a
+   * request without the key is not concerned.  11.1 judges the host. */
+  {
+    static const char *const refused[] = {
+      "{'qemu-version': <'11.0'>, 'cmdqv': <true>}",
+      "{'qemu-version': <'11.0'>, 'cmdqv': <false>}",
+      "{'qemu-version': <'11.0'>, 'cmdqv': <true>, 'nesting': <false>}",
+      "{'qemu-version': <'10.0'>, 'cmdqv': <true>}",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        g_autoptr (IhwResult) r = check (IHW_MODEL_SMMUV3, &with, 1, refused[i]);
+        const IhwReason *q = find_reason (r, "qemu.cmdqv");
+        g_autofree char *fix = NULL;
+        g_test_message ("%s", refused[i]);
+        g_assert_cmpint (r->verdict, ==, IHW_VERDICT_UNSUPPORTED);
+        g_assert_nonnull (q);
+        g_assert_cmpstr (q->device, ==, "");
+        g_assert_cmpstr (q->needed, ==, "a cmdqv property");
+        g_assert_true (g_str_has_prefix (q->found, "QEMU 1"));
+        g_assert_nonnull (strstr (q->why, "no cmdqv property"));
+        fix = ihw_requirement_fix (IHW_MODEL_SMMUV3, q->requirement, q->needed, q->found);
+        g_assert_cmpstr (fix, ==, "upgrade QEMU to 11.1 or later");
+        {
+          g_autofree char *same = ihw_reason_fix (IHW_MODEL_SMMUV3, q);
+          g_assert_cmpstr (same, ==, fix);
+        }
+      }
+  }
+  /* Missing data has nothing to change (only to find out), nor has a
+   * reason without a model. */
+  {
+    IhwReason unk = { .device = (char *) DEV, .requirement = (char *) "host.cmdqv", .needed = (char *) "yes",
+                      .found = (char *) "unknown" };
+    IhwReason no = unk;
+    g_autofree char *fix_no = NULL;
+    no.found = (char *) "no";
+    g_assert_null (ihw_reason_fix (IHW_MODEL_SMMUV3, &unk));
+    g_assert_null (ihw_reason_fix (IHW_MODEL_LAST, &no));
+    fix_no = ihw_reason_fix (IHW_MODEL_SMMUV3, &no);
+    g_assert_nonnull (strstr (fix_no, "cmdqv=off"));
+  }
+  {
+    g_autoptr (IhwResult) none = check (IHW_MODEL_SMMUV3, &with, 1, "{'qemu-version': <'11.0'>}");
+    g_autoptr (IhwResult) ok = check (IHW_MODEL_SMMUV3, &with, 1, "{'qemu-version': <'11.1'>, 'cmdqv': <true>}");
+    g_autoptr (IhwResult) no = check (IHW_MODEL_SMMUV3, &without, 1, "{'qemu-version': <'11.1'>, 'cmdqv': <true>}");
+    g_assert_null (find_reason (none, "qemu.cmdqv"));
+    g_assert_cmpint (none->verdict, ==, IHW_VERDICT_SUPPORTED);
+    g_assert_null (find_reason (ok, "qemu.cmdqv"));
+    g_assert_null (find_reason (no, "qemu.cmdqv"));
+    g_assert_nonnull (find_reason (no, "host.cmdqv"));
+  }
   for (guint i = 0; i < 2; i++)
     {
       IhwDeviceFacts *d = i ? &without : &with;

@@ -5,6 +5,7 @@
 
 #include "ihw-hwinfo.h"
 #include "ihw-parse.h"
+#include "ihw-rules.h"
 #include "ihw-vendor.h"
 
 static void
@@ -42,6 +43,24 @@ test_descriptors (void)
       /* found in sysfs, or (an add-on such as CMDQV on an SMMUv3 unit) only through iommufd */
       g_assert_true (d->sysfs_dir || d->sysfs_unit_prefix || d->registers_need_iommufd);
       g_assert_true (!d->registers_need_iommufd || d->no_registers_reason);
+      /* An add-on is asked for on a type some other vendor reports by
+       * default; its answer is a device fact the rules know, shown as a
+       * Device property and "<it>HwInfo" bytes. */
+      if (d->addon_of_hw_info_type)
+        {
+          IhwDeviceFacts facts = { 0 };
+          IhwTristate t;
+          gboolean bytes = TRUE;
+          g_autofree char *bytes_prop = g_strconcat (d->dbus_property, "HwInfo", NULL);
+          g_assert_nonnull (ihw_vendor_desc_by_hw_info (d->addon_of_hw_info_type));
+          g_assert_true (ihw_vendor_desc_by_hw_info (d->addon_of_hw_info_type) != d);
+          g_assert_true (ihw_vendor_desc_addon_of (d->addon_of_hw_info_type) == d);
+          g_assert_true (ihw_device_fact (&facts, d->device_fact, &t));
+          g_assert_true (ihw_vendor_desc_addon_by_property (d->dbus_property, &bytes) == d && !bytes);
+          g_assert_true (ihw_vendor_desc_addon_by_property (bytes_prop, &bytes) == d && bytes);
+        }
+      else
+        g_assert_true (!d->device_fact && !d->dbus_property);
       for (guint f = 0; f < G_N_ELEMENTS (d->sysfs_files) && d->sysfs_files[f].file; f++)
         for (guint r = 0; r < G_N_ELEMENTS (d->sysfs_files[f].regs) && d->sysfs_files[f].regs[r]; r++)
           {

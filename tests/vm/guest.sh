@@ -5,8 +5,10 @@
 # to stdout (guest.log); tests/vm/vm-test.py on the host judges them.
 #
 # $OUT/params sets CASE and what it needs:
-#   probe      DAEMON CTL HOLDER: edu on vfio-pci, the daemon started as in
-#              production on the guest's own system bus, its answers
+#   probe      DAEMON CTL HOLDER ASK: edu on vfio-pci, the kernel asked for
+#              hw_info types by the daemon's probe code (hwinfo-ask), the
+#              daemon started as in production on the guest's own system
+#              bus, its answers
 #   holders    as probe, with the device held by another process (its own
 #              iommufd; a legacy VFIO group) when the daemon probes, then
 #              the daemon without /dev/iommu
@@ -124,6 +126,18 @@ answers() {
   "$CTL" list
   echo "-- iommu-hwinfoctl show $bdf"
   "$CTL" show "$bdf"
+}
+
+# The kernel asked for hw_info types (IOMMU_HW_INFO_FLAG_INPUT_TYPE) by the
+# daemon's own probe code, with the raw answers beside its classification.
+ask_types() {
+  step "asking for hw_info types ($ASK $cdev)"
+  "$ASK" "$cdev" >/run/ask.out 2>&1
+  fact ask.exit $?
+  cat /run/ask.out
+  while IFS='=' read -r k v; do
+    case $k in raw.*|class.*) fact "ask.$k" "$v" ;; esac
+  done </run/ask.out
 }
 
 # A process of our own binds the cdev again: the daemon let go of it.
@@ -270,6 +284,7 @@ probe)
   fact edu "$bdf"
   sysfs_facts
   bind_vfio
+  ask_types
   bus_start
   daemon_start
   answers probe

@@ -108,7 +108,7 @@ def kernel_dir_problem(kdir):
 def boot(case, kernel, viommu, extra_args, kdir, out, env, extra_params=None):
     src = env["IHW_SRC"]
     params = {"CASE": case, "SRC": src, "DAEMON": env["IHW_DAEMON"], "CTL": env["IHW_CTL"],
-              "HOLDER": env["IHW_HOLDER"], "KTESTS": os.path.join(kdir, f"selftests-{kernel}")}
+              "HOLDER": env["IHW_HOLDER"], "ASK": env["IHW_HWINFO_ASK"], "KTESTS": os.path.join(kdir, f"selftests-{kernel}")}
     params.update(extra_params or {})
     with open(os.path.join(out, "params"), "w") as f:
         f.writelines(f"{k}='{v}'\n" for k, v in params.items())
@@ -273,6 +273,34 @@ def sysfs_registers(f):
     return s
 
 
+def judge_ask(kernel, f):
+    """hwinfo-ask: the daemon's type-asking code against what this kernel
+    itself answered.  The kernel knows IOMMU_HW_INFO_FLAG_INPUT_TYPE when it
+    answers the device's own type asked with the flag; then a refused type
+    is "no", and without the flag every answer is "unknown", never "no"."""
+    check(f.get("ask.exit") == "0", "hwinfo-ask bound the device and asked", f"exit {f.get('ask.exit')}")
+    m = re.match(r"ok type (\d+) len \d+$", f.get("ask.raw.default", ""))
+    if not check(m is not None, "the kernel answers IOMMU_GET_HW_INFO without a flag", f.get("ask.raw.default")):
+        return
+    own = int(m.group(1))
+    raw_own = f.get(f"ask.raw.ask.{own}", "")
+    knows = raw_own.startswith(f"ok type {own} ")
+    print(f"kernel answers: default type {own}; asked for {own}: {raw_own}; asked for 3: {f.get('ask.raw.ask.3')}")
+    check(knows == (kernel == "patched"),
+          f"the {kernel} kernel {'knows' if kernel == 'patched' else 'refuses'} IOMMU_HW_INFO_FLAG_INPUT_TYPE",
+          f"asked for its own type {own}: {raw_own}")
+    raw3 = f.get("ask.raw.ask.3", "")
+    check(not raw3.startswith("ok type 3 "), "no x86 IOMMU reports TEGRA241_CMDQV", raw3)
+    want3 = "yes" if raw3.startswith("ok type 3 ") else "no" if knows else "unknown"
+    want_own = "yes" if knows else "unknown"
+    for t, want in ((3, want3), (own, want_own)):
+        got = f.get(f"ask.class.{t}")
+        check(got == want, f"the probe classifies type {t} as {want}, as the kernel answered",
+              f"got {got}; kernel: asked for {t}: {f.get(f'ask.raw.ask.{t}')}, for its own type {own}: {raw_own}"
+              + (f"; error {f.get(f'ask.class.{t}.error')}" if f.get(f"ask.class.{t}.error") else ""))
+        check(f"ask.class.{t}.error" not in f, f"type {t}: no unexpected errno", f.get(f"ask.class.{t}.error", ""))
+
+
 def judge_probe(name, kernel, f, out):
     bdf = f.get("edu", "?")
     check(bool(f.get("edu")), "the edu device (1234:11e8) is there", bdf)
@@ -281,6 +309,7 @@ def judge_probe(name, kernel, f, out):
     check("probing through iommufd" in log, "the ready line says it probes through iommufd",
           next((l for l in log.splitlines() if "Ready on" in l), "no ready line"))
     check_clean_log(log, 1)
+    judge_ask(kernel, f)
     if name.startswith("intel"):
         dev = check_answer(f, "probe", bdf, 1, "iommufd", sysfs)
         check(dev.get("NestParent") == "no", "probe: NestParent no (the kernel refuses NEST_PARENT)",

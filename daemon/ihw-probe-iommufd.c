@@ -4,10 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "ihw-error.h"
+#include "ihw-sys.h"
 #include "ihw-sysfs.h"
 #include "ihw-uapi.h"
 
@@ -21,7 +21,7 @@ ihw_iommufd_open (const char *dev_root, GError **error)
 {
   g_autofree char *path = g_build_filename (dev_root, "iommu", NULL);
   IhwIommufd *self;
-  int fd = open (path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+  int fd = ihw_sys_open (path, O_RDWR | O_CLOEXEC | O_NOCTTY);
 
   if (fd < 0)
     {
@@ -55,16 +55,6 @@ ihw_probe_result_free (IhwProbeResult *r)
   g_free (r->error);
   g_clear_pointer (&r->data, g_bytes_unref);
   g_free (r);
-}
-
-static int
-xioctl (int fd, unsigned long request, void *arg)
-{
-  int rc;
-  do
-    rc = ioctl (fd, request, arg);
-  while (rc < 0 && errno == EINTR);
-  return rc;
 }
 
 /* errno values meaning "this kernel does not have the call / the feature". */
@@ -156,7 +146,7 @@ static void
 destroy_object (IhwIommufd *ifd, const char *address, guint32 id, const char *what)
 {
   struct iommu_destroy d = { .size = sizeof d, .id = id };
-  if (xioctl (ifd->fd, IOMMU_DESTROY, &d) < 0)
+  if (ihw_sys_ioctl (ifd->fd, IOMMU_DESTROY, &d) < 0)
     {
       int e = errno;
       /* Leaks one object in our iommufd context until restart; worth a line. */
@@ -173,7 +163,7 @@ probe_nest_parent (IhwIommufd *ifd, const char *address, guint32 dev_id, char **
   struct iommu_hwpt_alloc hwpt = { 0 };
   IhwNestParent answer;
 
-  if (xioctl (ifd->fd, IOMMU_IOAS_ALLOC, &ioas) < 0)
+  if (ihw_sys_ioctl (ifd->fd, IOMMU_IOAS_ALLOC, &ioas) < 0)
     {
       int e = errno;
       *error_out = g_strdup_printf ("%s: IOMMU_IOAS_ALLOC: %s", address, g_strerror (e));
@@ -184,7 +174,7 @@ probe_nest_parent (IhwIommufd *ifd, const char *address, guint32 dev_id, char **
   hwpt.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
   hwpt.dev_id = dev_id;
   hwpt.pt_id = ioas.out_ioas_id;
-  if (xioctl (ifd->fd, IOMMU_HWPT_ALLOC, &hwpt) == 0)
+  if (ihw_sys_ioctl (ifd->fd, IOMMU_HWPT_ALLOC, &hwpt) == 0)
     {
       answer = IHW_NEST_PARENT_YES;
       destroy_object (ifd, address, hwpt.out_hwpt_id, "hwpt");
@@ -222,7 +212,7 @@ ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, c
   r->nest_parent = IHW_NEST_PARENT_UNKNOWN;
 
   /* O_RDWR is what VFIO requires; the fd is closed before we return. */
-  dfd = open (cdev_path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+  dfd = ihw_sys_open (cdev_path, O_RDWR | O_CLOEXEC | O_NOCTTY);
   if (dfd < 0)
     {
       int e = errno;
@@ -234,7 +224,7 @@ ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, c
 
   bind.argsz = sizeof bind;
   bind.iommufd = ifd->fd;
-  if (xioctl (dfd, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0)
+  if (ihw_sys_ioctl (dfd, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0)
     {
       int e = errno;
       IhwProbeHolder holder = bind_holder (e, enable_attr);
@@ -256,7 +246,7 @@ ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, c
   info.dev_id = bind.out_devid;
   info.data_len = IHW_HW_INFO_BUF_SIZE;
   info.data_uptr = (guint64) (guintptr) buf;
-  if (xioctl (ifd->fd, IOMMU_GET_HW_INFO, &info) < 0)
+  if (ihw_sys_ioctl (ifd->fd, IOMMU_GET_HW_INFO, &info) < 0)
     {
       int e = errno;
       set_failure (r, address, "IOMMU_GET_HW_INFO", e,

@@ -13,6 +13,7 @@
 #include "ihw-error.h"
 #include "ihw-names.h"
 #include "ihw-parse.h"
+#include "ihw-sys.h"
 
 /* ---- bounded primitives ---------------------------------------------- */
 
@@ -27,7 +28,7 @@ ihw_sysfs_read_attr (const char *path, char **out, GError **error)
 
   /* O_NONBLOCK: a FIFO planted in the tree must not hang the daemon; it is
    * rejected by the S_ISREG check right after. */
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  fd = ihw_sys_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     {
       int e = errno;
@@ -42,7 +43,7 @@ ihw_sysfs_read_attr (const char *path, char **out, GError **error)
     }
   while (len <= IHW_SYSFS_MAX_FILE)
     {
-      ssize_t n = read (fd, buf + len, IHW_SYSFS_MAX_FILE + 1 - len);
+      ssize_t n = ihw_sys_read (fd, buf + len, IHW_SYSFS_MAX_FILE + 1 - len, path);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -167,7 +168,7 @@ list_dir (const char *dir, gboolean (*accept) (const char *), const char *what, 
 {
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
+  g_autoptr (GDir) d = ihw_sys_dir_open (dir, &error);
   const char *name;
 
   if (!d)
@@ -493,7 +494,7 @@ read_vfio_cdev (IhwDevice *d, const char *dir, const char *dev_root)
 
   if (!g_file_test (vdir, G_FILE_TEST_IS_DIR))
     return;
-  dd = g_dir_open (vdir, 0, NULL);
+  dd = ihw_sys_dir_open (vdir, NULL);
   if (!dd)
     {
       g_warning ("%s: cannot list", vdir);

@@ -114,9 +114,12 @@ strings_differ (const char *fresh, const char *running)
 }
 
 static void
-hangup_refreshed (IhwRegistry *reg, gpointer data)
+hangup_refreshed (IhwRegistry *reg, const GError *error, gpointer data)
 {
-  g_message ("SIGHUP: host re-read");
+  if (error)
+    g_warning ("SIGHUP: host not re-read: %s", error->message);
+  else
+    g_message ("SIGHUP: host re-read");
 }
 
 /* SIGHUP, as daemons do: re-read the config file, then re-read the host

@@ -255,9 +255,12 @@ handle_get_hw_info (IhwCall *call, GVariant *args, GError **error)
 }
 
 static void
-refresh_done (IhwRegistry *reg, gpointer data)
+refresh_done (IhwRegistry *reg, const GError *error, gpointer data)
 {
-  ihw_pending_call_return (data, g_variant_new_tuple (NULL, 0));
+  if (error)
+    ihw_pending_call_error (data, error);
+  else
+    ihw_pending_call_return (data, g_variant_new_tuple (NULL, 0));
 }
 
 static GVariant *

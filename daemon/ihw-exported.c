@@ -377,24 +377,33 @@ method_return (DBusMessage *msg, GVariant *out)
 }
 
 /* Queues `reply` (taken; NULL: the reply could not be built) unless the
- * caller asked for none.  Without memory for even an error, the caller's
+ * caller asked for none.  A reply that cannot be built or queued becomes
+ * an error, which is smaller; without memory for even that, the caller's
  * call times out: logged, the daemon goes on. */
 static void
 send_reply (DBusConnection *conn, DBusMessage *msg, DBusMessage *reply)
 {
-  if (!reply)
-    reply = oom_reply (msg);
   if (reply)
     reply = bounded_reply (msg, reply);
-  if (reply && (dbus_message_get_no_reply (msg) || IHW_FALLIBLE (dbus_connection_send (conn, reply, NULL))))
+  if (dbus_message_get_no_reply (msg))
     {
-      dbus_message_unref (reply);
+      g_clear_pointer (&reply, dbus_message_unref);
       return;
+    }
+  for (int attempt = 0; attempt < 2; attempt++)
+    {
+      if (reply && IHW_FALLIBLE (dbus_connection_send (conn, reply, NULL)))
+        {
+          dbus_message_unref (reply);
+          return;
+        }
+      g_clear_pointer (&reply, dbus_message_unref);
+      if (attempt == 0)
+        reply = oom_reply (msg);
     }
   g_warning ("%s.%s from %s: out of memory, not answered",
              dbus_message_get_interface (msg) ? dbus_message_get_interface (msg) : "",
              dbus_message_get_member (msg), dbus_message_get_sender (msg) ? dbus_message_get_sender (msg) : "(peer)");
-  g_clear_pointer (&reply, dbus_message_unref);
 }
 
 struct _IhwPendingCall {

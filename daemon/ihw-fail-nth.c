@@ -26,6 +26,7 @@ static gint armed_kinds;
 static gint counted;
 static GMutex fired_lock;
 static char fired[512];
+static char *report_path; /* IHW_FAIL_NTH_REPORT */
 
 gboolean
 ihw_fail_now (IhwFailKind kind, const char *what)
@@ -41,6 +42,9 @@ ihw_fail_now (IhwFailKind kind, const char *what)
       {
         g_mutex_lock (&fired_lock);
         snprintf (fired, sizeof fired, "%s %s", kinds[i].name, what);
+        /* Plain GLib I/O, not the wrappers: this is not the daemon's call. */
+        if (report_path)
+          (void) g_file_set_contents (report_path, fired, -1, NULL);
         g_mutex_unlock (&fired_lock);
         errno = kinds[i].errno_value;
       }
@@ -97,6 +101,7 @@ ihw_fail_nth_arm_from_env (void)
 
   if (!nth)
     return;
+  report_path = g_strdup (g_getenv ("IHW_FAIL_NTH_REPORT"));
   mask = parse_kinds (g_getenv ("IHW_FAIL_KINDS"));
   if (!g_ascii_string_to_unsigned (nth, 10, 1, G_MAXINT, &n, NULL) || !mask)
     g_error ("IHW_FAIL_NTH=%s IHW_FAIL_KINDS=%s: want N >= 1 and kinds from alloc,open,read,ioctl", nth,

@@ -11,7 +11,8 @@
  *
  *   - at start-up from the environment: IHW_FAIL_NTH=N and
  *     IHW_FAIL_KINDS=alloc,open,read,ioctl (default: all), counting from
- *     the first call of main();
+ *     the first call of main(); IHW_FAIL_NTH_REPORT=FILE gets the failed
+ *     call's name when it fails, for a daemon that then exits;
  *   - per request by the test, through io.iommuhwinfo1.FailNth on the
  *     manager object (a connection filter, outside the exported API):
  *     Arm(u nth, s kinds) counts from the call after its own reply;

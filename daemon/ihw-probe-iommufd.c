@@ -14,6 +14,11 @@
 struct _IhwIommufd {
   int fd;
   char *path;
+  /* Objects whose IOMMU_DESTROY failed, in the order they were destroyed
+   * (a HWPT before its IOAS): the fd lives as long as the daemon, so they
+   * would stay allocated in the kernel until restart.  Retried before the
+   * next probe. */
+  GArray *orphans; /* guint32 */
 };
 
 IhwIommufd *
@@ -34,6 +39,7 @@ ihw_iommufd_open (const char *dev_root, GError **error)
   self = g_new0 (IhwIommufd, 1);
   self->fd = fd;
   self->path = g_steal_pointer (&path);
+  self->orphans = g_array_new (FALSE, FALSE, sizeof (guint32));
   return self;
 }
 
@@ -44,6 +50,7 @@ ihw_iommufd_close (IhwIommufd *self)
     return;
   close (self->fd);
   g_free (self->path);
+  g_array_unref (self->orphans);
   g_free (self);
 }
 
@@ -149,9 +156,22 @@ destroy_object (IhwIommufd *ifd, const char *address, guint32 id, const char *wh
   if (ihw_sys_ioctl (ifd->fd, IOMMU_DESTROY, &d) < 0)
     {
       int e = errno;
-      /* Leaks one object in our iommufd context until restart; worth a line. */
-      g_warning ("%s: IOMMU_DESTROY (%s %u): %s", address, what, id, g_strerror (e));
+      g_warning ("%s: IOMMU_DESTROY (%s %u): %s; retried before the next probe", address, what, id, g_strerror (e));
+      g_array_append_val (ifd->orphans, id);
     }
+}
+
+static void
+destroy_orphans (IhwIommufd *ifd, const char *address)
+{
+  g_autoptr (GArray) ids = NULL;
+
+  if (ifd->orphans->len == 0)
+    return;
+  ids = g_steal_pointer (&ifd->orphans);
+  ifd->orphans = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (guint i = 0; i < ids->len; i++)
+    destroy_object (ifd, address, g_array_index (ids, guint32, i), "left from an earlier probe");
 }
 
 /* The kernel's own answer to "can this device be a nesting parent":
@@ -210,6 +230,7 @@ ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, c
   int dfd;
 
   r->nest_parent = IHW_NEST_PARENT_UNKNOWN;
+  destroy_orphans (ifd, address);
 
   /* O_RDWR is what VFIO requires; the fd is closed before we return. */
   dfd = ihw_sys_open (cdev_path, O_RDWR | O_CLOEXEC | O_NOCTTY);

@@ -65,6 +65,26 @@ assert_cdev_closed (Fixture *fx, const char *fired)
     }
 }
 
+/* IOAS and HWPT objects the fake handed out and was not asked to destroy
+ * (every call that reaches it succeeds here). */
+static int
+live_objects (Fixture *fx)
+{
+  return g_atomic_int_get (&fx->fake.ioas_allocs) + g_atomic_int_get (&fx->fake.hwpt_allocs) -
+         g_atomic_int_get (&fx->fake.destroys);
+}
+
+/* After a Refresh without injection nothing the probe allocated in the
+ * daemon's long-lived iommufd context is left: a DESTROY that failed is
+ * retried.  `before`: live objects of daemons gone (their fd closed). */
+static void
+assert_no_iommufd_leak (Fixture *fx, int before, const char *fired)
+{
+  if (live_objects (fx) != before)
+    g_error ("with %s failing: %d iommufd objects left allocated after a clean Refresh", fired,
+             live_objects (fx) - before);
+}
+
 static void
 fixture_setup (Fixture *fx, gconstpointer data)
 {
@@ -141,6 +161,7 @@ test_refresh (Fixture *fx, gconstpointer data)
         ihw_test_assert_typed_error (error, fired);
       ihw_test_assert_no_wrong_answer (&fx->bus, &fx->clean, fired);
       ihw_test_assert_restored (&fx->bus, &fx->clean, fired);
+      assert_no_iommufd_leak (fx, 0, fired);
     }
   g_assert_cmpuint (n, <, MAX_NTH);
   g_test_message ("refresh with probe: %u calls failed one at a time", n - 1);
@@ -163,6 +184,7 @@ test_startup (Fixture *fx, gconstpointer data)
       const char *env[] = { "IHW_FAIL_NTH", nth, "IHW_FAIL_NTH_REPORT", report, NULL };
       g_autofree char *fired = NULL;
       int status;
+      int before = live_objects (fx);
 
       (void) g_unlink (report);
       if (!ihw_test_daemon_try_start (&fx->bus, daemon_args, env, &status))
@@ -188,6 +210,7 @@ test_startup (Fixture *fx, gconstpointer data)
         }
       ihw_test_assert_no_wrong_answer (&fx->bus, &fx->clean, fired);
       ihw_test_assert_restored (&fx->bus, &fx->clean, fired);
+      assert_no_iommufd_leak (fx, before, fired);
       stop_daemon (fx, fired);
     }
   g_assert_cmpuint (n, <, MAX_NTH);

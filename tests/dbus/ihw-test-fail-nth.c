@@ -103,14 +103,16 @@ device_props (GVariant *state, const char *address)
   GVariant *ifaces;
 
   g_variant_iter_init (&it, objs);
-  while (g_variant_iter_next (&it, "{&o@a{sa{sv}}}", NULL, &ifaces))
+  while (g_variant_iter_loop (&it, "{&o@a{sa{sv}}}", NULL, &ifaces))
     {
-      g_autoptr (GVariant) owned = ifaces;
       g_autoptr (GVariant) dev = g_variant_lookup_value (ifaces, IHW_DBUS_DEVICE_IFACE, G_VARIANT_TYPE ("a{sv}"));
       g_autofree char *a = NULL;
 
       if (dev && g_variant_lookup (dev, "Address", "s", &a) && g_str_equal (a, address))
-        return g_steal_pointer (&dev);
+        {
+          g_variant_unref (ifaces); /* iter_loop's own, as the loop is left early */
+          return g_steal_pointer (&dev);
+        }
     }
   return NULL;
 }
@@ -128,9 +130,8 @@ ihw_test_clean_init (IhwTestClean *c, IhwTestBus *tb)
   c->nesting_models = nesting_models (c->state);
   objs = g_variant_get_child_value (c->state, 0);
   g_variant_iter_init (&it, objs);
-  while (g_variant_iter_next (&it, "{&o@a{sa{sv}}}", NULL, &ifaces))
+  while (g_variant_iter_loop (&it, "{&o@a{sa{sv}}}", NULL, &ifaces))
     {
-      g_autoptr (GVariant) owned = ifaces;
       g_autoptr (GVariant) dev = g_variant_lookup_value (ifaces, IHW_DBUS_DEVICE_IFACE, G_VARIANT_TYPE ("a{sv}"));
       char *a = NULL;
       if (dev && g_variant_lookup (dev, "Address", "s", &a))
@@ -159,8 +160,8 @@ ihw_test_clean_clear (IhwTestClean *c)
 void
 ihw_test_fail_arm (IhwTestBus *tb, guint nth, const char *kinds)
 {
-  g_autoptr (GVariant) r = ihw_test_call_ok (tb, IHW_DBUS_PATH, FAIL_NTH_IFACE, "Arm",
-                                             g_variant_new ("(us)", nth, kinds ? kinds : ""));
+  g_variant_unref (ihw_test_call_ok (tb, IHW_DBUS_PATH, FAIL_NTH_IFACE, "Arm",
+                                     g_variant_new ("(us)", nth, kinds ? kinds : "")));
 }
 
 char *
@@ -179,9 +180,9 @@ ihw_test_fail_disarm (IhwTestBus *tb, guint *calls)
 void
 ihw_test_assert_serving (IhwTestBus *tb)
 {
-  g_autoptr (GVariant) ping = ihw_test_call_ok (tb, IHW_DBUS_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL);
-  g_autoptr (GVariant) version = ihw_test_call_ok (tb, IHW_DBUS_PATH, "org.freedesktop.DBus.Properties", "Get",
-                                                   g_variant_new ("(ss)", IHW_DBUS_MANAGER_IFACE, "Version"));
+  g_variant_unref (ihw_test_call_ok (tb, IHW_DBUS_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL));
+  g_variant_unref (ihw_test_call_ok (tb, IHW_DBUS_PATH, "org.freedesktop.DBus.Properties", "Get",
+                                     g_variant_new ("(ss)", IHW_DBUS_MANAGER_IFACE, "Version")));
 }
 
 void
@@ -239,9 +240,11 @@ void
 ihw_test_assert_restored (IhwTestBus *tb, const IhwTestClean *c, const char *fired)
 {
   const char *none[] = { NULL };
-  g_autoptr (GVariant) r = ihw_test_call_ok (tb, IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Refresh",
-                                             g_variant_new ("(^as)", none));
-  g_autoptr (GVariant) state = ihw_test_state (tb);
+  g_autoptr (GVariant) state = NULL;
+
+  g_variant_unref (ihw_test_call_ok (tb, IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Refresh",
+                                     g_variant_new ("(^as)", none)));
+  state = ihw_test_state (tb);
 
   if (!g_variant_equal (state, c->state))
     {

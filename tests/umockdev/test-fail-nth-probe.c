@@ -123,11 +123,7 @@ fixture_teardown (Fixture *fx, gconstpointer data)
 static gboolean
 need_umockdev (void)
 {
-  if (have_umockdev)
-    return TRUE;
-  g_test_skip ("not running under LD_PRELOAD=libumockdev-preload.so.0: the ioctl emulation cannot intercept "
-               "/dev/iommu");
-  return FALSE;
+  return fake_umockdev_usable (have_umockdev, "the ioctl emulation cannot intercept /dev/iommu");
 }
 
 static void
@@ -221,11 +217,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  {
-    UMockdevTestbed *tb = umockdev_testbed_new ();
-    have_umockdev = umockdev_in_mock_environment ();
-    g_object_unref (tb);
-  }
+  have_umockdev = fake_umockdev_detect ();
   g_test_add ("/umockdev/fail-nth/refresh", Fixture, NULL, fixture_setup, test_refresh, fixture_teardown);
   g_test_add ("/umockdev/fail-nth/startup", Fixture, NULL, fixture_setup, test_startup, fixture_teardown);
   return g_test_run ();

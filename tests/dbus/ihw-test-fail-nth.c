@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "ihw-test-fail-nth.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "ihw-names.h"
 
@@ -253,4 +255,123 @@ ihw_test_assert_restored (IhwTestBus *tb, const IhwTestClean *c, const char *fir
       g_error ("with %s failing, a later Refresh did not restore the clean state:\n  now   %s\n  clean %s", fired, a,
                b);
     }
+}
+
+void
+ihw_test_fail_stop (IhwTestBus *tb, const char *fired)
+{
+  int status = ihw_test_daemon_stop (tb);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    g_error ("with %s failing: the daemon did not exit cleanly on SIGTERM (status %d; a leak under ASan or "
+             "valgrind?)", fired, status);
+}
+
+guint
+ihw_test_fail_nth_startup (IhwTestBus *tb, const char *const *args, const IhwTestClean *c,
+                           const char *const *fatal, const IhwTestFailHooks *hooks, guint *exits)
+{
+  g_autofree char *report = g_build_filename (tb->tmpdir, "fail-nth-report", NULL);
+  guint n;
+
+  *exits = 0;
+  for (n = 1; n < IHW_TEST_FAIL_MAX_NTH; n++)
+    {
+      g_autofree char *nth = g_strdup_printf ("%u", n);
+      const char *env[] = { "IHW_FAIL_NTH", nth, "IHW_FAIL_NTH_REPORT", report, NULL };
+      g_autofree char *fired = NULL;
+      int status;
+
+      (void) g_unlink (report);
+      if (hooks && hooks->before_start)
+        hooks->before_start (hooks->data);
+      if (!ihw_test_daemon_try_start (tb, args, env, &status))
+        {
+          if (!g_file_get_contents (report, &fired, NULL, NULL))
+            g_error ("fail-nth %u: the daemon exited (status %d) with nothing failed", n, status);
+          if (!g_strv_contains (fatal, fired) || !WIFEXITED (status) || WEXITSTATUS (status) != 1)
+            g_error ("with %s failing: the daemon did not start (status %d)", fired, status);
+          (*exits)++;
+          continue;
+        }
+      fired = ihw_test_fail_disarm (tb, NULL);
+      ihw_test_assert_serving (tb);
+      if (!*fired)
+        {
+          g_autoptr (GVariant) state = ihw_test_state (tb);
+          g_assert_true (g_variant_equal (state, c->state));
+        }
+      else
+        {
+          ihw_test_assert_no_wrong_answer (tb, c, fired);
+          ihw_test_assert_restored (tb, c, fired);
+        }
+      if (hooks && hooks->after_run)
+        hooks->after_run (fired, hooks->data);
+      ihw_test_fail_stop (tb, *fired ? fired : "nothing");
+      if (!*fired)
+        break;
+    }
+  g_assert_cmpuint (n, <, IHW_TEST_FAIL_MAX_NTH);
+  return n - 1;
+}
+
+static gboolean
+says_unknown (GVariant *reply, int child)
+{
+  g_autoptr (GVariant) v = NULL;
+  if (child < 0)
+    return FALSE;
+  v = g_variant_get_child_value (reply, child);
+  return g_str_equal (g_variant_get_string (v, NULL), "unknown");
+}
+
+guint
+ihw_test_fail_nth_request (IhwTestBus *tb, const IhwTestClean *c, const IhwTestFailRequest *r,
+                           const IhwTestFailHooks *hooks)
+{
+  g_autoptr (GVariant) want = ihw_test_call_ok (tb, r->path, r->iface, r->method, r->args ());
+  guint n;
+
+  for (n = 1; n < IHW_TEST_FAIL_MAX_NTH; n++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GVariant) got = NULL;
+      g_autofree char *fired = NULL;
+
+      ihw_test_fail_arm (tb, n, "");
+      got = ihw_test_call (tb, r->path, r->iface, r->method, r->args (), &error);
+      fired = ihw_test_fail_disarm (tb, NULL);
+      ihw_test_assert_serving (tb);
+      if (!*fired)
+        {
+          g_autoptr (GVariant) state = ihw_test_state (tb);
+          g_assert_no_error (error);
+          g_assert_true (g_variant_equal (got, want));
+          g_assert_true (g_variant_equal (state, c->state));
+        }
+      else if (!got)
+        ihw_test_assert_typed_error (error, fired);
+      else if (!g_variant_equal (got, want) && !says_unknown (got, r->verdict_child))
+        {
+          g_autofree char *a = g_variant_print (got, FALSE);
+          g_autofree char *b = g_variant_print (want, FALSE);
+          g_error ("with %s failing: %s answered\n  %s\n  clean %s", fired, r->method, a, b);
+        }
+      if (*fired && r->changes_state)
+        {
+          ihw_test_assert_no_wrong_answer (tb, c, fired);
+          ihw_test_assert_restored (tb, c, fired);
+        }
+      else if (*fired)
+        {
+          g_autoptr (GVariant) state = ihw_test_state (tb);
+          g_assert_true (g_variant_equal (state, c->state));
+        }
+      if (hooks && hooks->after_run)
+        hooks->after_run (fired, hooks->data);
+      if (!*fired)
+        break;
+    }
+  g_assert_cmpuint (n, <, IHW_TEST_FAIL_MAX_NTH);
+  return n - 1;
 }

@@ -11,16 +11,13 @@
  * the cdev is closed again, a Refresh without injection restores the clean
  * state, and the daemon exits 0 (LSan in the ASan build).
  */
-#include <glib/gstdio.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <umockdev.h>
 
 #include "fake-iommufd.h"
 #include "../dbus/ihw-test-fail-nth.h"
 
-#define MAX_NTH 5000
 /* The recorded host's own dmar0 registers, as its sysfs has them: the
  * kernel reports the same through IOMMU_GET_HW_INFO, so a device that falls
  * back to sysfs must come to the same verdict. */
@@ -35,17 +32,10 @@ typedef struct {
   FakeIommufd fake;
   FakeIoctlHandler *handler;
   IhwTestClean clean;
+  int live_before; /* live_objects () before the current start */
 } Fixture;
 
 static const char *const daemon_args[] = { "--sysfs-root", "/sys", "--dev-root", "/dev", NULL };
-
-static void
-stop_daemon (Fixture *fx, const char *fired)
-{
-  int status = ihw_test_daemon_stop (&fx->bus);
-  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    g_error ("with %s failing: the daemon did not exit cleanly on SIGTERM (status %d)", fired, status);
-}
 
 /* The daemon holds no VFIO cdev between probes (SPEC §3), failed or not. */
 static void
@@ -127,90 +117,65 @@ need_umockdev (void)
 }
 
 static void
-test_refresh (Fixture *fx, gconstpointer data)
+note_live_objects (gpointer data)
+{
+  Fixture *fx = data;
+  fx->live_before = live_objects (fx);
+}
+
+static void
+after_startup_run (const char *fired, gpointer data)
+{
+  Fixture *fx = data;
+  assert_cdev_closed (fx, *fired ? fired : "nothing");
+  assert_no_iommufd_leak (fx, fx->live_before, *fired ? fired : "nothing");
+}
+
+static GVariant *
+refresh_args (void)
 {
   const char *none[] = { NULL };
+  return g_variant_new ("(^as)", none);
+}
+
+static void
+after_refresh_run (const char *fired, gpointer data)
+{
+  Fixture *fx = data;
+  assert_cdev_closed (fx, *fired ? fired : "nothing");
+  assert_no_iommufd_leak (fx, 0, *fired ? fired : "nothing");
+}
+
+static void
+test_refresh (Fixture *fx, gconstpointer data)
+{
+  static const IhwTestFailRequest refresh = {
+    "refresh", "/io/iommuhwinfo1", "io.iommuhwinfo1.Manager", "Refresh", refresh_args, -1, TRUE,
+  };
+  IhwTestFailHooks hooks = { NULL, after_refresh_run, fx };
   guint n;
 
   if (!need_umockdev ())
     return;
-  for (n = 1; n < MAX_NTH; n++)
-    {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (GVariant) r = NULL;
-      g_autofree char *fired = NULL;
-
-      ihw_test_fail_arm (&fx->bus, n, "");
-      r = ihw_test_call (&fx->bus, "/io/iommuhwinfo1", "io.iommuhwinfo1.Manager", "Refresh",
-                         g_variant_new ("(^as)", none), &error);
-      fired = ihw_test_fail_disarm (&fx->bus, NULL);
-      ihw_test_assert_serving (&fx->bus);
-      assert_cdev_closed (fx, *fired ? fired : "nothing");
-      if (!*fired)
-        {
-          g_autoptr (GVariant) state = ihw_test_state (&fx->bus);
-          g_assert_no_error (error);
-          g_assert_true (g_variant_equal (state, fx->clean.state));
-          break;
-        }
-      if (!r)
-        ihw_test_assert_typed_error (error, fired);
-      ihw_test_assert_no_wrong_answer (&fx->bus, &fx->clean, fired);
-      ihw_test_assert_restored (&fx->bus, &fx->clean, fired);
-      assert_no_iommufd_leak (fx, 0, fired);
-    }
-  g_assert_cmpuint (n, <, MAX_NTH);
-  g_test_message ("refresh with probe: %u calls failed one at a time", n - 1);
-  stop_daemon (fx, "nothing");
+  n = ihw_test_fail_nth_request (&fx->bus, &fx->clean, &refresh, &hooks);
+  g_test_message ("refresh with probe: %u calls failed one at a time", n);
+  ihw_test_fail_stop (&fx->bus, "nothing");
 }
 
+/* Only a host that cannot be listed may stop the start (see
+ * tests/dbus/test-fail-nth.c). */
 static void
 test_startup (Fixture *fx, gconstpointer data)
 {
-  g_autofree char *report = NULL;
-  guint n, exits = 0;
+  const char *fatal[] = { "open /sys/class/iommu", "open /sys/bus/pci/devices", NULL };
+  IhwTestFailHooks hooks = { note_live_objects, after_startup_run, fx };
+  guint n, exits;
 
   if (!need_umockdev ())
     return;
-  report = g_build_filename (fx->bus.tmpdir, "fail-nth-report", NULL);
-  stop_daemon (fx, "nothing");
-  for (n = 1; n < MAX_NTH; n++)
-    {
-      g_autofree char *nth = g_strdup_printf ("%u", n);
-      const char *env[] = { "IHW_FAIL_NTH", nth, "IHW_FAIL_NTH_REPORT", report, NULL };
-      g_autofree char *fired = NULL;
-      int status;
-      int before = live_objects (fx);
-
-      (void) g_unlink (report);
-      if (!ihw_test_daemon_try_start (&fx->bus, daemon_args, env, &status))
-        {
-          /* Only a host that cannot be listed stops the start. */
-          if (!g_file_get_contents (report, &fired, NULL, NULL))
-            g_error ("fail-nth %u: the daemon exited (status %d) with nothing failed", n, status);
-          if ((!g_str_equal (fired, "open /sys/class/iommu") && !g_str_equal (fired, "open /sys/bus/pci/devices")) ||
-              !WIFEXITED (status) || WEXITSTATUS (status) != 1)
-            g_error ("with %s failing: the daemon did not start (status %d)", fired, status);
-          exits++;
-          continue;
-        }
-      fired = ihw_test_fail_disarm (&fx->bus, NULL);
-      ihw_test_assert_serving (&fx->bus);
-      assert_cdev_closed (fx, *fired ? fired : "nothing");
-      if (!*fired)
-        {
-          g_autoptr (GVariant) state = ihw_test_state (&fx->bus);
-          g_assert_true (g_variant_equal (state, fx->clean.state));
-          stop_daemon (fx, "nothing");
-          break;
-        }
-      ihw_test_assert_no_wrong_answer (&fx->bus, &fx->clean, fired);
-      ihw_test_assert_restored (&fx->bus, &fx->clean, fired);
-      assert_no_iommufd_leak (fx, before, fired);
-      stop_daemon (fx, fired);
-    }
-  g_assert_cmpuint (n, <, MAX_NTH);
-  g_test_message ("start-up with probe: %u calls failed one at a time (%u stopped the start)", n - 1, exits);
+  ihw_test_fail_stop (&fx->bus, "nothing");
+  n = ihw_test_fail_nth_startup (&fx->bus, daemon_args, &fx->clean, fatal, &hooks, &exits);
+  g_test_message ("start-up with probe: %u calls failed one at a time (%u stopped the start)", n, exits);
 }
 
 int

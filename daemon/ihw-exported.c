@@ -352,11 +352,11 @@ ihw_error_reply (DBusMessage *in_reply_to, const GError *error)
 
 static DBusMessage *bounded_reply (DBusMessage *msg, DBusMessage *reply);
 
-/* What the caller gets when its reply could not be built. */
+/* What the caller gets when its reply could not be built or queued. */
 static DBusMessage *
 oom_reply (DBusMessage *msg)
 {
-  return error_reply (msg, ihw_error_dbus_name (IHW_ERROR_FAILED), "%s.%s: out of memory building the reply",
+  return error_reply (msg, ihw_error_dbus_name (IHW_ERROR_FAILED), "%s.%s: out of memory for the reply",
                       dbus_message_get_interface (msg) ? dbus_message_get_interface (msg) : "",
                       dbus_message_get_member (msg));
 }

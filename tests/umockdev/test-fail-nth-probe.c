@@ -162,6 +162,28 @@ test_refresh (Fixture *fx, gconstpointer data)
   ihw_test_fail_stop (&fx->bus, "nothing");
 }
 
+static GVariant *
+hw_info_args (void)
+{
+  return g_variant_new ("(s)", "0000:3a:00.0");
+}
+
+/* The probed device's answers, read from the cache the probe filled. */
+static void
+test_hw_info (Fixture *fx, gconstpointer data)
+{
+  static const IhwTestFailRequest get_hw_info = {
+    "get-hw-info", "/io/iommuhwinfo1", "io.iommuhwinfo1.Manager", "GetHwInfo", hw_info_args, -1, FALSE,
+  };
+  guint n;
+
+  if (!need_umockdev ())
+    return;
+  n = ihw_test_fail_nth_request (&fx->bus, &fx->clean, &get_hw_info, NULL);
+  g_test_message ("GetHwInfo of the probed device: %u calls failed one at a time", n);
+  ihw_test_fail_stop (&fx->bus, "nothing");
+}
+
 /* Only a host that cannot be listed may stop the start (see
  * tests/dbus/test-fail-nth.c). */
 static void
@@ -184,6 +206,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   have_umockdev = fake_umockdev_detect ();
   g_test_add ("/umockdev/fail-nth/refresh", Fixture, NULL, fixture_setup, test_refresh, fixture_teardown);
+  g_test_add ("/umockdev/fail-nth/get-hw-info", Fixture, NULL, fixture_setup, test_hw_info, fixture_teardown);
   g_test_add ("/umockdev/fail-nth/startup", Fixture, NULL, fixture_setup, test_startup, fixture_teardown);
   return g_test_run ();
 }

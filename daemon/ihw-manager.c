@@ -328,7 +328,8 @@ paths_variant (GPtrArray *items, gboolean units)
   return g_variant_builder_end (&b);
 }
 
-/* Models for which every vfio-pci device is `supported` by default. */
+/* Models for which every vfio-pci device is `supported` by default (a
+ * device whose driver is unknown counts as one). */
 static GVariant *
 nesting_models_variant (IhwManager *mgr)
 {
@@ -341,7 +342,7 @@ nesting_models_variant (IhwManager *mgr)
   for (guint i = 0; devices && i < devices->len; i++)
     {
       IhwDevice *dev = devices->pdata[i];
-      if (g_strcmp0 (dev->driver, "vfio-pci") == 0)
+      if (ihw_driver_counts_as_vfio (dev->driver))
         {
           fill_facts (mgr, dev, &features[n], &facts[n]);
           n++;

@@ -27,7 +27,7 @@ G_BEGIN_DECLS
 typedef enum {
   IHW_FAIL_ALLOC = 1 << 0,  /* a libdbus message or its body: NULL / FALSE */
   IHW_FAIL_OPEN = 1 << 1,   /* open(), and opening a directory: EMFILE */
-  IHW_FAIL_READ = 1 << 2,   /* read(): EIO */
+  IHW_FAIL_READ = 1 << 2,   /* read(), readlink(): EIO */
   IHW_FAIL_IOCTL = 1 << 3,  /* ioctl(): ENOMEM */
 } IhwFailKind;
 
@@ -75,6 +75,15 @@ ihw_sys_read (int fd, void *buf, size_t len, const char *what)
   if (ihw_fail_now (IHW_FAIL_READ, what))
     return -1;
   return read (fd, buf, len);
+}
+
+/* readlink() of a sysfs link: a read of the kind READ. */
+static inline ssize_t
+ihw_sys_readlink (const char *path, char *buf, size_t len)
+{
+  if (ihw_fail_now (IHW_FAIL_READ, path))
+    return -1;
+  return readlink (path, buf, len);
 }
 
 /* ioctl(), restarted on EINTR; the request's name is the report's. */

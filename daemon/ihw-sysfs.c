@@ -95,7 +95,7 @@ gboolean
 ihw_sysfs_read_link_name (const char *path, char **out, GError **error)
 {
   char target[PATH_MAX];
-  ssize_t n = readlink (path, target, sizeof target - 1);
+  ssize_t n = ihw_sys_readlink (path, target, sizeof target - 1);
   const char *base;
 
   if (n < 0)

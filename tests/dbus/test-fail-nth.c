@@ -83,8 +83,21 @@ get_all_args (void)
   return g_variant_new ("(s)", IHW_DBUS_MANAGER_IFACE);
 }
 
+/* Every device by name: the synchronous path (each device and its unit). */
+static GVariant *
+refresh_devices_args (void)
+{
+  g_autoptr (GPtrArray) devs = g_ptr_array_new ();
+
+  for (guint i = 0; i < clean.devices->len; i++)
+    g_ptr_array_add (devs, clean.devices->pdata[i]);
+  g_ptr_array_add (devs, NULL);
+  return g_variant_new ("(^as)", (char **) devs->pdata);
+}
+
 static const IhwTestFailRequest requests[] = {
   { "refresh", IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Refresh", refresh_args, -1, TRUE },
+  { "refresh-devices", IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Refresh", refresh_devices_args, -1, TRUE },
   { "check-nesting", IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "CheckNesting", devices_args, 0, FALSE },
   { "negotiate", IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "Negotiate", devices_args, 0, FALSE },
   { "get-managed-objects", IHW_DBUS_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", no_args, -1,

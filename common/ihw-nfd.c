@@ -133,7 +133,7 @@ ihw_nfd_pick_devices (const IhwNfdDevice *devices, guint n_devices, const char *
 
   for (guint i = 0; i < n_devices; i++)
     {
-      if (g_strcmp0 (devices[i].driver, "vfio-pci") == 0)
+      if (ihw_driver_counts_as_vfio (devices[i].driver))
         g_ptr_array_add (vfio, (gpointer) devices[i].address);
       if (devices[i].has_iommu)
         g_ptr_array_add (with_iommu, (gpointer) devices[i].address);

@@ -70,6 +70,12 @@ ihw_vendor_model (IhwVendor v)
   return IHW_MODEL_LAST;
 }
 
+gboolean
+ihw_driver_counts_as_vfio (const char *driver)
+{
+  return !driver || strcmp (driver, "vfio-pci") == 0;
+}
+
 const char *
 ihw_nest_parent_name (IhwNestParent n)
 {

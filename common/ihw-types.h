@@ -37,6 +37,12 @@ IhwVendor ihw_model_vendor (IhwModel m);
 /* The model that nests on a vendor's IOMMU (IHW_MODEL_LAST if none). */
 IhwModel ihw_vendor_model (IhwVendor v);
 
+/* Whether a device with this driver ("" unbound, NULL: could not be read)
+ * is among "the vfio-pci devices" a host-wide answer (NestingModels, the
+ * NFD labels) speaks for.  An unreadable driver may be vfio-pci: it counts,
+ * so that missing data can only make such an answer claim less. */
+gboolean ihw_driver_counts_as_vfio (const char *driver);
+
 typedef enum {
   IHW_NEST_PARENT_UNKNOWN = 0,  /* not probed (sysfs, --no-probe, decode) */
   IHW_NEST_PARENT_YES,

@@ -6,6 +6,7 @@
 
 #include "ihw-dbus-variant.h"
 #include "ihw-error.h"
+#include "ihw-sys.h"
 
 #define IFACE_PROPERTIES "org.freedesktop.DBus.Properties"
 #define IFACE_INTROSPECTABLE "org.freedesktop.DBus.Introspectable"
@@ -309,6 +310,12 @@ object_free (gpointer p)
   g_free (o);
 }
 
+/* libdbus reports a failed allocation only after it has left the message
+ * half built.  Where the daemon can still answer (a reply or its body, a
+ * property value, sending) it does, with an error or by dropping a signal;
+ * what is left — appending a string or opening a container inside a
+ * message whose values were already accepted — aborts, as g_malloc does.
+ * The handled points are IHW_FALLIBLE: the fail-nth tests fail each once. */
 static void
 oom (void)
 {
@@ -329,15 +336,11 @@ error_reply (DBusMessage *msg, const char *name, const char *fmt, ...)
 {
   va_list ap;
   g_autofree char *text = NULL;
-  DBusMessage *reply;
 
   va_start (ap, fmt);
   text = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  reply = dbus_message_new_error (msg, name, text);
-  if (!reply)
-    oom ();
-  return reply;
+  return IHW_FALLIBLE (dbus_message_new_error (msg, name, text));
 }
 
 DBusMessage *
@@ -348,6 +351,60 @@ ihw_error_reply (DBusMessage *in_reply_to, const GError *error)
 }
 
 static DBusMessage *bounded_reply (DBusMessage *msg, DBusMessage *reply);
+
+/* What the caller gets when its reply could not be built or queued. */
+static DBusMessage *
+oom_reply (DBusMessage *msg)
+{
+  return error_reply (msg, ihw_error_dbus_name (IHW_ERROR_FAILED), "%s.%s: out of memory for the reply",
+                      dbus_message_get_interface (msg) ? dbus_message_get_interface (msg) : "",
+                      dbus_message_get_member (msg));
+}
+
+/* The reply carrying `out` (a tuple), or NULL without the memory for it. */
+static DBusMessage *
+method_return (DBusMessage *msg, GVariant *out)
+{
+  DBusMessage *reply = IHW_FALLIBLE (dbus_message_new_method_return (msg));
+  DBusMessageIter iter;
+
+  if (!reply)
+    return NULL;
+  dbus_message_iter_init_append (reply, &iter);
+  if (!IHW_FALLIBLE (ihw_dbus_append_tuple (&iter, out)))
+    g_clear_pointer (&reply, dbus_message_unref);
+  return reply;
+}
+
+/* Queues `reply` (taken; NULL: the reply could not be built) unless the
+ * caller asked for none.  A reply that cannot be built or queued becomes
+ * an error, which is smaller; without memory for even that, the caller's
+ * call times out: logged, the daemon goes on. */
+static void
+send_reply (DBusConnection *conn, DBusMessage *msg, DBusMessage *reply)
+{
+  if (reply)
+    reply = bounded_reply (msg, reply);
+  if (dbus_message_get_no_reply (msg))
+    {
+      g_clear_pointer (&reply, dbus_message_unref);
+      return;
+    }
+  for (int attempt = 0; attempt < 2; attempt++)
+    {
+      if (reply && IHW_FALLIBLE (dbus_connection_send (conn, reply, NULL)))
+        {
+          dbus_message_unref (reply);
+          return;
+        }
+      g_clear_pointer (&reply, dbus_message_unref);
+      if (attempt == 0)
+        reply = oom_reply (msg);
+    }
+  g_warning ("%s.%s from %s: out of memory, not answered",
+             dbus_message_get_interface (msg) ? dbus_message_get_interface (msg) : "",
+             dbus_message_get_member (msg), dbus_message_get_sender (msg) ? dbus_message_get_sender (msg) : "(peer)");
+}
 
 struct _IhwPendingCall {
   DBusConnection *conn;
@@ -367,10 +424,7 @@ ihw_call_defer (IhwCall *call)
 static void
 pending_send (IhwPendingCall *p, DBusMessage *reply)
 {
-  reply = bounded_reply (p->msg, reply);
-  if (!dbus_message_get_no_reply (p->msg))
-    CHECK (dbus_connection_send (p->conn, reply, NULL));
-  dbus_message_unref (reply);
+  send_reply (p->conn, p->msg, reply);
   dbus_message_unref (p->msg);
   dbus_connection_unref (p->conn);
   g_free (p);
@@ -380,15 +434,8 @@ void
 ihw_pending_call_return (IhwPendingCall *p, GVariant *out)
 {
   g_autoptr (GVariant) sunk = g_variant_ref_sink (out);
-  DBusMessage *reply = dbus_message_new_method_return (p->msg);
-  DBusMessageIter iter;
 
-  if (!reply)
-    oom ();
-  dbus_message_iter_init_append (reply, &iter);
-  if (!ihw_dbus_append_tuple (&iter, sunk))
-    oom ();
-  pending_send (p, reply);
+  pending_send (p, method_return (p->msg, sunk));
 }
 
 void
@@ -481,7 +528,12 @@ append_property (Export *e, const IhwPropertyDef *p, DBusMessageIter *iter, GErr
       return FALSE;
     }
   CHECK (dbus_message_iter_open_container (iter, DBUS_TYPE_VARIANT, p->sig, &var));
-  CHECK (ihw_dbus_append_value (&var, value));
+  if (!IHW_FALLIBLE (ihw_dbus_append_value (&var, value)))
+    {
+      dbus_message_iter_abandon_container (iter, &var);
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "%s.%s: out of memory", e->def->name, p->name);
+      return FALSE;
+    }
   CHECK (dbus_message_iter_close_container (iter, &var));
   return TRUE;
 }
@@ -582,9 +634,9 @@ handle_properties (Object *o, DBusMessage *msg, const char *member)
                                              strcmp (iface, IFACE_INTROSPECTABLE) == 0 ||
                                              strcmp (iface, IFACE_PEER) == 0))
         {
-          reply = dbus_message_new_method_return (msg);
+          reply = IHW_FALLIBLE (dbus_message_new_method_return (msg));
           if (!reply)
-            oom ();
+            return NULL;
           dbus_message_iter_init_append (reply, &iter);
           DBusMessageIter dict;
           CHECK (dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "{sv}", &dict));
@@ -596,9 +648,9 @@ handle_properties (Object *o, DBusMessage *msg, const char *member)
 
   if (strcmp (member, "GetAll") == 0)
     {
-      reply = dbus_message_new_method_return (msg);
+      reply = IHW_FALLIBLE (dbus_message_new_method_return (msg));
       if (!reply)
-        oom ();
+        return NULL;
       dbus_message_iter_init_append (reply, &iter);
       if (!append_properties (e, NULL, FALSE, &iter, &error))
         {
@@ -615,9 +667,9 @@ handle_properties (Object *o, DBusMessage *msg, const char *member)
   if (member[0] == 'S')
     return error_reply (msg, DBUS_ERROR_PROPERTY_READ_ONLY, "Property %s.%s is read-only", iface, prop);
 
-  reply = dbus_message_new_method_return (msg);
+  reply = IHW_FALLIBLE (dbus_message_new_method_return (msg));
   if (!reply)
-    oom ();
+    return NULL;
   dbus_message_iter_init_append (reply, &iter);
   if (!append_property (e, p, &iter, &error))
     {
@@ -658,9 +710,9 @@ handle_introspect (Object *o, DBusMessage *msg)
     }
   g_string_append (xml, "</node>\n");
 
-  reply = dbus_message_new_method_return (msg);
+  reply = IHW_FALLIBLE (dbus_message_new_method_return (msg));
   if (!reply)
-    oom ();
+    return NULL;
   text = xml->str;
   CHECK (dbus_message_append_args (reply, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID));
   return reply;
@@ -706,9 +758,9 @@ handle_get_managed_objects (Object *o, DBusMessage *msg)
     return error_reply (msg, DBUS_ERROR_INVALID_ARGS, "%s.GetManagedObjects takes no arguments, not (%s)",
                         IFACE_OBJECT_MANAGER, dbus_message_get_signature (msg));
 
-  reply = dbus_message_new_method_return (msg);
+  reply = IHW_FALLIBLE (dbus_message_new_method_return (msg));
   if (!reply)
-    oom ();
+    return NULL;
   dbus_message_iter_init_append (reply, &iter);
   CHECK (dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "{oa{sa{sv}}}", &dict));
 
@@ -739,8 +791,10 @@ handle_get_managed_objects (Object *o, DBusMessage *msg)
 /* ------------------------------------------------------------------ */
 /* Method calls                                                        */
 
+/* The reply; NULL when the handler answers later (*deferred) or there was
+ * no memory for it. */
 static DBusMessage *
-handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg)
+handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg, gboolean *deferred)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) args = NULL;
@@ -757,8 +811,6 @@ handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg)
     .user_data = e->user_data,
     .message = msg,
   };
-  DBusMessage *reply;
-  DBusMessageIter iter;
 
   /* Checked at the door: handlers read their arguments without looking. */
   if (strcmp (sig, m->in_sig) != 0)
@@ -768,7 +820,10 @@ handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg)
   if (args)
     out = m->handler (&call, args, &error);
   if (!out && call.deferred && !error)
-    return NULL; /* answered later, ihw_pending_call_*() */
+    {
+      *deferred = TRUE; /* answered later, ihw_pending_call_*() */
+      return NULL;
+    }
   if (!out)
     {
       if (!error)
@@ -785,13 +840,7 @@ handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg)
       return error_reply (msg, ihw_error_dbus_name (IHW_ERROR_FAILED), "%s.%s: internal error", e->def->name,
                           m->name);
     }
-  reply = dbus_message_new_method_return (msg);
-  if (!reply)
-    oom ();
-  dbus_message_iter_init_append (reply, &iter);
-  if (!ihw_dbus_append_tuple (&iter, out))
-    oom ();
-  return reply;
+  return method_return (msg, out);
 }
 
 static DBusHandlerResult
@@ -801,6 +850,7 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
   const char *iface = dbus_message_get_interface (msg);
   const char *member = dbus_message_get_member (msg);
   DBusMessage *reply = NULL;
+  gboolean deferred = FALSE;
 
   if (dbus_message_get_type (msg) != DBUS_MESSAGE_TYPE_METHOD_CALL || !member)
     return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
@@ -827,14 +877,14 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
           for (guint j = 0; j < e->def->n_methods; j++)
             if (strcmp (e->def->methods[j].name, member) == 0)
               {
-                reply = handle_method (o, e, &e->def->methods[j], msg);
+                reply = handle_method (o, e, &e->def->methods[j], msg, &deferred);
                 found = TRUE;
                 break;
               }
         }
-      if (found && !reply)
-        return DBUS_HANDLER_RESULT_HANDLED; /* deferred */
-      if (!reply)
+      if (deferred)
+        return DBUS_HANDLER_RESULT_HANDLED;
+      if (!found)
         {
           if (iface && !find_export (o, iface) && strcmp (iface, IFACE_INTROSPECTABLE) != 0 &&
               strcmp (iface, IFACE_OBJECT_MANAGER) != 0)
@@ -846,10 +896,7 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
         }
     }
 
-  reply = bounded_reply (msg, reply);
-  if (!dbus_message_get_no_reply (msg))
-    CHECK (dbus_connection_send (conn, reply, NULL));
-  dbus_message_unref (reply);
+  send_reply (conn, msg, reply);
   if (!o->bus->trim_source)
     o->bus->trim_source = g_timeout_add_seconds (1, settle_memory, o->bus);
   return DBUS_HANDLER_RESULT_HANDLED;
@@ -869,19 +916,25 @@ static const DBusObjectPathVTable object_vtable = {
 /* ------------------------------------------------------------------ */
 /* Signals                                                             */
 
-static void
+/* Sends `sig` (taken); FALSE (logged) without the memory to queue it:
+ * listeners miss one change, GetManagedObjects still has it. */
+static gboolean
 send_signal (IhwBus *bus, DBusMessage *sig)
 {
-  CHECK (dbus_connection_send (bus->conn, sig, NULL));
+  gboolean sent = IHW_FALLIBLE (dbus_connection_send (bus->conn, sig, NULL));
+  if (!sent)
+    g_warning ("Out of memory: signal %s on %s not sent", dbus_message_get_member (sig), dbus_message_get_path (sig));
   dbus_message_unref (sig);
+  return sent;
 }
 
+/* NULL (logged) without the memory for it. */
 static DBusMessage *
 new_signal (const char *path, const char *iface, const char *name)
 {
-  DBusMessage *sig = dbus_message_new_signal (path, iface, name);
+  DBusMessage *sig = IHW_FALLIBLE (dbus_message_new_signal (path, iface, name));
   if (!sig)
-    oom ();
+    g_warning ("Out of memory: signal %s on %s not sent", name, path);
   return sig;
 }
 
@@ -894,6 +947,8 @@ build_properties_changed (const char *path, Export *e, const char *const *names)
   DBusMessage *sig = new_signal (path, IFACE_PROPERTIES, "PropertiesChanged");
   DBusMessageIter iter, inval;
 
+  if (!sig)
+    return NULL;
   dbus_message_iter_init_append (sig, &iter);
   CHECK (dbus_message_iter_append_basic (&iter, DBUS_TYPE_STRING, &e->def->name));
   if (!append_properties (e, names, names == NULL, &iter, &error))
@@ -945,8 +1000,13 @@ ihw_bus_emit_properties_changed (IhwBus *bus, const char *path, const char *ifac
           dbus_message_unref (sig);
           return;
         }
-      g_clear_pointer (&e->last_changed, g_bytes_unref);
-      e->last_changed = g_steal_pointer (&now);
+      /* Remembered once sent: an emission that was lost is not "the last". */
+      if (send_signal (bus, sig))
+        {
+          g_clear_pointer (&e->last_changed, g_bytes_unref);
+          e->last_changed = g_steal_pointer (&now);
+        }
+      return;
     }
   send_signal (bus, sig);
 }
@@ -958,6 +1018,8 @@ emit_interfaces_added (IhwBus *bus, Object *o, Export *only)
   DBusMessage *sig = new_signal (bus->manager_path, IFACE_OBJECT_MANAGER, "InterfacesAdded");
   DBusMessageIter iter, dict, entry;
 
+  if (!sig)
+    return;
   dbus_message_iter_init_append (sig, &iter);
   CHECK (dbus_message_iter_append_basic (&iter, DBUS_TYPE_OBJECT_PATH, &o->path));
   CHECK (dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "{sa{sv}}", &dict));
@@ -982,6 +1044,8 @@ emit_interfaces_removed (IhwBus *bus, Object *o)
   DBusMessage *sig = new_signal (bus->manager_path, IFACE_OBJECT_MANAGER, "InterfacesRemoved");
   DBusMessageIter iter, arr;
 
+  if (!sig)
+    return;
   dbus_message_iter_init_append (sig, &iter);
   CHECK (dbus_message_iter_append_basic (&iter, DBUS_TYPE_OBJECT_PATH, &o->path));
   CHECK (dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "s", &arr));

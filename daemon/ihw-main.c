@@ -14,6 +14,7 @@
 #include "ihw-dbus-loop.h"
 #include "ihw-error.h"
 #include "ihw-exported.h"
+#include "ihw-fail-nth.h"
 #include "ihw-hotplug.h"
 #include "ihw-log.h"
 #include "ihw-manager.h"
@@ -113,9 +114,12 @@ strings_differ (const char *fresh, const char *running)
 }
 
 static void
-hangup_refreshed (IhwRegistry *reg, gpointer data)
+hangup_refreshed (IhwRegistry *reg, const GError *error, gpointer data)
 {
-  g_message ("SIGHUP: host re-read");
+  if (error)
+    g_warning ("SIGHUP: host not re-read: %s", error->message);
+  else
+    g_message ("SIGHUP: host re-read");
 }
 
 /* SIGHUP, as daemons do: re-read the config file, then re-read the host
@@ -225,6 +229,7 @@ run (Options *o, gboolean config_explicit)
       return EXIT_FAILURE;
     }
 
+  ihw_fail_nth_arm_from_env ();
   reg = ihw_registry_new (&ropts);
   /* Listen before the first scan, so nothing that happens during it is
    * missed; what arrives waits in the socket until the main loop runs, by
@@ -266,7 +271,8 @@ run (Options *o, gboolean config_explicit)
   d.loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, on_signal, &d);
   g_unix_signal_add (SIGINT, on_signal, &d);
-  if (!ihw_dbus_loop_attach (conn, NULL) || !dbus_connection_add_filter (conn, on_disconnected, &d, NULL))
+  if (!ihw_dbus_loop_attach (conn, NULL) || !dbus_connection_add_filter (conn, on_disconnected, &d, NULL) ||
+      !ihw_fail_nth_attach (conn))
     g_error ("out of memory attaching to the bus");
 
   bus = ihw_bus_new (conn, ihw_introspection_xml, IHW_DBUS_PATH, &error);
@@ -299,6 +305,7 @@ out:
   g_clear_pointer (&hotplug, ihw_hotplug_free);
   g_clear_pointer (&mgr, ihw_manager_free);
   g_clear_pointer (&bus, ihw_bus_free);
+  ihw_fail_nth_detach (conn);
   dbus_connection_remove_filter (conn, on_disconnected, &d);
   ihw_dbus_loop_detach (conn);
   dbus_connection_close (conn);

@@ -255,9 +255,12 @@ handle_get_hw_info (IhwCall *call, GVariant *args, GError **error)
 }
 
 static void
-refresh_done (IhwRegistry *reg, gpointer data)
+refresh_done (IhwRegistry *reg, const GError *error, gpointer data)
 {
-  ihw_pending_call_return (data, g_variant_new_tuple (NULL, 0));
+  if (error)
+    ihw_pending_call_error (data, error);
+  else
+    ihw_pending_call_return (data, g_variant_new_tuple (NULL, 0));
 }
 
 static GVariant *
@@ -325,7 +328,8 @@ paths_variant (GPtrArray *items, gboolean units)
   return g_variant_builder_end (&b);
 }
 
-/* Models for which every vfio-pci device is `supported` by default. */
+/* Models for which every vfio-pci device is `supported` by default (a
+ * device whose driver is unknown counts as one). */
 static GVariant *
 nesting_models_variant (IhwManager *mgr)
 {
@@ -338,7 +342,7 @@ nesting_models_variant (IhwManager *mgr)
   for (guint i = 0; devices && i < devices->len; i++)
     {
       IhwDevice *dev = devices->pdata[i];
-      if (g_strcmp0 (dev->driver, "vfio-pci") == 0)
+      if (ihw_driver_counts_as_vfio (dev->driver))
         {
           fill_facts (mgr, dev, &features[n], &facts[n]);
           n++;

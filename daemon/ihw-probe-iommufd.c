@@ -4,16 +4,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "ihw-error.h"
+#include "ihw-sys.h"
 #include "ihw-sysfs.h"
 #include "ihw-uapi.h"
 
 struct _IhwIommufd {
   int fd;
   char *path;
+  /* Objects whose IOMMU_DESTROY failed, in the order they were destroyed
+   * (a HWPT before its IOAS): the fd lives as long as the daemon, so they
+   * would stay allocated in the kernel until restart.  Retried before the
+   * next probe. */
+  GArray *orphans; /* guint32 */
 };
 
 IhwIommufd *
@@ -21,7 +26,7 @@ ihw_iommufd_open (const char *dev_root, GError **error)
 {
   g_autofree char *path = g_build_filename (dev_root, "iommu", NULL);
   IhwIommufd *self;
-  int fd = open (path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+  int fd = ihw_sys_open (path, O_RDWR | O_CLOEXEC | O_NOCTTY);
 
   if (fd < 0)
     {
@@ -34,6 +39,7 @@ ihw_iommufd_open (const char *dev_root, GError **error)
   self = g_new0 (IhwIommufd, 1);
   self->fd = fd;
   self->path = g_steal_pointer (&path);
+  self->orphans = g_array_new (FALSE, FALSE, sizeof (guint32));
   return self;
 }
 
@@ -44,6 +50,7 @@ ihw_iommufd_close (IhwIommufd *self)
     return;
   close (self->fd);
   g_free (self->path);
+  g_array_unref (self->orphans);
   g_free (self);
 }
 
@@ -62,16 +69,6 @@ ihw_probe_result_free (IhwProbeResult *r)
   g_clear_pointer (&r->data, g_bytes_unref);
   g_clear_pointer (&r->addon_data, g_bytes_unref);
   g_free (r);
-}
-
-static int
-xioctl (int fd, unsigned long request, void *arg)
-{
-  int rc;
-  do
-    rc = ioctl (fd, request, arg);
-  while (rc < 0 && errno == EINTR);
-  return rc;
 }
 
 /* errno values meaning "this kernel does not have the call / the feature". */
@@ -163,12 +160,25 @@ static void
 destroy_object (IhwIommufd *ifd, const char *address, guint32 id, const char *what)
 {
   struct iommu_destroy d = { .size = sizeof d, .id = id };
-  if (xioctl (ifd->fd, IOMMU_DESTROY, &d) < 0)
+  if (ihw_sys_ioctl (ifd->fd, IOMMU_DESTROY, &d) < 0)
     {
       int e = errno;
-      /* Leaks one object in our iommufd context until restart; worth a line. */
-      g_warning ("%s: IOMMU_DESTROY (%s %u): %s", address, what, id, g_strerror (e));
+      g_warning ("%s: IOMMU_DESTROY (%s %u): %s; retried before the next probe", address, what, id, g_strerror (e));
+      g_array_append_val (ifd->orphans, id);
     }
+}
+
+static void
+destroy_orphans (IhwIommufd *ifd, const char *address)
+{
+  g_autoptr (GArray) ids = NULL;
+
+  if (ifd->orphans->len == 0)
+    return;
+  ids = g_steal_pointer (&ifd->orphans);
+  ifd->orphans = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (guint i = 0; i < ids->len; i++)
+    destroy_object (ifd, address, g_array_index (ids, guint32, i), "left from an earlier probe");
 }
 
 /* The kernel's own answer to "can this device be a nesting parent":
@@ -180,7 +190,7 @@ probe_nest_parent (IhwIommufd *ifd, const char *address, guint32 dev_id, char **
   struct iommu_hwpt_alloc hwpt = { 0 };
   IhwNestParent answer;
 
-  if (xioctl (ifd->fd, IOMMU_IOAS_ALLOC, &ioas) < 0)
+  if (ihw_sys_ioctl (ifd->fd, IOMMU_IOAS_ALLOC, &ioas) < 0)
     {
       int e = errno;
       *error_out = g_strdup_printf ("%s: IOMMU_IOAS_ALLOC: %s", address, g_strerror (e));
@@ -191,7 +201,7 @@ probe_nest_parent (IhwIommufd *ifd, const char *address, guint32 dev_id, char **
   hwpt.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
   hwpt.dev_id = dev_id;
   hwpt.pt_id = ioas.out_ioas_id;
-  if (xioctl (ifd->fd, IOMMU_HWPT_ALLOC, &hwpt) == 0)
+  if (ihw_sys_ioctl (ifd->fd, IOMMU_HWPT_ALLOC, &hwpt) == 0)
     {
       answer = IHW_NEST_PARENT_YES;
       destroy_object (ifd, address, hwpt.out_hwpt_id, "hwpt");
@@ -236,7 +246,7 @@ ihw_probe_hw_info_type (IhwIommufd *ifd, const char *address, guint32 dev_id, gu
       info.data_len = IHW_HW_INFO_BUF_SIZE;
       info.data_uptr = (guint64) (guintptr) buf;
       info.out_data_type = in_type; /* in_data_type: the same u32 */
-      if (xioctl (ifd->fd, IOMMU_GET_HW_INFO, &info) < 0)
+      if (ihw_sys_ioctl (ifd->fd, IOMMU_GET_HW_INFO, &info) < 0)
         e = errno;
       step = ihw_hw_info_ask_step (ask, wanted, e, info.out_data_type);
       if (step->failure)
@@ -262,9 +272,10 @@ ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, c
   int dfd;
 
   r->nest_parent = IHW_NEST_PARENT_UNKNOWN;
+  destroy_orphans (ifd, address);
 
   /* O_RDWR is what VFIO requires; the fd is closed before we return. */
-  dfd = open (cdev_path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+  dfd = ihw_sys_open (cdev_path, O_RDWR | O_CLOEXEC | O_NOCTTY);
   if (dfd < 0)
     {
       int e = errno;
@@ -276,7 +287,7 @@ ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, c
 
   bind.argsz = sizeof bind;
   bind.iommufd = ifd->fd;
-  if (xioctl (dfd, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0)
+  if (ihw_sys_ioctl (dfd, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0)
     {
       int e = errno;
       IhwProbeHolder holder = bind_holder (e, enable_attr);
@@ -298,7 +309,7 @@ ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, c
   info.dev_id = bind.out_devid;
   info.data_len = IHW_HW_INFO_BUF_SIZE;
   info.data_uptr = (guint64) (guintptr) buf;
-  if (xioctl (ifd->fd, IOMMU_GET_HW_INFO, &info) < 0)
+  if (ihw_sys_ioctl (ifd->fd, IOMMU_GET_HW_INFO, &info) < 0)
     {
       int e = errno;
       set_failure (r, address, "IOMMU_GET_HW_INFO", e,

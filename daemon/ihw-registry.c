@@ -665,6 +665,7 @@ typedef struct {
   GPtrArray *units;         /* IhwUnit * per name; NULL: gone meanwhile (or applied) */
   GPtrArray *devices;       /* IhwDevice * per name */
   guint next;               /* applied so far: units, then devices */
+  GError *error;            /* a listing failed: nothing may be applied */
 } Scan;
 
 static void
@@ -676,6 +677,7 @@ scan_free (Scan *sc)
   g_clear_pointer (&sc->device_names, g_ptr_array_unref);
   g_clear_pointer (&sc->units, g_ptr_array_unref);
   g_clear_pointer (&sc->devices, g_ptr_array_unref);
+  g_clear_error (&sc->error);
   g_free (sc);
 }
 
@@ -689,15 +691,24 @@ scan_new (IhwRegistry *reg, gboolean force_probe)
   return sc;
 }
 
-/* `error` NULL: over the limits is logged, not refused (Refresh). */
+/* A listing that fails fails the scan (sc->error, also in `error`): the
+ * registry keeps what it had rather than dropping all it cannot see.
+ * `error` NULL: over the limits is logged, not refused (Refresh). */
 static gboolean
 scan_read (Scan *sc, GError **error)
 {
   g_autofree char *units_dir = g_build_filename (sc->sysfs_root, "class", "iommu", NULL);
   g_autofree char *devices_dir = g_build_filename (sc->sysfs_root, "bus", "pci", "devices", NULL);
 
-  sc->unit_names = ihw_sysfs_list_units (sc->sysfs_root);
-  sc->device_names = ihw_sysfs_list_devices (sc->sysfs_root);
+  sc->unit_names = ihw_sysfs_list_units (sc->sysfs_root, &sc->error);
+  if (sc->unit_names)
+    sc->device_names = ihw_sysfs_list_devices (sc->sysfs_root, &sc->error);
+  if (sc->error)
+    {
+      if (error)
+        *error = g_error_copy (sc->error);
+      return FALSE;
+    }
   if (!within_limit (sc->unit_names, IHW_MAX_UNITS, "IOMMU units", units_dir, error) ||
       !within_limit (sc->device_names, IHW_MAX_DEVICES, "PCI devices", devices_dir, error))
     return FALSE;
@@ -752,11 +763,12 @@ scan_apply_some (IhwRegistry *reg, Scan *sc, gint64 deadline)
   return sc->next >= total;
 }
 
+/* `strict`: over the limits fails too (start-up); else it is logged. */
 static gboolean
-sync_all (IhwRegistry *reg, gboolean force_probe, GError **error)
+sync_all (IhwRegistry *reg, gboolean force_probe, gboolean strict, GError **error)
 {
   Scan *sc = scan_new (reg, force_probe);
-  gboolean ok = scan_read (sc, error);
+  gboolean ok = scan_read (sc, strict ? error : NULL);
 
   if (ok)
     {
@@ -764,6 +776,8 @@ sync_all (IhwRegistry *reg, gboolean force_probe, GError **error)
       scan_apply_some (reg, sc, 0);
       invalidate_lists (reg);
     }
+  else if (sc->error && !strict)
+    g_propagate_error (error, g_steal_pointer (&sc->error));
   scan_free (sc);
   return ok;
 }
@@ -809,6 +823,19 @@ refresh_run_detach (IhwRefreshRun *run)
     refresh_run_free (run);
 }
 
+/* Answers every waiter (with the scan's error, if any) and frees the run. */
+static void
+refresh_run_finish (IhwRegistry *reg, IhwRefreshRun *run)
+{
+  reg->refresh_run = NULL;
+  for (guint i = 0; i < run->waiters->len; i++)
+    {
+      Waiter *w = &g_array_index (run->waiters, Waiter, i);
+      w->done (reg, run->scan->error, w->data);
+    }
+  refresh_run_free (run);
+}
+
 static gboolean
 refresh_apply_slice (gpointer data)
 {
@@ -829,13 +856,7 @@ refresh_apply_slice (gpointer data)
     return G_SOURCE_CONTINUE;
   run->idle = 0;
   commit_end (reg, g_steal_pointer (&run->commit));
-  reg->refresh_run = NULL;
-  for (guint i = 0; i < run->waiters->len; i++)
-    {
-      Waiter *w = &g_array_index (run->waiters, Waiter, i);
-      w->done (reg, w->data);
-    }
-  refresh_run_free (run);
+  refresh_run_finish (reg, run);
   return G_SOURCE_REMOVE;
 }
 
@@ -855,6 +876,12 @@ refresh_read_done (GObject *source, GAsyncResult *result, gpointer data)
   if (!run->reg)
     {
       refresh_run_free (run);
+      return;
+    }
+  if (run->scan->error)
+    {
+      g_warning ("Refresh: %s; keeping what was known", run->scan->error->message);
+      refresh_run_finish (run->reg, run);
       return;
     }
   ensure_iommufd (run->reg);
@@ -896,7 +923,7 @@ ihw_registry_load (IhwRegistry *reg, GError **error)
       return FALSE;
     }
   ensure_iommufd (reg);
-  if (!sync_all (reg, FALSE, error))
+  if (!sync_all (reg, FALSE, TRUE, error))
     return FALSE;
   commit (reg);
   return TRUE;
@@ -915,7 +942,8 @@ ihw_registry_refresh (IhwRegistry *reg, const char *const *addresses, GError **e
           return FALSE;
         }
       ensure_iommufd (reg);
-      sync_all (reg, TRUE, NULL);
+      if (!sync_all (reg, TRUE, FALSE, error))
+        return FALSE;
       commit (reg);
       return TRUE;
     }
@@ -969,13 +997,16 @@ void
 ihw_registry_update_unit (IhwRegistry *reg, const char *name)
 {
   g_autoptr (GPtrArray) devices = NULL;
+  g_autoptr (GError) error = NULL;
 
   sync_unit (reg, name);
   /* Devices re-link to a unit through their own `iommu` links; re-read the
    * devices sysfs now lists so a new unit gets its devices (and a device's
    * cdev or driver may have moved with it). */
-  devices = ihw_sysfs_list_devices (reg->sysfs_root);
-  for (guint i = 0; i < devices->len; i++)
+  devices = ihw_sysfs_list_devices (reg->sysfs_root, &error);
+  if (!devices)
+    g_warning ("%s: its devices are not re-read: %s", name, error->message);
+  for (guint i = 0; devices && i < devices->len; i++)
     {
       IhwDevice *d = g_hash_table_lookup (reg->devices, devices->pdata[i]);
       if (!d || !d->unit || g_strcmp0 (d->unit, name) == 0)

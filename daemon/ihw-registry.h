@@ -60,7 +60,8 @@ void ihw_registry_set_change_hook (IhwRegistry *reg, IhwRegistryChangeHook fn, g
 gboolean ihw_registry_load (IhwRegistry *reg, GError **error);
 
 /* Re-read and re-probe the given devices (NULL or empty: everything).
- * Fails with IHW_ERROR_NO_SUCH_DEVICE naming an unknown address. */
+ * Fails with IHW_ERROR_NO_SUCH_DEVICE naming an unknown address, and
+ * (changing nothing) when sysfs cannot be listed. */
 gboolean ihw_registry_refresh (IhwRegistry *reg, const char *const *addresses, GError **error);
 
 /* Refresh of everything without holding the main loop: sysfs is read in a
@@ -68,7 +69,8 @@ gboolean ihw_registry_refresh (IhwRegistry *reg, const char *const *addresses, G
  * of a few milliseconds from an idle source, then the listener fires and
  * `done` is called.  A call while one is under way is answered by it. */
 typedef struct _IhwRefreshRun IhwRefreshRun;
-typedef void (*IhwRegistryDone) (IhwRegistry *reg, gpointer data);
+/* `error`: the host could not be listed, nothing was changed. */
+typedef void (*IhwRegistryDone) (IhwRegistry *reg, const GError *error, gpointer data);
 void ihw_registry_refresh_all_async (IhwRegistry *reg, IhwRegistryDone done, gpointer data);
 
 /* Hotplug entry points (ihw-hotplug.c calls them; tests may too): re-read

@@ -13,6 +13,7 @@
 #include "ihw-error.h"
 #include "ihw-names.h"
 #include "ihw-parse.h"
+#include "ihw-sys.h"
 
 /* ---- bounded primitives ---------------------------------------------- */
 
@@ -27,7 +28,7 @@ ihw_sysfs_read_attr (const char *path, char **out, GError **error)
 
   /* O_NONBLOCK: a FIFO planted in the tree must not hang the daemon; it is
    * rejected by the S_ISREG check right after. */
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  fd = ihw_sys_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     {
       int e = errno;
@@ -42,7 +43,7 @@ ihw_sysfs_read_attr (const char *path, char **out, GError **error)
     }
   while (len <= IHW_SYSFS_MAX_FILE)
     {
-      ssize_t n = read (fd, buf + len, IHW_SYSFS_MAX_FILE + 1 - len);
+      ssize_t n = ihw_sys_read (fd, buf + len, IHW_SYSFS_MAX_FILE + 1 - len, path);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -94,7 +95,7 @@ gboolean
 ihw_sysfs_read_link_name (const char *path, char **out, GError **error)
 {
   char target[PATH_MAX];
-  ssize_t n = readlink (path, target, sizeof target - 1);
+  ssize_t n = ihw_sys_readlink (path, target, sizeof target - 1);
   const char *base;
 
   if (n < 0)
@@ -161,20 +162,23 @@ cmp_strings (gconstpointer a, gconstpointer b)
 }
 
 /* Entries of a directory, sorted, filtered by `accept` (rejects are logged);
- * at most `max` accepted ones. */
+ * at most `max` accepted ones.  A missing directory has none; one that
+ * exists but cannot be listed is an error, not an empty list: that would
+ * make every unit or device in it look gone. */
 static GPtrArray *
-list_dir (const char *dir, gboolean (*accept) (const char *), const char *what, guint max)
+list_dir (const char *dir, gboolean (*accept) (const char *), const char *what, guint max, GError **error)
 {
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GDir) d = ihw_sys_dir_open (dir, &local);
   const char *name;
 
   if (!d)
     {
-      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_warning ("%s: cannot list: %s", dir, error->message);
-      return names;
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return g_steal_pointer (&names);
+      g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "%s: cannot list: %s", dir, local->message);
+      return NULL;
     }
   while ((name = g_dir_read_name (d)))
     {
@@ -192,7 +196,7 @@ list_dir (const char *dir, gboolean (*accept) (const char *), const char *what, 
       g_ptr_array_add (names, g_strdup (name));
     }
   g_ptr_array_sort (names, cmp_strings);
-  return names;
+  return g_steal_pointer (&names);
 }
 
 /* The kernel names PCI devices in one form only (lower-case hex): anything
@@ -205,17 +209,17 @@ accept_pci_address (const char *name)
 }
 
 GPtrArray *
-ihw_sysfs_list_units (const char *sysfs_root)
+ihw_sysfs_list_units (const char *sysfs_root, GError **error)
 {
   g_autofree char *dir = g_build_filename (sysfs_root, "class", "iommu", NULL);
-  return list_dir (dir, name_is_sane, "IOMMU unit", IHW_MAX_UNITS + 1);
+  return list_dir (dir, name_is_sane, "IOMMU unit", IHW_MAX_UNITS + 1, error);
 }
 
 GPtrArray *
-ihw_sysfs_list_devices (const char *sysfs_root)
+ihw_sysfs_list_devices (const char *sysfs_root, GError **error)
 {
   g_autofree char *dir = g_build_filename (sysfs_root, "bus", "pci", "devices", NULL);
-  return list_dir (dir, accept_pci_address, "PCI address", IHW_MAX_DEVICES + 1);
+  return list_dir (dir, accept_pci_address, "PCI address", IHW_MAX_DEVICES + 1, error);
 }
 
 static gboolean
@@ -417,8 +421,13 @@ ihw_sysfs_read_unit (const char *sysfs_root, const char *name)
 
   devdir = g_build_filename (base, "devices", NULL);
   {
-    g_autoptr (GPtrArray) devs = list_dir (devdir, accept_pci_address, "PCI address", IHW_SYSFS_MAX_ENTRIES);
-    for (guint i = 0; i < devs->len; i++)
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GPtrArray) devs = list_dir (devdir, accept_pci_address, "PCI address", IHW_SYSFS_MAX_ENTRIES, &error);
+    /* Devices find their unit through their own `iommu` link: this list
+     * only adds the back links, so an unreadable one is logged. */
+    if (!devs)
+      g_warning ("%s", error->message);
+    for (guint i = 0; devs && i < devs->len; i++)
       g_ptr_array_add (u->devices, g_strdup (devs->pdata[i]));
   }
   return u;
@@ -493,7 +502,7 @@ read_vfio_cdev (IhwDevice *d, const char *dir, const char *dev_root)
 
   if (!g_file_test (vdir, G_FILE_TEST_IS_DIR))
     return;
-  dd = g_dir_open (vdir, 0, NULL);
+  dd = ihw_sys_dir_open (vdir, NULL);
   if (!dd)
     {
       g_warning ("%s: cannot list", vdir);

@@ -46,12 +46,12 @@ gboolean ihw_sysfs_read_link_name (const char *path, char **out, GError **error)
 
 /* Names under <root>/class/iommu and <root>/bus/pci/devices, sorted.  A
  * missing directory is an empty list (a host without an IOMMU has no
- * class/iommu); names that cannot be a unit or a PCI address are skipped with
- * a warning. */
+ * class/iommu); one that cannot be listed fails (NULL, `error`); names that
+ * cannot be a unit or a PCI address are skipped with a warning. */
 /* At most IHW_MAX_UNITS + 1 and IHW_MAX_DEVICES + 1 names: one more than
  * the limit says the host is larger than it. */
-GPtrArray *ihw_sysfs_list_units (const char *sysfs_root);
-GPtrArray *ihw_sysfs_list_devices (const char *sysfs_root);
+GPtrArray *ihw_sysfs_list_units (const char *sysfs_root, GError **error);
+GPtrArray *ihw_sysfs_list_devices (const char *sysfs_root, GError **error);
 
 /* Whether <root>/class/iommu/<name> or <root>/bus/pci/devices/<address>
  * exists as a directory entry at all (even as a dangling link). */

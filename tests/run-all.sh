@@ -7,7 +7,8 @@
 #   2. gcc build with -Werror: every suite but bench
 #   3. clang build with ASan+UBSan and libFuzzer: every suite but bench, vm and deb
 #   3b. gcc build again under valgrind: the unit and cli suites, and the
-#       daemon itself through the dbus-api test
+#       daemon itself through the dbus-api test and dbus-fail-nth's request
+#       scenarios
 #   4. prints one line: "N passed, N failed, N skipped"
 #
 # IHW_TEST_SANITIZE=0 skips step 3 (quick local runs); IHW_TEST_ARGS adds
@@ -69,9 +70,18 @@ run_valgrind() { # name, dir: memcheck over the pure-code suites
 --suppressions=/usr/share/glib-2.0/valgrind/glib.supp" \
     meson test -C "$dir" dbus-api --print-errorlogs --num-processes 1 \
     --logbase valgrind-dbus-testlog ${IHW_TEST_ARGS:-} || true
+  # Fault injection under memcheck: the request scenarios of dbus-fail-nth
+  # on one daemon (its start-up scenario restarts the daemon for every N,
+  # too slow under valgrind; ASan's LeakSanitizer covers it in step 3).
+  rm -f "$dir/meson-logs/valgrind-fail-nth-testlog.json"
+  IHW_DAEMON_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+--suppressions=/usr/share/glib-2.0/valgrind/glib.supp" \
+    meson test -C "$dir" dbus-fail-nth --test-args '-s /fail-nth/startup' --print-errorlogs --num-processes 1 \
+    --logbase valgrind-fail-nth-testlog ${IHW_TEST_ARGS:-} || true
   builds="$builds $name=$dir/meson-logs/valgrind-testlog-valgrind.json"
   builds="$builds $name-cli=$dir/meson-logs/valgrind-cli-testlog.json"
   builds="$builds $name-dbus=$dir/meson-logs/valgrind-dbus-testlog.json"
+  builds="$builds $name-fail-nth=$dir/meson-logs/valgrind-fail-nth-testlog.json"
 }
 
 mkdir -p _build

@@ -110,6 +110,12 @@ die_with_parent (gpointer data)
 void
 ihw_test_bus_start (IhwTestBus *tb, const char *policy)
 {
+  ihw_test_bus_start_with (tb, policy, NULL);
+}
+
+void
+ihw_test_bus_start_with (IhwTestBus *tb, const char *policy, const char *extra_policy)
+{
   g_autoptr(GError) error = NULL;
   g_autofree char *config = NULL;
   g_autofree char *config_path = NULL;
@@ -127,7 +133,10 @@ ihw_test_bus_start (IhwTestBus *tb, const char *policy)
   /* Only root may own the name by the project's policy; a non-root test
    * run gets the same right for its own uid and nothing else. */
   if (getuid () != 0)
-    extra = g_strdup_printf ("<policy user=\"%u\"><allow own=\"" IHW_DBUS_NAME "\"/></policy>", getuid ());
+    extra = g_strdup_printf ("<policy user=\"%u\"><allow own=\"" IHW_DBUS_NAME "\"/></policy>%s", getuid (),
+                             extra_policy ? extra_policy : "");
+  else
+    extra = g_strdup (extra_policy);
 
   /* The stock system bus defaults (deny method calls unless a policy file
    * punches a hole), then the project's policy file, as installed. */
@@ -206,12 +215,13 @@ name_appeared (GDBusConnection *c, const char *name, const char *owner, gpointer
   *(gboolean *) data = TRUE;
 }
 
-void
-ihw_test_daemon_start (IhwTestBus *tb, const char *const *args)
+gboolean
+ihw_test_daemon_try_start (IhwTestBus *tb, const char *const *args, const char *const *env, int *status)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_auto(GStrv) wrapper = NULL;
+  g_auto(GStrv) envp = g_get_environ ();
   const char *daemon = g_getenv ("IHW_DAEMON");
   gboolean owned = FALSE;
   gint64 deadline;
@@ -231,10 +241,12 @@ ihw_test_daemon_start (IhwTestBus *tb, const char *const *args)
   for (guint i = 0; args && args[i]; i++)
     g_ptr_array_add (argv, (char *) args[i]);
   g_ptr_array_add (argv, NULL);
+  for (guint i = 0; env && env[i] && env[i + 1]; i += 2)
+    envp = g_environ_setenv (envp, env[i], env[i + 1], TRUE);
 
   watch = g_bus_watch_name_on_connection (tb->conn, IHW_DBUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE, name_appeared,
                                           NULL, &owned, NULL);
-  g_spawn_async (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
+  g_spawn_async (NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
                  die_with_parent, NULL, &tb->daemon_pid, &error);
   g_assert_no_error (error);
 
@@ -242,14 +254,26 @@ ihw_test_daemon_start (IhwTestBus *tb, const char *const *args)
   deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   while (!owned && g_get_monotonic_time () < deadline)
     {
-      int status;
       g_main_context_iteration (NULL, FALSE);
-      if (waitpid (tb->daemon_pid, &status, WNOHANG) == tb->daemon_pid)
-        g_error ("iommu-hwinfod exited before owning the name (status %d)", status);
+      if (waitpid (tb->daemon_pid, status, WNOHANG) == tb->daemon_pid)
+        {
+          tb->daemon_pid = 0;
+          g_bus_unwatch_name (watch);
+          return FALSE;
+        }
       g_usleep (10 * 1000);
     }
   g_bus_unwatch_name (watch);
   g_assert_true (owned);
+  return TRUE;
+}
+
+void
+ihw_test_daemon_start (IhwTestBus *tb, const char *const *args)
+{
+  int status;
+  if (!ihw_test_daemon_try_start (tb, args, NULL, &status))
+    g_error ("iommu-hwinfod exited before owning the name (status %d)", status);
 }
 
 int

@@ -18,8 +18,13 @@ typedef struct {
 
 /* Starts dbus-daemon with a system-like config that includes `policy`. */
 void ihw_test_bus_start (IhwTestBus *tb, const char *policy);
+/* The same with more <policy> XML in the bus's own config. */
+void ihw_test_bus_start_with (IhwTestBus *tb, const char *policy, const char *extra_policy);
 /* Starts the daemon (args after argv[0]) and waits until it owns the name. */
 void ihw_test_daemon_start (IhwTestBus *tb, const char *const *args);
+/* The same with more environment (NAME, VALUE, …, NULL); FALSE with the
+ * wait status when the daemon exits before owning the name. */
+gboolean ihw_test_daemon_try_start (IhwTestBus *tb, const char *const *args, const char *const *env, int *status);
 /* SIGTERM, wait; returns the wait status. */
 int ihw_test_daemon_stop (IhwTestBus *tb);
 void ihw_test_bus_stop (IhwTestBus *tb);

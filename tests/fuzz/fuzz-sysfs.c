@@ -254,7 +254,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     g_assert_cmpint (symlink ("../../../devices/pci0000:00/0000:00:1c.0/" ADDRESS, link), ==, 0);
   }
 
-  listed = ihw_sysfs_list_units (root);
+  listed = ihw_sysfs_list_units (root, NULL);
+  g_assert_nonnull (listed);
   for (guint i = 0; i < listed->len; i++)
     {
       IhwUnit *u = ihw_sysfs_read_unit (root, listed->pdata[i]);
@@ -263,8 +264,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       ihw_unit_free (u);
     }
   {
-    g_autoptr (GPtrArray) devices = ihw_sysfs_list_devices (root);
+    g_autoptr (GPtrArray) devices = ihw_sysfs_list_devices (root, NULL);
     IhwDevice *d;
+    g_assert_nonnull (devices);
     g_assert_cmpuint (devices->len, ==, 1);
     d = ihw_sysfs_read_device (root, "/dev", ADDRESS);
     g_assert_nonnull (d);

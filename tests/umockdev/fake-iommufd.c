@@ -299,6 +299,29 @@ fake_testbed_attach (UMockdevTestbed *tb, FakeIoctlHandler *h, const char *const
     }
 }
 
+gboolean
+fake_umockdev_detect (void)
+{
+  UMockdevTestbed *tb = umockdev_testbed_new ();
+  gboolean have = umockdev_in_mock_environment ();
+  g_object_unref (tb);
+  return have;
+}
+
+gboolean
+fake_umockdev_usable (gboolean have, const char *why)
+{
+  const char *preload = g_getenv ("LD_PRELOAD");
+
+  if (have)
+    return TRUE;
+  if (preload && strstr (preload, "libumockdev-preload"))
+    g_error ("LD_PRELOAD=%s, yet /sys is not the testbed: the preload library did not load "
+             "(is libumockdev-preload.so.0 on the loader's path?)", preload);
+  g_test_skip_printf ("run without LD_PRELOAD=libumockdev-preload.so.0 (meson test sets it): %s", why);
+  return FALSE;
+}
+
 guint
 fake_count_open_fds (const char *suffix)
 {

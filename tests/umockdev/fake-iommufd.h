@@ -86,6 +86,18 @@ void fake_testbed_load_host (UMockdevTestbed *tb, const char *host);
  * vfio may be NULL. */
 void fake_testbed_attach (UMockdevTestbed *tb, FakeIoctlHandler *h, const char *const *vfio_nodes);
 
+/* Whether this process runs under libumockdev-preload.  Asks with a
+ * testbed, as umockdev_in_mock_environment() caches its first look at /sys
+ * (a testbed's finalize unsets UMOCKDEV_DIR again).  Call once, in main(),
+ * before anything else starts a testbed or a bus. */
+gboolean fake_umockdev_detect (void);
+
+/* TRUE when `have` (fake_umockdev_detect()); otherwise the test is skipped
+ * saying `why` it needs the preload — unless LD_PRELOAD asked for it, as
+ * meson test does: a preload that was asked for and does not work is a
+ * broken set-up, which CI must report, not skip. */
+gboolean fake_umockdev_usable (gboolean have, const char *why);
+
 /* How many of this process's fds are open on a file whose path ends in
  * `suffix` (from /proc/self/fd).  umockdev 0.17 never emits client_vanished,
  * so this is how a test sees that a device node was closed again. */

@@ -34,6 +34,7 @@
 
 #include "fake-iommufd.h"
 #include "ihw-names.h"
+#include "fake-iommufd.h"
 #include "../dbus/ihw-test-bus.h"
 
 #define CAP_SPR "19ed008c40780c66"
@@ -337,18 +338,7 @@ assert_new_device_props (GVariant *props, gboolean with_const, const char *drive
 static gboolean
 testbed_usable (void)
 {
-  const char *preload = g_getenv ("LD_PRELOAD");
-
-  if (have_umockdev)
-    return TRUE;
-  /* meson test always asks for the preload: if it was asked for and is not
-   * working, that is a broken set-up, and CI must say so. */
-  if (preload && strstr (preload, "libumockdev-preload"))
-    g_error ("LD_PRELOAD=%s, yet /sys is not the testbed: the preload library did not load "
-             "(is libumockdev-preload.so.0 on the loader's path?)", preload);
-  g_test_skip ("run by hand without LD_PRELOAD=libumockdev-preload.so.0 (meson test sets it): the daemon "
-               "could not be given a testbed, nor receive its uevents");
-  return FALSE;
+  return fake_umockdev_usable (have_umockdev, "the daemon could not be given a testbed, nor receive its uevents");
 }
 
 static void
@@ -775,14 +765,9 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  {
-    /* in_mock_environment() caches its first look at /sys: ask with a
-     * testbed (its finalize unsets UMOCKDEV_DIR again, so the bus started
-     * first in the test runs outside any testbed). */
-    UMockdevTestbed *tb = umockdev_testbed_new ();
-    have_umockdev = umockdev_in_mock_environment ();
-    g_object_unref (tb);
-  }
+  /* Before the bus: the testbed it asks with is gone again, so the bus
+   * started first in each test runs outside any testbed. */
+  have_umockdev = fake_umockdev_detect ();
   g_test_add ("/umockdev/hotplug-dbus/device-lifecycle", Fixture, NULL, fixture_setup, test_device_lifecycle,
               fixture_teardown);
   g_test_add ("/umockdev/hotplug-dbus/nfd-file", Fixture, NULL, fixture_setup, test_nfd_file, fixture_teardown);

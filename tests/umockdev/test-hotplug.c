@@ -73,12 +73,8 @@ test_device_lifecycle (Fixture *fx, gconstpointer data)
   g_autoptr (GError) error = NULL;
   IhwDevice *d;
 
-  if (!have_umockdev)
-    {
-      g_test_skip ("not running under umockdev-wrapper / LD_PRELOAD=libumockdev-preload.so.0: "
-                   "umockdev cannot deliver uevents to the sd-device monitor");
-      return;
-    }
+  if (!fake_umockdev_usable (have_umockdev, "umockdev cannot deliver uevents to the sd-device monitor"))
+    return;
 
   fx->tb = umockdev_testbed_new ();
   fake_testbed_load_host (fx->tb, "qemu-guest");
@@ -203,12 +199,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   ihw_test_log_init ();
-  {
-    /* in_mock_environment() caches its first look at /sys: ask with a testbed. */
-    UMockdevTestbed *tb = umockdev_testbed_new ();
-    have_umockdev = umockdev_in_mock_environment ();
-    g_object_unref (tb);
-  }
+  have_umockdev = fake_umockdev_detect ();
   g_test_add ("/umockdev/hotplug/device-lifecycle", Fixture, NULL, fixture_setup, test_device_lifecycle,
               fixture_teardown);
   return g_test_run ();

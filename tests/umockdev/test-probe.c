@@ -65,11 +65,7 @@ fixture_teardown (Fixture *fx, gconstpointer data)
 static gboolean
 need_umockdev (void)
 {
-  if (have_umockdev)
-    return TRUE;
-  g_test_skip ("not running under umockdev-wrapper / LD_PRELOAD=libumockdev-preload.so.0: "
-               "the ioctl emulation cannot intercept /dev/iommu");
-  return FALSE;
+  return fake_umockdev_usable (have_umockdev, "the ioctl emulation cannot intercept /dev/iommu");
 }
 
 /* The daemon's view: real paths, redirected by umockdev. */
@@ -674,11 +670,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   ihw_test_log_init ();
-  {
-    UMockdevTestbed *probe_tb = umockdev_testbed_new ();
-    have_umockdev = umockdev_in_mock_environment ();
-    g_object_unref (probe_tb);
-  }
+  have_umockdev = fake_umockdev_detect ();
 
 #define ADD(path, fn) g_test_add ("/umockdev/probe/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("vtd-recorded-reply", test_vtd_recorded_reply);

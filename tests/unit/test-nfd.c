@@ -91,9 +91,14 @@ test_pick_devices (void)
     { "0000:00:1f.6", "e1000e", TRUE },
     { "0000:00:14.0", "xhci_hcd", FALSE },
   };
+  /* A driver link that could not be read: it may be vfio-pci. */
+  const IhwNfdDevice unknown_driver[] = {
+    { "0000:00:1f.6", "e1000e", TRUE },
+    { "0000:3b:00.0", NULL, TRUE },
+  };
   const char *which = NULL;
   g_autoptr (GPtrArray) a = ihw_nfd_pick_devices (some_vfio, G_N_ELEMENTS (some_vfio), &which);
-  g_autoptr (GPtrArray) b = NULL, c = NULL;
+  g_autoptr (GPtrArray) b = NULL, c = NULL, d = NULL;
 
   g_assert_cmpuint (a->len, ==, 2);
   g_assert_cmpstr (a->pdata[0], ==, "0000:3a:00.0");
@@ -108,6 +113,11 @@ test_pick_devices (void)
   c = ihw_nfd_pick_devices (NULL, 0, &which);
   g_assert_cmpuint (c->len, ==, 1);
   g_assert_null (c->pdata[0]);
+
+  d = ihw_nfd_pick_devices (unknown_driver, G_N_ELEMENTS (unknown_driver), &which);
+  g_assert_cmpuint (d->len, ==, 2);
+  g_assert_cmpstr (d->pdata[0], ==, "0000:3b:00.0");
+  g_assert_cmpstr (which, ==, "vfio-pci devices");
 }
 
 static void

@@ -686,6 +686,57 @@ test_refresh_and_updates (void)
   rm_tree (root);
 }
 
+/* A directory that exists but cannot be listed is no evidence that what
+ * it held is gone: start-up fails naming it, a full Refresh fails and
+ * keeps every record (async and sync). */
+static void
+refresh_failed (IhwRegistry *reg, const GError *error, gpointer data)
+{
+  *(GError **) data = g_error_copy (error);
+}
+
+static void
+test_unlistable (void)
+{
+  g_autofree char *root = copy_host ("mixed-two-unit");
+  g_autofree char *devices = g_build_filename (root, "bus/pci/devices", NULL);
+  g_autofree char *aside = g_build_filename (root, "bus/pci/devices.aside", NULL);
+  IhwRegistryOptions opts = { .sysfs_root = root, .dev_root = "/nonexistent-dev", .probe = FALSE };
+  g_autoptr (IhwRegistry) reg = ihw_registry_new (&opts);
+  g_autoptr (IhwRegistry) fresh = ihw_registry_new (&opts);
+  g_autoptr (GError) error = NULL;
+  GError *async_error = NULL;
+  guint before;
+
+  g_assert_true (ihw_registry_load (reg, &error));
+  before = ihw_registry_get_devices (reg)->len;
+  g_assert_cmpuint (before, ==, 3);
+
+  /* ENOTDIR, as root cannot be kept out by permissions. */
+  g_assert_cmpint (g_rename (devices, aside), ==, 0);
+  g_assert_true (g_file_set_contents (devices, "", 0, NULL));
+  ihw_test_log_clear ();
+
+  g_assert_false (ihw_registry_refresh (reg, NULL, &error));
+  g_assert_error (error, IHW_ERROR, IHW_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "bus/pci/devices: cannot list"));
+  g_assert_cmpuint (ihw_registry_get_devices (reg)->len, ==, before);
+  g_clear_error (&error);
+
+  ihw_registry_refresh_all_async (reg, refresh_failed, &async_error);
+  while (!async_error)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (async_error, IHW_ERROR, IHW_ERROR_FAILED);
+  g_clear_error (&async_error);
+  g_assert_cmpuint (ihw_registry_get_devices (reg)->len, ==, before);
+  ihw_assert_logged ("WARNING", "Refresh", "keeping what was known");
+
+  g_assert_false (ihw_registry_load (fresh, &error));
+  g_assert_nonnull (strstr (error->message, "bus/pci/devices: cannot list"));
+
+  rm_tree (root);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -703,5 +754,6 @@ main (int argc, char **argv)
   g_test_add_func ("/registry/missing-root", test_missing_root);
   g_test_add_func ("/registry/amd-iommu-own-function", test_amd_iommu_own_function);
   g_test_add_func ("/registry/refresh-and-updates", test_refresh_and_updates);
+  g_test_add_func ("/registry/unlistable", test_unlistable);
   return g_test_run ();
 }

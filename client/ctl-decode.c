@@ -97,8 +97,10 @@ ctl_decode (CtlGlobal *g, int argc, char **argv)
     }
   else
     {
+      IhwRequest req = { 0 };
+      ihw_request_fill_required (model, 0, &req);
       host = ihw_check_host (model, &facts, 1);
-      res = ihw_check_nesting (model, &facts, 1, NULL);
+      res = ihw_check_nesting (model, &facts, 1, &req);
     }
   /* virtio-iommu runs on any host IOMMU, so it "matches" every vendor
    * (SPEC §5 "the model(s) matching that vendor"); it never nests. */

@@ -41,6 +41,13 @@ device_limit (IhwModel model, guint qemu, const char *key, const IhwDeviceFacts 
           limit = MIN (limit, rule->value2);
           continue;
         }
+      if (rule->kind == IHW_RULE_REQUEST_EQ)
+        {
+          /* The one value QEMU takes, whatever the devices. */
+          *constrained = TRUE;
+          limit = MIN (limit, rule->value);
+          continue;
+        }
       if (rule->kind == IHW_RULE_REQUEST_IN_LIST)
         {
           *constrained = TRUE;

@@ -41,6 +41,9 @@ typedef enum {
   /* The field must equal `value`, or else device fact `key` must be YES
    * (SMMUv3: FWB, or a CANWBS master).  Unknown fact: a note. */
   IHW_RULE_FIELD_OR_FACT,
+  /* Request key `key` (or its QEMU default) must equal `value`; QEMU checks
+   * it for every VFIO device, whatever the host (intel caching-mode). */
+  IHW_RULE_REQUEST_EQ,
 
   /* --- model rows: evaluated once per check, device "" ------------------ */
   /* The model has no nested mode: always fails. */

@@ -232,6 +232,7 @@ verdict_for (const char *host, const char *address)
 
   g_assert_true (ihw_registry_load (reg, NULL));
   g_assert_true (ihw_request_set_qemu_version (&req, "11.0", NULL));
+  ihw_request_set (&req, "caching-mode", 1);
   ihw_registry_device_facts (reg, ihw_registry_lookup_device (reg, address), &f, &facts);
   res = ihw_check_nesting (IHW_MODEL_INTEL, &facts, 1, &req);
   return res->verdict;

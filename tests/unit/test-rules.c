@@ -103,11 +103,14 @@ parse_request (IhwRequest *req, const char *text)
   g_assert_no_error (error);
 }
 
+/* A VM configured as QEMU needs (intel caching-mode=on unless `request`
+ * says otherwise); test_caching_mode judges the key itself. */
 static IhwResult *
 check (IhwModel model, const IhwDeviceFacts *dev, guint n, const char *request)
 {
   IhwRequest req;
   parse_request (&req, request);
+  ihw_request_fill_required (model, 0, &req);
   return ihw_check_nesting (model, dev, n, &req);
 }
 
@@ -719,7 +722,8 @@ test_negotiate_intel_mixed_units (void)
   config_text = g_variant_print (config, TRUE);
   /* fs1gp only if all have FL1GP; PASID width the smaller (dmar0 has none). */
   g_assert_cmpstr (config_text, ==,
-                   "{'qemu-version': <'11.1'>, 'aw-bits': <uint32 48>, 'fs1gp': <false>, 'pasid-bits': <uint32 0>}");
+                   "{'qemu-version': <'11.1'>, 'aw-bits': <uint32 48>, 'fs1gp': <false>, 'pasid-bits': <uint32 0>, "
+                   "'caching-mode': <true>}");
 
   xml = ihw_negotiation_libvirt_xml (n);
   /* the element, after a comment saying what libvirt cannot express */
@@ -733,7 +737,7 @@ test_negotiate_intel_mixed_units (void)
   joined = g_strjoinv (" ", args);
   g_assert_cmpstr (joined, ==,
                    "-object iommufd,id=iommufd0 "
-                   "-device intel-iommu,intremap=on,caching-mode=on,x-scalable-mode=on,x-flts=on,aw-bits=48,fs1gp=off "
+                   "-device intel-iommu,intremap=on,x-scalable-mode=on,x-flts=on,aw-bits=48,fs1gp=off,caching-mode=on "
                    "-device vfio-pci,host=0000:3a:00.0,iommufd=iommufd0 "
                    "-device vfio-pci,host=0000:b1:00.0,iommufd=iommufd0");
 }
@@ -936,6 +940,80 @@ test_profiles_11 (void)
   }
 }
 
+/* intel caching-mode: every VFIO device needs it, nested or emulated, in
+ * every QEMU version; left out it is QEMU's default, off. */
+static void
+test_caching_mode (void)
+{
+  IhwFeatures fi;
+  IhwDeviceFacts di;
+  const char *const requests[] = {
+    "{'nesting': <false>}", "{'nesting': <true>}", "{'qemu-version': <'7.2'>, 'nesting': <false>}",
+  };
+
+  intel_ok (&fi);
+  di = facts_for (&fi);
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      IhwRequest req;
+      g_autoptr (IhwResult) def = NULL, off = NULL, on = NULL;
+      const IhwReason *r;
+
+      parse_request (&req, requests[i]);
+      def = ihw_check_nesting (IHW_MODEL_INTEL, &di, 1, &req);
+      assert_reason (def, IHW_VERDICT_UNSUPPORTED, DEV, "request.caching-mode", "on", "off");
+      r = find_reason (def, "request.caching-mode");
+      g_assert_nonnull (strstr (r->why, "caching-mode=off is QEMU"));
+      g_assert_nonnull (strstr (r->why, "default"));
+
+      ihw_request_set (&req, "caching-mode", 0);
+      off = ihw_check_nesting (IHW_MODEL_INTEL, &di, 1, &req);
+      assert_reason (off, IHW_VERDICT_UNSUPPORTED, DEV, "request.caching-mode", "on", "off");
+      g_assert_null (strstr (find_reason (off, "request.caching-mode")->why, "default"));
+
+      ihw_request_set (&req, "caching-mode", 1);
+      on = ihw_check_nesting (IHW_MODEL_INTEL, &di, 1, &req);
+      g_assert_null (find_reason (on, "request.caching-mode"));
+    }
+  /* no device, nothing to assign: nothing to refuse */
+  {
+    g_autoptr (IhwResult) r = ihw_check_nesting (IHW_MODEL_INTEL, NULL, 0, NULL);
+    g_assert_null (find_reason (r, "request.caching-mode"));
+  }
+  /* other models have no such property: the key is noted as unused */
+  {
+    IhwFeatures fs;
+    IhwDeviceFacts ds;
+    g_autoptr (IhwResult) r = NULL;
+    smmu_ok (&fs);
+    ds = facts_for (&fs);
+    r = check (IHW_MODEL_SMMUV3, &ds, 1, "{'caching-mode': <false>}");
+    g_assert_null (find_reason (r, "request.caching-mode"));
+  }
+  {
+    g_autofree char *fix = ihw_requirement_fix (IHW_MODEL_INTEL, "request.caching-mode", "on", "off");
+    g_assert_cmpstr (fix, ==, "set caching_mode='on' (libvirt: <iommu model='intel'><driver caching_mode='on'/>)");
+  }
+  /* Negotiate turns it on, in every form it answers */
+  {
+    g_autoptr (IhwNegotiation) n = ihw_negotiate (IHW_MODEL_INTEL, &di, 1, NULL);
+    g_autoptr (GVariant) config = ihw_negotiation_config (n);
+    g_autofree char *xml = ihw_negotiation_libvirt_xml (n);
+    g_auto (GStrv) args = ihw_negotiation_qemu_args (n);
+    const char *dev = NULL;
+    gboolean cm = FALSE;
+    for (guint i = 0; args[i]; i++)
+      if (g_str_has_prefix (args[i], "intel-iommu,"))
+        dev = args[i];
+    g_assert_cmpint (n->verdict, ==, IHW_VERDICT_SUPPORTED);
+    g_assert_true (g_variant_lookup (config, "caching-mode", "b", &cm) && cm);
+    g_assert_nonnull (strstr (xml, "caching_mode=\"on\""));
+    g_assert_nonnull (dev);
+    g_assert_nonnull (strstr (dev, "caching-mode=on"));
+    g_assert_null (strstr (strstr (dev, "caching-mode=on") + 1, "caching-mode="));
+  }
+}
+
 /* nesting=false (an emulated vIOMMU): only the rows QEMU applies to every
  * VFIO device; never x-flts or accel rows. */
 static void
@@ -1069,6 +1147,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/profile-table", test_profile_table);
   g_test_add_func ("/rules/profiles-11", test_profiles_11);
   g_test_add_func ("/rules/emulated-scope", test_emulated_scope);
+  g_test_add_func ("/rules/caching-mode", test_caching_mode);
   g_test_add_func ("/rules/fixture-hosts", test_fixture_hosts);
   g_test_add_func ("/request/variant", test_request_variant);
   g_test_add_func ("/request/key-not-for-model", test_request_key_not_for_model);

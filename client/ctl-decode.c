@@ -82,6 +82,9 @@ ctl_decode (CtlGlobal *g, int argc, char **argv)
   model = ihw_vendor_model (vendor);
   facts.device = "";
   facts.features = &f;
+  /* QEMU's host aw-bits, as far as the registers tell (no IOVA ranges) */
+  if (ihw_features_aperture_bits (&f, &facts.host_aw_bits))
+    facts.host_aw_bits_from = "registers";
   if (model == IHW_MODEL_LAST)
     {
       /* An extension of another vendor's unit (CMDQV on an SMMUv3): no

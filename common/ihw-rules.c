@@ -45,6 +45,9 @@
 #define REQ_IMPLIES(m, lo, hi, k, above, f, min_, why_, ...) \
   { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_IMPLIES_FIELD, .key = k, .value = above, \
     .field = f, .value2 = min_, .why = why_, __VA_ARGS__ }
+#define REQ_LE_FACT(m, lo, hi, k, fact, why_, ...) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_LE_FACT, .key = k, .field = fact, .why = why_, \
+    __VA_ARGS__ }
 #define REQ_EQ(m, lo, hi, k, v, why_, ...) \
   { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_EQ, .key = k, .value = v, .why = why_, __VA_ARGS__ }
 #define REQ_IN_LIST(m, lo, hi, k, why_, ...) \
@@ -115,21 +118,20 @@ static const IhwRule rules[] = {
               "this QEMU's intel-iommu x-flts=on refuses every passthrough device (\"host device is "
               "uncompatible with stage-1 translation\")", UPGRADE_11_0),
 
-  /* aw-bits: QEMU 9.1+ hw/i386/intel_iommu.c vtd_check_hiod, "aw-bits %d >
-   * host aw-bits %d"; the host value is the top of the kernel's IOVA
-   * aperture, which for VT-d is min(MGAW, widest SAGAW) (6.12
-   * drivers/iommu/intel/iommu.c paging_domain_alloc: addr_width =
-   * agaw_to_width(iommu->agaw) capped at cap_mgaw). */
-  /* Checked for every VFIO device, emulated vIOMMU or not (vtd_check_hiod
-   * "Common checks", before any x-flts test). */
-  REQ_LE_FIELD (INTEL, Q (9, 1), ANY, "aw-bits", "mgaw",
-                "QEMU refuses an aw-bits wider than the host aw-bits (\"aw-bits %d > host aw-bits %d\"), "
-                "which on VT-d is the IOMMU's address width (cap.MGAW)",
-                ALWAYS, FIX ("set aw-bits=39 (libvirt: <iommu model='intel'><driver aw_bits='39'/>)")),
-  REQ_LE_FIELD (INTEL, Q (9, 1), ANY, "aw-bits", "sagaw",
-                "QEMU refuses an aw-bits wider than the host aw-bits (\"aw-bits %d > host aw-bits %d\"), "
-                "which is limited by the widest second-stage width the host IOMMU supports (cap.SAGAW)",
-                ALWAYS, FIX ("set aw-bits=39 (libvirt: <iommu model='intel'><driver aw_bits='39'/>)")),
+  /* aw-bits: QEMU 9.1+ hw/i386/intel_iommu.c vtd_check_hiod "Common
+   * checks", for every VFIO device, emulated vIOMMU or not, before any
+   * x-flts test: "aw-bits %d > host aw-bits %d".  QEMU's host aw-bits is
+   * hw/vfio/device.c vfio_device_get_aw_bits (HostIOMMUDevice cap AW_BITS):
+   * range_get_last_bit() of the last IOVA range + 1, 64 without ranges; the
+   * ranges are IOMMU_IOAS_IOVA_RANGES on the IOAS the device is attached to
+   * (hw/vfio/iommufd.c iommufd_cdev_get_info_iova_range, qemu/qemu indexed
+   * version).  The daemon asks the kernel the same way; without a probe the
+   * registers give the aperture (the vendor's aperture_fields), clipped by
+   * the group's reserved_regions. */
+  REQ_LE_FACT (INTEL, Q (9, 1), ANY, "aw-bits", "host_aw_bits",
+               "QEMU refuses an aw-bits wider than the host aw-bits (\"aw-bits %d > host aw-bits %d\"), the "
+               "address width of the host IOMMU's usable IOVA ranges for the device",
+               ALWAYS, FIX ("set aw-bits=39 (libvirt: <iommu model='intel'><driver aw_bits='39'/>)")),
   /* Device assignment needs caching mode, with or without x-flts (the
    * accel path, 11.0 hw/i386/intel_iommu_accel.c, makes no exception, and
    * falls back to the shadowing default HWPT when the guest leaves scalable
@@ -526,6 +528,34 @@ static const struct {
   { "canwbs", offsetof (IhwDeviceFacts, canwbs) },
   { "cmdqv", offsetof (IhwDeviceFacts, cmdqv) },
 };
+
+static const struct {
+  const char *name;
+  const char *label;
+  size_t offset, from_offset;
+} device_number_facts[] = {
+  { "host_aw_bits", "host aw-bits", offsetof (IhwDeviceFacts, host_aw_bits),
+    offsetof (IhwDeviceFacts, host_aw_bits_from) },
+};
+
+gboolean
+ihw_device_number_fact (const IhwDeviceFacts *dev, const char *name, guint *value, const char **from,
+                        const char **label)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (device_number_facts); i++)
+    if (g_strcmp0 (device_number_facts[i].name, name) == 0)
+      {
+        const char *base = (const char *) dev;
+        if (value && dev)
+          *value = *(const guint *) (const void *) (base + device_number_facts[i].offset);
+        if (from && dev)
+          *from = *(const char *const *) (const void *) (base + device_number_facts[i].from_offset);
+        if (label)
+          *label = device_number_facts[i].label;
+        return TRUE;
+      }
+  return FALSE;
+}
 
 gboolean
 ihw_device_fact (const IhwDeviceFacts *dev, const char *name, IhwTristate *out)

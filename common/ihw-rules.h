@@ -41,6 +41,9 @@ typedef enum {
   /* The field must equal `value`, or else device fact `key` must be YES
    * (SMMUv3: FWB, or a CANWBS master).  Unknown fact: a note. */
   IHW_RULE_FIELD_OR_FACT,
+  /* Request key `key` (or its QEMU default) must be <= the number device
+   * fact `field` (ihw_device_number_fact()); unknown: the reason says so. */
+  IHW_RULE_REQUEST_LE_FACT,
   /* Request key `key` (or its QEMU default) must equal `value`; QEMU checks
    * it for every VFIO device, whatever the host (intel caching-mode). */
   IHW_RULE_REQUEST_EQ,
@@ -164,5 +167,11 @@ const IhwLibvirtAttr *ihw_libvirt_attrs (guint *n);
 /* Device facts by name, for IHW_RULE_FACT_* rows ("iommufd",
  * "behind_pci_bridge", "canwbs", "cmdqv").  FALSE for an unknown name. */
 gboolean ihw_device_fact (const IhwDeviceFacts *dev, const char *name, IhwTristate *out);
+/* Number facts by name, for IHW_RULE_REQUEST_LE_FACT rows ("host_aw_bits"):
+ * the value (0 unknown), where it came from (NULL unknown) and how reasons
+ * name it ("host aw-bits"; `dev` may be NULL for the label alone).  FALSE
+ * for an unknown name. */
+gboolean ihw_device_number_fact (const IhwDeviceFacts *dev, const char *name, guint *value, const char **from,
+                                 const char **label);
 
 G_END_DECLS

@@ -97,6 +97,13 @@ typedef struct {
   const char *sysfs_unit_prefix;         /* unit names that mean this vendor without a directory */
   gboolean registers_need_iommufd;       /* no register files anywhere: only iommufd knows them */
   const char *no_registers_reason;       /* what a verdict says then, as `found` */
+
+  /* The address width of the kernel's IOVA aperture for a device's paging
+   * domain, from the registers: the smallest of these fields (a list by its
+   * largest entry up to `aperture_max`); no fields: not known from the
+   * registers.  What iommufd's IOVA ranges report, without a probe. */
+  const char *aperture_fields[3];
+  guint aperture_max;
 } IhwVendorDesc;
 
 /* The vendors, in the order the CLI lists them. */

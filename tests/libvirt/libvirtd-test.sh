@@ -188,7 +188,7 @@ ihw_daemon_start "$daemon" "$fixtures/hosts/intel-client-no-sm" "$ctl" "$tmp/dae
 define emulated-intel-client client
 start client
 refused_by_hook client "0000:01:00.0" "aw-bits=48" "QEMU 10.0's default" "set aw-bits=39"
-journal_has client IHW_DECISION=refuse IHW_REQUIREMENT=request.aw-bits "IHW_FOUND=39"
+journal_has client IHW_DECISION=refuse IHW_REQUIREMENT=request.aw-bits "IHW_FOUND=39 (sysfs registers)"
 define emulated-intel-client-39 client-39
 start client-39
 passed_hook client-39

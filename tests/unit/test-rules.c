@@ -85,6 +85,9 @@ facts_for (const IhwFeatures *f)
   d.iommufd = IHW_TRISTATE_YES;
   d.behind_pci_bridge = IHW_TRISTATE_NO;
   d.canwbs = IHW_TRISTATE_UNKNOWN;
+  /* the daemon's fallback without a probe: the registers' aperture */
+  if (ihw_features_aperture_bits (f, &d.host_aw_bits))
+    d.host_aw_bits_from = "registers";
   return d;
 }
 
@@ -151,8 +154,8 @@ assert_reason (const IhwResult *res, IhwVerdict verdict, const char *device, con
 {
   const IhwReason *r = NULL;
 
-  /* Several rows may name the same key (aw-bits vs MGAW and vs SAGAW):
-   * the one with this `needed`. */
+  /* Several rows may name the same key (aw-bits vs host aw-bits and vs
+   * QEMU's list): the one with this `needed`. */
   for (guint i = 0; i < res->reasons->len && !r; i++)
     {
       const IhwReason *x = res->reasons->pdata[i];
@@ -214,10 +217,12 @@ static const RowCase row_cases[] = {
     IHW_VERDICT_UNSUPPORTED, DEV, "ecap.SLTS", "1", "0" },
   { "intel/CM", IHW_MODEL_INTEL, intel_ok, NULL, MOD_BITS, "cap", 7, 1, 1, NULL, 0,
     IHW_VERDICT_UNSUPPORTED, DEV, "cap.CM", "0", "1" },
+  /* host aw-bits without a probe: the registers' aperture, min (MGAW,
+   * widest SAGAW) */
   { "intel/MGAW-default", IHW_MODEL_INTEL, intel_ok, NULL, MOD_BITS, "cap", 16, 6, 38, NULL, 0,
-    IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "cap.MGAW >= 48", "39" },
+    IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "host aw-bits >= 48", "39 (registers)" },
   { "intel/SAGAW-default", IHW_MODEL_INTEL, intel_ok, NULL, MOD_BITS, "cap", 8, 5, 0x2, NULL, 0,
-    IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "cap.SAGAW >= 48", "39" },
+    IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "host aw-bits >= 48", "39 (registers)" },
   { "intel/FL1GP-default", IHW_MODEL_INTEL, intel_ok, NULL, MOD_BITS, "cap", 56, 1, 0, NULL, 0,
     IHW_VERDICT_UNSUPPORTED, DEV, "request.fs1gp", "cap.FL1GP = 1", "0" },
   { "intel/FL1GP-requested", IHW_MODEL_INTEL, intel_ok, "{'fs1gp': <true>}", MOD_BITS, "cap", 56, 1, 0, NULL, 0,
@@ -336,7 +341,10 @@ test_row (gconstpointer data)
 
   /* Modified: this row fails with the exact reason. */
   if (c->mod == MOD_BITS)
-    set_bits (&f, c->reg, c->lo, c->width, c->value);
+    {
+      set_bits (&f, c->reg, c->lo, c->width, c->value);
+      d = facts_for (&f);   /* what the registers imply (host aw-bits) follows */
+    }
   apply_fact (&d, c->fact, c->fact_value);
   failing = check (c->model, &d, 1, c->request);
   assert_reason (failing, c->verdict, c->device, c->requirement, c->needed, c->found);
@@ -825,7 +833,8 @@ test_negotiate_failures (void)
   d[1] = facts_for (&low);
   d[1].device = "0000:b1:00.0";
   mgaw = ihw_negotiate (IHW_MODEL_INTEL, d, 2, NULL);
-  assert_reason (mgaw->result, IHW_VERDICT_UNSUPPORTED, "0000:b1:00.0", "request.aw-bits", "cap.MGAW >= 48", "39");
+  assert_reason (mgaw->result, IHW_VERDICT_UNSUPPORTED, "0000:b1:00.0", "request.aw-bits", "host aw-bits >= 48",
+                 "39 (registers)");
 
   /* A request the hosts cannot honour is kept and judged. */
   parse_request (&req, "{'pasid-bits': <uint32 20>}");
@@ -867,7 +876,14 @@ test_table_wellformed (void)
         default:
           break;
         }
-      if (r->field)
+      if (r->kind == IHW_RULE_REQUEST_LE_FACT)
+        {
+          IhwDeviceFacts d = { 0 };
+          const char *label = NULL;
+          g_assert_true (ihw_device_number_fact (&d, r->field, NULL, NULL, &label));
+          g_assert_nonnull (label);
+        }
+      else if (r->field)
         {
           IhwFeatures f;
           ihw_features_init (&f, ihw_model_vendor (r->model));
@@ -937,6 +953,101 @@ test_profiles_11 (void)
     set_bits (&fs, "idr5", 0, 3, 7);
     r = check (IHW_MODEL_SMMUV3, &ds, 1, "{'qemu-version': <'11.0'>, 'oas': <uint32 48>}");
     g_assert_null (find_reason (r, "request.oas"));
+  }
+}
+
+/* QEMU's host aw-bits: the fact the daemon learnt wins over the registers,
+ * its source is said, and without either the row is unknown. */
+static void
+test_host_aw_bits (void)
+{
+  IhwFeatures f;
+  IhwDeviceFacts d;
+  guint bits = 0;
+  gboolean clipped;
+  const guint64 msi[] = { 0xfee00000, 0xfeefffff };
+  const guint64 top[] = { 0x7fff000000, 0x7fffffffff, 0xfee00000, 0xfeefffff, 0x7ffe000000, 0x7fff0fffff };
+  const guint64 all[] = { 0, G_MAXUINT64 };
+
+  /* the registers' aperture: min (MGAW, widest SAGAW up to 57) */
+  intel_ok (&f);                       /* MGAW 57, SAGAW 48|57 */
+  g_assert_true (ihw_features_aperture_bits (&f, &bits));
+  g_assert_cmpuint (bits, ==, 57);
+  set_bits (&f, "cap", 16, 6, 47);     /* MGAW 48 */
+  g_assert_true (ihw_features_aperture_bits (&f, &bits));
+  g_assert_cmpuint (bits, ==, 48);
+  set_bits (&f, "cap", 16, 6, 63);     /* MGAW 64 */
+  set_bits (&f, "cap", 8, 5, 0x1c);    /* SAGAW 48|57|64(reserved) */
+  g_assert_true (ihw_features_aperture_bits (&f, &bits));
+  g_assert_cmpuint (bits, ==, 57);
+  smmu_ok (&f);
+  g_assert_false (ihw_features_aperture_bits (&f, &bits));
+
+  /* cut by reserved regions that reach the top, in any order */
+  g_assert_cmpuint (ihw_aperture_host_aw_bits (39, msi, 1, &clipped), ==, 39);
+  g_assert_false (clipped);
+  g_assert_cmpuint (ihw_aperture_host_aw_bits (39, top, 3, &clipped), ==, 39);
+  g_assert_true (clipped);
+  g_assert_cmpuint (ihw_aperture_host_aw_bits (39, all, 1, &clipped), ==, 64);
+  g_assert_cmpuint (ihw_aperture_host_aw_bits (64, NULL, 0, &clipped), ==, 64);
+  {
+    const guint64 upper_half[] = { G_GUINT64_CONSTANT (1) << 38, (G_GUINT64_CONSTANT (1) << 39) - 1 };
+    g_assert_cmpuint (ihw_aperture_host_aw_bits (39, upper_half, 1, &clipped), ==, 38);
+    g_assert_true (clipped);
+  }
+
+  /* the kernel's answer wins, and the reason names where it came from */
+  intel_ok (&f);
+  d = facts_for (&f);                  /* registers say 57 */
+  d.host_aw_bits = 39;
+  d.host_aw_bits_from = "iommufd IOVA ranges";
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &d, 1, "{'nesting': <false>}");
+    assert_reason (r, IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "host aw-bits >= 48",
+                   "39 (iommufd IOVA ranges)");
+    g_assert_nonnull (strstr (find_reason (r, "request.aw-bits")->why, "QEMU 11.1's default"));
+  }
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &d, 1, "{'nesting': <false>, 'aw-bits': <uint32 39>}");
+    g_assert_null (find_reason (r, "request.aw-bits"));
+  }
+  /* Negotiate for an emulated vIOMMU picks what the kernel allows */
+  {
+    IhwRequest req;
+    g_autoptr (IhwNegotiation) n = NULL;
+    guint64 aw = 0;
+    parse_request (&req, "{'nesting': <false>}");
+    n = ihw_negotiate (IHW_MODEL_INTEL, &d, 1, &req);
+    g_assert_true (ihw_request_get (&n->config, "aw-bits", &aw));
+    g_assert_cmpuint (aw, ==, 39);
+    g_assert_cmpint (n->verdict, ==, IHW_VERDICT_SUPPORTED);
+  }
+  /* wider than QEMU ever asks: nothing to refuse */
+  d.host_aw_bits = 64;
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &d, 1, "{'nesting': <false>}");
+    g_assert_null (find_reason (r, "request.aw-bits"));
+  }
+  /* no fact but registers: unknown, never a guess */
+  d.host_aw_bits = 0;
+  d.host_aw_bits_from = NULL;
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &d, 1, "{'nesting': <false>}");
+    assert_reason (r, IHW_VERDICT_UNKNOWN, DEV, "request.aw-bits", "host aw-bits >= 48", "unknown");
+  }
+  /* the fact holds on another vendor's host too: QEMU's check is the same */
+  smmu_ok (&f);
+  d = facts_for (&f);
+  d.host_aw_bits = 39;
+  d.host_aw_bits_from = "iommufd IOVA ranges";
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &d, 1, "{'nesting': <false>}");
+    assert_reason (r, IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "host aw-bits >= 48",
+                   "39 (iommufd IOVA ranges)");
+  }
+  {
+    g_autofree char *why = ihw_requirement_why (IHW_MODEL_INTEL, "request.aw-bits", "host aw-bits >= 48", "39 (iommufd IOVA ranges)");
+    g_assert_nonnull (strstr (why, "host aw-bits"));
   }
 }
 
@@ -1029,7 +1140,7 @@ test_emulated_scope (void)
   {
     /* QEMU 10.0, default aw-bits 48 on a 39-bit host: refused at start. */
     g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &di, 1, "{'qemu-version': <'10.0'>, 'nesting': <false>}");
-    assert_reason (r, IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "cap.MGAW >= 48", "39");
+    assert_reason (r, IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "host aw-bits >= 48", "39 (registers)");
     g_assert_null (find_reason (r, "qemu.x-flts"));
     g_assert_null (find_reason (r, "ecap.NEST"));
   }
@@ -1070,7 +1181,8 @@ test_emulated_scope (void)
   }
   /* Every refusal names what to change. */
   {
-    g_autofree char *aw = ihw_requirement_fix (IHW_MODEL_INTEL, "request.aw-bits", "cap.MGAW >= 48", "39");
+    g_autofree char *aw = ihw_requirement_fix (IHW_MODEL_INTEL, "request.aw-bits", "host aw-bits >= 48",
+                                               "39 (iommufd IOVA ranges)");
     g_autofree char *fs = ihw_requirement_fix (IHW_MODEL_INTEL, "request.fs1gp", "cap.FL1GP = 1", "0");
     g_autofree char *q = ihw_requirement_fix (IHW_MODEL_INTEL, "qemu.x-flts", "nested mode", "QEMU 10.0");
     g_autofree char *nest = ihw_requirement_fix (IHW_MODEL_INTEL, "ecap.NEST", "1", "0");
@@ -1148,6 +1260,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/profiles-11", test_profiles_11);
   g_test_add_func ("/rules/emulated-scope", test_emulated_scope);
   g_test_add_func ("/rules/caching-mode", test_caching_mode);
+  g_test_add_func ("/rules/host-aw-bits", test_host_aw_bits);
   g_test_add_func ("/rules/fixture-hosts", test_fixture_hosts);
   g_test_add_func ("/request/variant", test_request_variant);
   g_test_add_func ("/request/key-not-for-model", test_request_key_not_for_model);

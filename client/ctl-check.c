@@ -9,6 +9,7 @@
 
 #include "ctl.h"
 #include "ihw-error.h"
+#include "ihw-verdict.h"
 
 
 void
@@ -113,10 +114,14 @@ ctl_check (CtlGlobal *g, int argc, char **argv)
 
   if (!ctl_parse_check_args (g, "check", check_args,
                              "Can vIOMMU MODEL (intel, smmuv3, amd, virtio) use nested translation with these\n"
-                             "assigned devices?  Exit status 0 supported, 1 unsupported, 2 unknown.",
+                             "assigned devices?  Exit status 0 supported, 1 unsupported, 2 unknown.  What QEMU\n"
+                             "needs of every VM (intel --caching-mode) is assumed unless an option says otherwise.",
                              NULL, &argc, &argv, &model, &req, &code))
     return code;
   devices = argv + 2;
+  /* A question about the host: the VM is taken to be configured as QEMU
+   * needs (--no-caching-mode asks what QEMU does without). */
+  ihw_request_fill_required (model, 0, &req);
 
   if (!(client = ctl_connect (&error)) ||
       !(res = ihw_client_check_nesting (client, ihw_model_name (model), (const char *const *) devices, &req, &error)))

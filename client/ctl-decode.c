@@ -82,6 +82,9 @@ ctl_decode (CtlGlobal *g, int argc, char **argv)
   model = ihw_vendor_model (vendor);
   facts.device = "";
   facts.features = &f;
+  /* QEMU's host aw-bits, as far as the registers tell (no IOVA ranges) */
+  if (ihw_features_aperture_bits (&f, &facts.host_aw_bits))
+    facts.host_aw_bits_from = "registers";
   if (model == IHW_MODEL_LAST)
     {
       /* An extension of another vendor's unit (CMDQV on an SMMUv3): no
@@ -97,8 +100,10 @@ ctl_decode (CtlGlobal *g, int argc, char **argv)
     }
   else
     {
+      IhwRequest req = { 0 };
+      ihw_request_fill_required (model, 0, &req);
       host = ihw_check_host (model, &facts, 1);
-      res = ihw_check_nesting (model, &facts, 1, NULL);
+      res = ihw_check_nesting (model, &facts, 1, &req);
     }
   /* virtio-iommu runs on any host IOMMU, so it "matches" every vendor
    * (SPEC §5 "the model(s) matching that vendor"); it never nests. */

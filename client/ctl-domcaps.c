@@ -24,6 +24,7 @@
 #include "ihw-error.h"
 #include "ihw-names.h"
 #include "ihw-qemu-version.h"
+#include "ihw-verdict.h"
 
 #define DEFAULT_EMULATOR "/usr/bin/qemu-system-x86_64"
 
@@ -139,7 +140,12 @@ ctl_domcaps (CtlGlobal *g, int argc, char **argv)
       for (guint i = 0; i < vfio->len; i++)
         {
           const char *one[] = { vfio->pdata[i], NULL };
-          g_autoptr (IhwCheckResult) r = ihw_client_check_nesting (client, name, one, &req, &error);
+          IhwRequest configured = req;
+          g_autoptr (IhwCheckResult) r = NULL;
+          /* whether the device nests in a VM configured as QEMU needs
+           * (caching-mode=on), as the negotiated configuration has it */
+          ihw_request_fill_required (m, 0, &configured);
+          r = ihw_client_check_nesting (client, name, one, &configured, &error);
           IhwVerdict v = r ? r->result->verdict : IHW_VERDICT_UNKNOWN;
 
           if (!r && g_error_matches (error, IHW_ERROR, IHW_ERROR_UNAVAILABLE))

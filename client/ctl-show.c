@@ -197,6 +197,12 @@ show_device (CtlGlobal *g, const CtlObjects *objs, const CtlObject *dev)
     ctl_table_add (t, "hw_info data", data ? data : "none");
     ctl_table_add (t, "Capabilities", ctext);
     ctl_table_add (t, "Max PASID", pasid);
+    {
+      guint64 aw = ctl_prop_uint (p, "HostAwBits");
+      g_autofree char *aw_text = aw ? g_strdup_printf ("%" G_GUINT64_FORMAT " (%s)", aw, ctl_prop_str (p, "HostAwBitsSource"))
+                                    : g_strdup ("unknown");
+      ctl_table_add (t, "Host aw-bits", aw_text);
+    }
     ctl_table_add (t, "Nest parent", ctl_prop_str (p, "NestParent"));
     if (addon)
       ctl_table_add (t, addon->short_title, *addon_answer ? addon_answer : "unknown");

@@ -255,9 +255,13 @@ subject (const IhwDecision *d, IhwModel model, const IhwDomainInfo *info, const 
                                   d->qemu.version);
         }
     }
-  /* The daemon's default QEMU: the value is in what the row needed. */
+  /* The daemon's default QEMU: a boolean's default is the newest
+   * profile's; a number is in what the row needed. */
   if (ihw_request_key_type (key) == 'b')
-    return g_strdup_printf ("%s=on (QEMU's default)", key);
+    {
+      const IhwQemuProperty *p = ihw_qemu_property (model, ihw_qemu_newest (), key);
+      return g_strdup_printf ("%s=%s (QEMU's default)", key, p && p->has_default && !p->default_value ? "off" : "on");
+    }
   if (strstr (r->needed, ">= "))
     return g_strdup_printf ("%s=%s (QEMU's default)", key, strstr (r->needed, ">= ") + 3);
   return g_strdup_printf ("%s (QEMU's default)", key);

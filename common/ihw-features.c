@@ -174,3 +174,59 @@ ihw_value_to_string (const IhwValue *v)
     }
   g_return_val_if_reached (NULL);
 }
+
+gboolean
+ihw_features_aperture_bits (const IhwFeatures *f, guint *bits)
+{
+  guint width = G_MAXUINT;
+
+  if (!f || !f->desc || !f->desc->aperture_fields[0])
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (f->desc->aperture_fields) && f->desc->aperture_fields[i]; i++)
+    {
+      IhwValue v;
+      guint64 n = 0;
+
+      if (!ihw_features_get (f, f->desc->aperture_fields[i], &v))
+        return FALSE;
+      if (v.type == IHW_VALUE_LIST)
+        {
+          for (guint j = 0; j < v.u; j++)
+            if (v.list[j] <= f->desc->aperture_max)
+              n = MAX (n, v.list[j]);
+        }
+      else if (v.type == IHW_VALUE_UINT)
+        n = v.u;
+      else
+        return FALSE;
+      width = MIN (width, (guint) MIN (n, (guint64) f->desc->aperture_max));
+    }
+  if (width == 0)
+    return FALSE;
+  *bits = width;
+  return TRUE;
+}
+
+guint
+ihw_aperture_host_aw_bits (guint aperture_bits, const guint64 *regions, gsize n, gboolean *clipped)
+{
+  guint64 top = aperture_bits >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << aperture_bits) - 1;
+  gboolean moved = TRUE;
+
+  *clipped = FALSE;
+  /* Regions may overlap and come in any order: lower the top until none
+   * holds it. */
+  while (moved)
+    {
+      moved = FALSE;
+      for (gsize i = 0; i < n; i++)
+        if (regions[2 * i] <= top && regions[2 * i + 1] >= top)
+          {
+            if (regions[2 * i] == 0)
+              return 64;
+            top = regions[2 * i] - 1;
+            *clipped = moved = TRUE;
+          }
+    }
+  return 64 - (guint) __builtin_clzll (top | 1);
+}

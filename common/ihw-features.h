@@ -49,6 +49,16 @@ gboolean ihw_features_get (const IhwFeatures *f, const char *key, IhwValue *out)
 /* Convenience: a BOOL or UINT field's number; `fallback` if absent. */
 guint64 ihw_features_get_uint (const IhwFeatures *f, const char *key, guint64 fallback);
 
+/* The IOVA aperture's address width the registers imply for a device's
+ * paging domain (the vendor's aperture_fields); FALSE when the vendor has
+ * none or a register is missing. */
+gboolean ihw_features_aperture_bits (const IhwFeatures *f, guint *bits);
+/* QEMU's host aw-bits for an aperture of `aperture_bits` whose top may be
+ * cut off by reserved regions (`n` (start, last) pairs): the highest bit
+ * of the last usable address + 1, 64 when nothing is usable (QEMU's value
+ * without IOVA ranges).  *clipped: a region reached the top. */
+guint ihw_aperture_host_aw_bits (guint aperture_bits, const guint64 *regions, gsize n, gboolean *clipped);
+
 /* Bits of register `reg` that no field of the table describes. */
 guint64 ihw_features_unknown_bits (const IhwFeatures *f, guint reg);
 /* Mask of the bits the table describes for register `reg`. */

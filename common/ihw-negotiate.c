@@ -41,6 +41,24 @@ device_limit (IhwModel model, guint qemu, const char *key, const IhwDeviceFacts 
           limit = MIN (limit, rule->value2);
           continue;
         }
+      if (rule->kind == IHW_RULE_REQUEST_LE_FACT)
+        {
+          *constrained = TRUE;
+          for (guint d = 0; d < n_devices; d++)
+            {
+              guint have = 0;
+              if (ihw_device_number_fact (&devices[d], rule->field, &have, NULL, NULL) && have)
+                limit = MIN (limit, have);
+            }
+          continue;
+        }
+      if (rule->kind == IHW_RULE_REQUEST_EQ)
+        {
+          /* The one value QEMU takes, whatever the devices. */
+          *constrained = TRUE;
+          limit = MIN (limit, rule->value);
+          continue;
+        }
       if (rule->kind == IHW_RULE_REQUEST_IN_LIST)
         {
           *constrained = TRUE;
@@ -76,7 +94,7 @@ device_limit (IhwModel model, guint qemu, const char *key, const IhwDeviceFacts 
 /* The largest value <= limit that every REQUEST_IN_LIST row accepts; FALSE
  * when there is none. */
 static gboolean
-pick_from_lists (IhwModel model, guint qemu, const char *key, guint64 limit, guint64 *out)
+pick_from_lists (IhwModel model, guint qemu, gboolean nesting, const char *key, guint64 limit, guint64 *out)
 {
   guint n_rules;
   const IhwRule *rules = ihw_rules (&n_rules);
@@ -84,8 +102,8 @@ pick_from_lists (IhwModel model, guint qemu, const char *key, guint64 limit, gui
   gboolean found = FALSE;
 
   for (guint r = 0; r < n_rules && !first; r++)
-    if (ihw_rule_applies (&rules[r], model, qemu) && rules[r].kind == IHW_RULE_REQUEST_IN_LIST &&
-        g_strcmp0 (rules[r].key, key) == 0)
+    if (ihw_rule_applies (&rules[r], model, qemu) && ihw_rule_in_scope (&rules[r], nesting)
+        && rules[r].kind == IHW_RULE_REQUEST_IN_LIST && g_strcmp0 (rules[r].key, key) == 0)
       first = &rules[r];
   if (!first)
     {
@@ -101,8 +119,8 @@ pick_from_lists (IhwModel model, guint qemu, const char *key, guint64 limit, gui
         {
           const IhwRule *rule = &rules[r];
           gboolean in = FALSE;
-          if (!ihw_rule_applies (rule, model, qemu) || rule->kind != IHW_RULE_REQUEST_IN_LIST ||
-              g_strcmp0 (rule->key, key) != 0)
+          if (!ihw_rule_applies (rule, model, qemu) || !ihw_rule_in_scope (rule, nesting)
+              || rule->kind != IHW_RULE_REQUEST_IN_LIST || g_strcmp0 (rule->key, key) != 0)
             continue;
           for (guint j = 0; j < IHW_RULE_LIST_MAX && rule->list[j]; j++)
             in |= rule->list[j] == cand;
@@ -122,6 +140,7 @@ ihw_negotiate_full (IhwModel model, const IhwDeviceFacts *devices, guint n_devic
                     guint default_qemu)
 {
   IhwNegotiation *n = g_new0 (IhwNegotiation, 1);
+  guint64 nesting = 1;
 
   n->model = model;
   n->qemu = ihw_request_qemu (req, default_qemu);
@@ -130,6 +149,8 @@ ihw_negotiate_full (IhwModel model, const IhwDeviceFacts *devices, guint n_devic
     g_ptr_array_add (n->devices, g_strdup (devices[d].device ? devices[d].device : ""));
 
   ihw_request_set (&n->config, "qemu-version", n->qemu);
+  /* QEMU's value lists differ in nested mode (intel x-flts: aw-bits 48 only) */
+  ihw_request_get (req, "nesting", &nesting);
 
   for (const char *const *k = ihw_request_keys (); *k; k++)
     {
@@ -154,7 +175,7 @@ ihw_negotiate_full (IhwModel model, const IhwDeviceFacts *devices, guint n_devic
             ihw_request_set (&n->config, *k, prop->default_value);
           continue;
         }
-      if (!pick_from_lists (model, n->qemu, *k, limit, &value))
+      if (!pick_from_lists (model, n->qemu, nesting != 0, *k, limit, &value))
         {
           /* Nothing QEMU accepts fits the host: keep QEMU's default so the
            * check names the key. */

@@ -25,6 +25,10 @@ static const IhwRequestKeyDef request_keys[IHW_REQUEST_N_KEYS] = {
   /* QEMU 11.1's arm-smmuv3 `cmdqv` (FACTS.md); no libvirt or KubeVirt
    * attribute is known for it. */
   [IHW_REQUEST_CMDQV] = { "cmdqv", 'b', 0, 1, "cmdqv", NULL, "NVIDIA Tegra241 CMDQV (smmuv3)" },
+  /* intel-iommu's caching-mode (hw/i386/intel_iommu.c vtd_properties),
+   * libvirt <driver caching_mode=> (3.4): QEMU assigns no device without it. */
+  [IHW_REQUEST_CACHING_MODE] = { "caching-mode", 'b', 0, 1, "caching-mode", "caching_mode",
+                                 "caching mode, which device assignment needs (intel)" },
   /* Not a QEMU property: what the domain turns on.  Off is an emulated
    * vIOMMU with assigned devices (intel without x-flts, smmuv3 without
    * accel): only the checks QEMU applies to every VFIO device are judged,

@@ -26,6 +26,7 @@ typedef enum {
   IHW_REQUEST_RIL,
   IHW_REQUEST_ATS,
   IHW_REQUEST_CMDQV,
+  IHW_REQUEST_CACHING_MODE,
   IHW_REQUEST_NESTING,
   IHW_REQUEST_N_KEYS
 } IhwRequestKey;
@@ -49,7 +50,8 @@ const IhwRequestKeyDef *ihw_request_key_defs (void);
 /* The row for `name`, or NULL. */
 const IhwRequestKeyDef *ihw_request_key_def (const char *name);
 /* The keys other than qemu-version, in SPEC order, NULL-terminated:
- * "aw-bits", "fs1gp", "pasid-bits", "ssid-size", "oas", "ril", "ats", "cmdqv". */
+ * "aw-bits", "fs1gp", "pasid-bits", "ssid-size", "oas", "ril", "ats", "cmdqv",
+ * "caching-mode", "nesting". */
 const char *const *ihw_request_keys (void);
 /* The key's D-Bus type ('s', 'u', 'b'), 0 for a key that does not exist. */
 char ihw_request_key_type (const char *key);

@@ -45,6 +45,11 @@
 #define REQ_IMPLIES(m, lo, hi, k, above, f, min_, why_, ...) \
   { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_IMPLIES_FIELD, .key = k, .value = above, \
     .field = f, .value2 = min_, .why = why_, __VA_ARGS__ }
+#define REQ_LE_FACT(m, lo, hi, k, fact, why_, ...) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_LE_FACT, .key = k, .field = fact, .why = why_, \
+    __VA_ARGS__ }
+#define REQ_EQ(m, lo, hi, k, v, why_, ...) \
+  { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_EQ, .key = k, .value = v, .why = why_, __VA_ARGS__ }
 #define REQ_IN_LIST(m, lo, hi, k, why_, ...) \
   { .model = m, .qemu_min = lo, .qemu_max = hi, .kind = IHW_RULE_REQUEST_IN_LIST, .key = k, .why = why_, __VA_ARGS__ }
 #define NAMES(...) .names = { __VA_ARGS__, NULL }
@@ -113,21 +118,33 @@ static const IhwRule rules[] = {
               "this QEMU's intel-iommu x-flts=on refuses every passthrough device (\"host device is "
               "uncompatible with stage-1 translation\")", UPGRADE_11_0),
 
-  /* aw-bits: QEMU 9.1+ hw/i386/intel_iommu.c vtd_check_hiod, "aw-bits %d >
-   * host aw-bits %d"; the host value is the top of the kernel's IOVA
-   * aperture, which for VT-d is min(MGAW, widest SAGAW) (6.12
-   * drivers/iommu/intel/iommu.c paging_domain_alloc: addr_width =
-   * agaw_to_width(iommu->agaw) capped at cap_mgaw). */
-  /* Checked for every VFIO device, emulated vIOMMU or not (vtd_check_hiod
-   * "Common checks", before any x-flts test). */
-  REQ_LE_FIELD (INTEL, Q (9, 1), ANY, "aw-bits", "mgaw",
-                "QEMU refuses an aw-bits wider than the host aw-bits (\"aw-bits %d > host aw-bits %d\"), "
-                "which on VT-d is the IOMMU's address width (cap.MGAW)",
-                ALWAYS, FIX ("set aw-bits=39 (libvirt: <iommu model='intel'><driver aw_bits='39'/>)")),
-  REQ_LE_FIELD (INTEL, Q (9, 1), ANY, "aw-bits", "sagaw",
-                "QEMU refuses an aw-bits wider than the host aw-bits (\"aw-bits %d > host aw-bits %d\"), "
-                "which is limited by the widest second-stage width the host IOMMU supports (cap.SAGAW)",
-                ALWAYS, FIX ("set aw-bits=39 (libvirt: <iommu model='intel'><driver aw_bits='39'/>)")),
+  /* aw-bits: QEMU 9.1+ hw/i386/intel_iommu.c vtd_check_hiod "Common
+   * checks", for every VFIO device, emulated vIOMMU or not, before any
+   * x-flts test: "aw-bits %d > host aw-bits %d".  QEMU's host aw-bits is
+   * hw/vfio/device.c vfio_device_get_aw_bits (HostIOMMUDevice cap AW_BITS):
+   * range_get_last_bit() of the last IOVA range + 1, 64 without ranges; the
+   * ranges are IOMMU_IOAS_IOVA_RANGES on the IOAS the device is attached to
+   * (hw/vfio/iommufd.c iommufd_cdev_get_info_iova_range, qemu/qemu indexed
+   * version).  The daemon asks the kernel the same way; without a probe the
+   * registers give the aperture (the vendor's aperture_fields), clipped by
+   * the group's reserved_regions. */
+  REQ_LE_FACT (INTEL, Q (9, 1), ANY, "aw-bits", "host_aw_bits",
+               "QEMU refuses an aw-bits wider than the host aw-bits (\"aw-bits %d > host aw-bits %d\"), the "
+               "address width of the host IOMMU's usable IOVA ranges for the device",
+               ALWAYS, FIX ("set aw-bits=39 (libvirt: <iommu model='intel'><driver aw_bits='39'/>)")),
+  /* Device assignment needs caching mode, with or without x-flts (the
+   * accel path, 11.0 hw/i386/intel_iommu_accel.c, makes no exception, and
+   * falls back to the shadowing default HWPT when the guest leaves scalable
+   * mode): hw/i386/intel_iommu.c vtd_machine_done_notify_one, every version
+   * (qemu/qemu indexed version), exits with "We need to set caching-mode=on
+   * for intel-iommu to enable device assignment with IOMMU protection." for
+   * any vfio-pci device; a later series moves the check into
+   * vtd_dev_set_iommu_device ("Device assignment is not allowed without
+   * enabling caching-mode=on for Intel IOMMU.", not confirmed against a tag). */
+  REQ_EQ (INTEL, ANY, ANY, "caching-mode", 1,
+          "QEMU assigns no device behind an intel-iommu without caching mode (\"We need to set caching-mode=on "
+          "for intel-iommu to enable device assignment with IOMMU protection.\")",
+          ALWAYS, FIX ("set caching_mode='on' (libvirt: <iommu model='intel'><driver caching_mode='on'/>)")),
   /* hw/i386/intel_iommu.c vtd_decide_config: aw-bits 39 or 48 only (every
    * version, the VM does not start otherwise); with x-flts=on (10.0+) only 48. */
   REQ_IN_LIST (INTEL, ANY, ANY, "aw-bits", "QEMU's intel-iommu accepts aw-bits 39 or 48 only", LIST (39, 48),
@@ -410,6 +427,9 @@ static const IhwQemuProperty qemu_properties[] = {
   { INTEL, Q (10, 0), ANY, "aw-bits", TRUE, TRUE, 48, "hw/i386/intel_iommu.c vtd_properties (10.0+)", NULL },
   /* DEFINE_PROP_BOOL("fs1gp", IntelIOMMUState, fs1gp, true), 10.0+. */
   { INTEL, Q (10, 0), ANY, "fs1gp", TRUE, TRUE, 1, "hw/i386/intel_iommu.c vtd_properties (10.0+)", NULL },
+  /* DEFINE_PROP_BOOL("caching-mode", IntelIOMMUState, caching_mode, FALSE),
+   * every version. */
+  { INTEL, ANY, ANY, "caching-mode", TRUE, TRUE, 0, "hw/i386/intel_iommu.c vtd_properties", NULL },
   /* No pasid-bits property on intel-iommu (x-pasid-mode is a bool). */
   { INTEL, ANY, ANY, "pasid-bits", FALSE, FALSE, 0, "hw/i386/intel_iommu.c vtd_properties", NULL },
   /* hw/arm/smmuv3.c smmuv3_properties (11.0, indexed version): ril ON,
@@ -453,10 +473,10 @@ ihw_qemu_property (IhwModel model, guint qemu, const char *key)
 
 static const IhwQemuDevice qemu_devices[] = {
   /* hw/i386/intel_iommu.c (11.0-dev): x-scalable-mode and x-flts are bools;
-   * x-flts=on needs x-scalable-mode=on; device assignment needs
-   * caching-mode=on (vtd_panic_require_caching_mode); intremap is the
+   * x-flts=on needs x-scalable-mode=on; caching-mode (device assignment
+   * needs it) is a request key, appended with the others; intremap is the
    * x86-iommu OnOffAuto property (needs kernel-irqchip=split). */
-  { INTEL, Q (11, 0), ANY, "intel-iommu,intremap=on,caching-mode=on,x-scalable-mode=on,x-flts=on", TRUE,
+  { INTEL, Q (11, 0), ANY, "intel-iommu,intremap=on,x-scalable-mode=on,x-flts=on", TRUE,
     "the machine needs -machine q35,kernel-irqchip=split (intremap=on)",
     "libvirt has no <iommu> attribute for x-scalable-mode=on and x-flts=on: without them QEMU emulates "
     "the vIOMMU instead of nesting. Add to the domain (<domain xmlns:qemu='http://libvirt.org/schemas/"
@@ -490,7 +510,7 @@ ihw_qemu_device (IhwModel model, guint qemu)
 static const IhwLibvirtAttr libvirt_attrs[] = {
   { INTEL, NULL, NULL, NULL, IHW_LIBVIRT (2, 1, 0) },
   { INTEL, "intremap", NULL, "on", IHW_LIBVIRT (3, 4, 0) },
-  { INTEL, "caching_mode", NULL, "on", IHW_LIBVIRT (3, 4, 0) },
+  { INTEL, NULL, "caching-mode", NULL, IHW_LIBVIRT (3, 4, 0) },  /* caching_mode */
   { INTEL, NULL, "aw-bits", NULL, IHW_LIBVIRT (6, 5, 0) },  /* aw_bits */
   { SMMU, NULL, NULL, NULL, IHW_LIBVIRT (5, 5, 0) },
   { VIRTIO, NULL, NULL, NULL, IHW_LIBVIRT (8, 3, 0) },
@@ -515,6 +535,34 @@ static const struct {
   { "canwbs", offsetof (IhwDeviceFacts, canwbs) },
   { "cmdqv", offsetof (IhwDeviceFacts, cmdqv) },
 };
+
+static const struct {
+  const char *name;
+  const char *label;
+  size_t offset, from_offset;
+} device_number_facts[] = {
+  { "host_aw_bits", "host aw-bits", offsetof (IhwDeviceFacts, host_aw_bits),
+    offsetof (IhwDeviceFacts, host_aw_bits_from) },
+};
+
+gboolean
+ihw_device_number_fact (const IhwDeviceFacts *dev, const char *name, guint *value, const char **from,
+                        const char **label)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (device_number_facts); i++)
+    if (g_strcmp0 (device_number_facts[i].name, name) == 0)
+      {
+        const char *base = (const char *) dev;
+        if (value && dev)
+          *value = *(const guint *) (const void *) (base + device_number_facts[i].offset);
+        if (from && dev)
+          *from = *(const char *const *) (const void *) (base + device_number_facts[i].from_offset);
+        if (label)
+          *label = device_number_facts[i].label;
+        return TRUE;
+      }
+  return FALSE;
+}
 
 static IhwTristate *
 device_fact_slot (const IhwDeviceFacts *dev, const char *name)

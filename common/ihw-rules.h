@@ -41,6 +41,12 @@ typedef enum {
   /* The field must equal `value`, or else device fact `key` must be YES
    * (SMMUv3: FWB, or a CANWBS master).  Unknown fact: a note. */
   IHW_RULE_FIELD_OR_FACT,
+  /* Request key `key` (or its QEMU default) must be <= the number device
+   * fact `field` (ihw_device_number_fact()); unknown: the reason says so. */
+  IHW_RULE_REQUEST_LE_FACT,
+  /* Request key `key` (or its QEMU default) must equal `value`; QEMU checks
+   * it for every VFIO device, whatever the host (intel caching-mode). */
+  IHW_RULE_REQUEST_EQ,
 
   /* --- model rows: evaluated once per check, device "" ------------------ */
   /* The model has no nested mode: always fails. */
@@ -167,5 +173,11 @@ const IhwLibvirtAttr *ihw_libvirt_attrs (guint *n);
 gboolean ihw_device_fact (const IhwDeviceFacts *dev, const char *name, IhwTristate *out);
 /* Sets fact `name`; FALSE (nothing changed) for an unknown name. */
 gboolean ihw_device_fact_set (IhwDeviceFacts *dev, const char *name, IhwTristate value);
+/* Number facts by name, for IHW_RULE_REQUEST_LE_FACT rows ("host_aw_bits"):
+ * the value (0 unknown), where it came from (NULL unknown) and how reasons
+ * name it ("host aw-bits"; `dev` may be NULL for the label alone).  FALSE
+ * for an unknown name. */
+gboolean ihw_device_number_fact (const IhwDeviceFacts *dev, const char *name, guint *value, const char **from,
+                                 const char **label);
 
 G_END_DECLS

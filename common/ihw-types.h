@@ -84,6 +84,10 @@ typedef struct {
                                     * IORT CANWBS); SMMUv3 without FWB needs it */
   IhwTristate cmdqv;               /* its SMMU answers IOMMU_GET_HW_INFO with type
                                     * TEGRA241_CMDQV (QEMU's cmdqv=on needs it) */
+  guint host_aw_bits;              /* QEMU's "host aw-bits": the highest bit of the
+                                    * last usable IOVA range + 1; 0 unknown */
+  const char *host_aw_bits_from;   /* where it came from ("iommufd IOVA ranges",
+                                    * "sysfs registers", ...): said in reasons */
 } IhwDeviceFacts;
 
 typedef struct {

@@ -58,6 +58,21 @@ struct iommu_ioas_alloc {
 };
 #define IOMMU_IOAS_ALLOC _IO (IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC)
 
+struct iommu_iova_range {
+  uint64_t start __attribute__ ((aligned (8)));
+  uint64_t last __attribute__ ((aligned (8)));
+};
+
+struct iommu_ioas_iova_ranges {
+  uint32_t size;
+  uint32_t ioas_id;
+  uint32_t num_iovas;
+  uint32_t __reserved;
+  uint64_t allowed_iovas __attribute__ ((aligned (8)));
+  uint64_t out_iova_alignment __attribute__ ((aligned (8)));
+};
+#define IOMMU_IOAS_IOVA_RANGES _IO (IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_IOVA_RANGES)
+
 enum iommufd_hwpt_alloc_flags {
   IOMMU_HWPT_ALLOC_NEST_PARENT = 1 << 0,
   IOMMU_HWPT_ALLOC_DIRTY_TRACKING = 1 << 1,
@@ -111,6 +126,20 @@ struct vfio_device_bind_iommufd {
   uint32_t out_devid;
 };
 #define VFIO_DEVICE_BIND_IOMMUFD _IO (';', 100 + 18)
+
+/* 6.6; 6.13 appends a u32 pasid (with a flag): argsz up to pt_id is enough. */
+struct vfio_device_attach_iommufd_pt {
+  uint32_t argsz;
+  uint32_t flags;
+  uint32_t pt_id;
+};
+#define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO (';', 100 + 19)
+
+struct vfio_device_detach_iommufd_pt {
+  uint32_t argsz;
+  uint32_t flags;
+};
+#define VFIO_DEVICE_DETACH_IOMMUFD_PT _IO (';', 100 + 20)
 #endif /* !IHW_HAVE_LINUX_IOMMUFD_H */
 
 /*
@@ -183,3 +212,11 @@ _Static_assert (IOMMU_IOAS_ALLOC == 0x3b81, "IOMMU_IOAS_ALLOC is _IO(';', 0x81)"
 _Static_assert (IOMMU_DESTROY == 0x3b80, "IOMMU_DESTROY is _IO(';', 0x80)");
 _Static_assert (VFIO_DEVICE_BIND_IOMMUFD == 0x3b76, "VFIO_DEVICE_BIND_IOMMUFD is _IO(';', 118)");
 _Static_assert (IOMMU_HWPT_ALLOC_NEST_PARENT == 1, "NEST_PARENT is bit 0");
+_Static_assert (sizeof (struct iommu_iova_range) == 16, "iommu_iova_range is 16 bytes");
+_Static_assert (sizeof (struct iommu_ioas_iova_ranges) == 32, "iommu_ioas_iova_ranges is 32 bytes");
+_Static_assert (offsetof (struct iommu_ioas_iova_ranges, allowed_iovas) == 16, "allowed_iovas at 16");
+_Static_assert (offsetof (struct vfio_device_attach_iommufd_pt, pt_id) == 8, "attach pt_id at 8");
+_Static_assert (sizeof (struct vfio_device_detach_iommufd_pt) == 8, "vfio_device_detach_iommufd_pt is 8 bytes");
+_Static_assert (IOMMU_IOAS_IOVA_RANGES == 0x3b84, "IOMMU_IOAS_IOVA_RANGES is _IO(';', 0x84)");
+_Static_assert (VFIO_DEVICE_ATTACH_IOMMUFD_PT == 0x3b77, "VFIO_DEVICE_ATTACH_IOMMUFD_PT is _IO(';', 119)");
+_Static_assert (VFIO_DEVICE_DETACH_IOMMUFD_PT == 0x3b78, "VFIO_DEVICE_DETACH_IOMMUFD_PT is _IO(';', 120)");

@@ -103,4 +103,13 @@ const IhwVendorDesc ihw_vendor_vtd = {
   .sysfs_dir = "intel-iommu",
   .sysfs_files = { { "cap", { "cap" }, 64 }, { "ecap", { "ecap" }, 64 } },
   .sysfs_version_file = "version",
+
+  /* 6.12 drivers/iommu/intel/iommu.c paging_domain_alloc (second stage,
+   * what iommufd allocates): gaw = min(agaw_to_width(iommu->agaw),
+   * cap_mgaw), agaw the widest SAGAW up to DEFAULT_DOMAIN_ADDRESS_WIDTH
+   * (57); aperture_end = 2^gaw - 1.  (In scalable mode with first-stage
+   * translation the kernel also intersects SAGAW with the first-stage
+   * widths, 48 and, with FL5LP, 57; hardware offers those anyway.) */
+  .aperture_fields = { "mgaw", "sagaw" },
+  .aperture_max = 57,
 };

@@ -106,6 +106,12 @@ typedef struct {
   guint32 addon_of_hw_info_type;
   const char *device_fact;
   const char *dbus_property;  /* the Device property with the answer ("Cmdqv"); "<it>HwInfo" has the bytes */
+  /* The address width of the kernel's IOVA aperture for a device's paging
+   * domain, from the registers: the smallest of these fields (a list by its
+   * largest entry up to `aperture_max`); no fields: not known from the
+   * registers.  What iommufd's IOVA ranges report, without a probe. */
+  const char *aperture_fields[3];
+  guint aperture_max;
 } IhwVendorDesc;
 
 /* The vendors, in the order the CLI lists them. */

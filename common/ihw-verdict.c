@@ -29,6 +29,18 @@ ihw_request_qemu (const IhwRequest *req, guint fallback)
   return v;
 }
 
+void
+ihw_request_fill_required (IhwModel model, guint qemu, IhwRequest *req)
+{
+  guint n_rules;
+  const IhwRule *rules = ihw_rules (&n_rules);
+
+  for (guint i = 0; i < n_rules; i++)
+    if (rules[i].kind == IHW_RULE_REQUEST_EQ && ihw_rule_applies (&rules[i], model, ihw_request_qemu (req, qemu))
+        && !ihw_request_get (req, rules[i].key, NULL))
+      ihw_request_set (req, rules[i].key, rules[i].value);
+}
+
 /* --- the engine ------------------------------------------------------------ */
 
 static void
@@ -57,7 +69,8 @@ rule_requirement (const IhwRule *rule, const IhwFeatures *f)
   if (rule->requirement)
     return g_strdup (rule->requirement);
   if (rule->key && (rule->kind == IHW_RULE_REQUEST_LE_FIELD || rule->kind == IHW_RULE_REQUEST_IMPLIES_FIELD ||
-                    rule->kind == IHW_RULE_REQUEST_IN_LIST || rule->kind == IHW_RULE_REQUEST_RANGE))
+                    rule->kind == IHW_RULE_REQUEST_IN_LIST || rule->kind == IHW_RULE_REQUEST_RANGE ||
+                    rule->kind == IHW_RULE_REQUEST_EQ || rule->kind == IHW_RULE_REQUEST_LE_FACT))
     return g_strdup_printf ("request.%s", rule->key);
   return field_name (f, rule->field);
 }
@@ -296,6 +309,51 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts
           }
         fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, rule->requirement,
               ihw_tristate_name ((IhwTristate) rule->value), ihw_tristate_name (t), rule->why, NULL);
+        return;
+      }
+
+    case IHW_RULE_REQUEST_LE_FACT:
+      {
+        guint64 want;
+        guint have = 0;
+        const char *from = NULL, *label = NULL;
+        g_autofree char *why_default = NULL;
+        g_autofree char *needed = NULL;
+        g_autofree char *found = NULL;
+
+        if (!effective_value (ctx, rule->key, &want, &why_default))
+          return;
+        if (!ihw_device_number_fact (dev, rule->field, &have, &from, &label))
+          g_warn_if_reached ();
+        if (have && want <= have)
+          return;
+        /* Without the fact, the rows that read registers say it: in nested
+         * mode once (iommu.registers), for an emulated vIOMMU each. */
+        if (!have && !have_regs && (ctx->nesting || dev->no_iommu))
+          return;
+        req = rule_requirement (rule, NULL);
+        needed = g_strdup_printf ("%s >= %" G_GUINT64_FORMAT, label, want);
+        if (!have)
+          found = g_strdup (have_regs ? "unknown" : dev->no_features_reason ? dev->no_features_reason : "unknown");
+        else
+          found = g_strdup_printf ("%u (%s)", have, from ? from : "unknown source");
+        fail (ctx, have ? IHW_VERDICT_UNSUPPORTED : IHW_VERDICT_UNKNOWN, dev->device, req, needed, found, rule->why,
+              why_default);
+        return;
+      }
+
+    case IHW_RULE_REQUEST_EQ:
+      {
+        guint64 want;
+        g_autofree char *why_default = NULL;
+        g_autofree char *needed = NULL;
+        g_autofree char *found = NULL;
+        if (!effective_value (ctx, rule->key, &want, &why_default) || want == rule->value)
+          return;
+        req = rule_requirement (rule, NULL);
+        needed = key_value_string (rule->key, rule->value);
+        found = key_value_string (rule->key, want);
+        fail (ctx, IHW_VERDICT_UNSUPPORTED, dev->device, req, needed, found, rule->why, why_default);
         return;
       }
 
@@ -621,6 +679,13 @@ find_row (IhwModel model, const char *requirement, const char *needed, const cha
         {
           g_autofree char *own = model_row_needed (&rules[i]);
           if (strcmp (own, needed) == 0)
+            return &rules[i];
+          continue;
+        }
+      if (rules[i].kind == IHW_RULE_REQUEST_LE_FACT && needed)
+        {
+          const char *label = NULL;
+          if (ihw_device_number_fact (NULL, rules[i].field, NULL, NULL, &label) && g_str_has_prefix (needed, label))
             return &rules[i];
           continue;
         }

@@ -18,6 +18,13 @@ G_BEGIN_DECLS
  * newest profile, ihw_qemu_newest()). */
 guint ihw_request_qemu (const IhwRequest *req, guint fallback);
 
+/* Sets, where `req` leaves them out, the keys whose value QEMU needs of
+ * every VM whatever the host (IHW_RULE_REQUEST_EQ rows: intel
+ * caching-mode=on): a host summary (NestingModels, decode) asks whether the
+ * host can nest for a VM configured as QEMU needs, not whether QEMU's
+ * defaults would start. */
+void ihw_request_fill_required (IhwModel model, guint qemu, IhwRequest *req);
+
 /* The verdict for `model` over every device.  `req` may be NULL (defaults).
  * The QEMU profile is req's qemu-version, else the newest (ihw_qemu_newest()).
  * Reasons about the model or the QEMU version as a whole (virtio, amd, a

@@ -95,6 +95,16 @@ get_property (gpointer data, const char *prop, GError **error)
     return string_value (ihw_source_name (dev->source));
   if (g_str_equal (prop, "UpdatedUsec"))
     return g_variant_new_uint64 (dev->updated_usec);
+  if (g_str_equal (prop, "HostAwBits") || g_str_equal (prop, "HostAwBitsSource"))
+    {
+      /* what the verdicts use: the same facts CheckNesting reads */
+      IhwFeatures f;
+      IhwDeviceFacts facts;
+      ihw_registry_device_facts (((IhwRecordObject *) data)->reg, dev, &f, &facts);
+      if (g_str_equal (prop, "HostAwBits"))
+        return g_variant_new_byte ((guint8) facts.host_aw_bits);
+      return string_value (facts.host_aw_bits ? facts.host_aw_bits_from : "");
+    }
 
   g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "no getter for Device.%s", prop);
   return NULL;
@@ -116,6 +126,8 @@ static const IhwPropertyDef device_properties[] = {
   { "CmdqvHwInfo", "ay", get_property, FALSE },
   { "Source", "s", get_property, FALSE },
   { "UpdatedUsec", "t", get_property, FALSE },
+  { "HostAwBits", "y", get_property, FALSE },
+  { "HostAwBitsSource", "s", get_property, FALSE },
 };
 
 const IhwInterfaceDef ihw_device_interface = {

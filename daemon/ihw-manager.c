@@ -329,7 +329,8 @@ paths_variant (GPtrArray *items, gboolean units)
 }
 
 /* Models for which every vfio-pci device is `supported` by default (a
- * device whose driver is unknown counts as one). */
+ * device whose driver is unknown counts as one), with what QEMU needs of
+ * every VM, such as intel caching-mode=on. */
 static GVariant *
 nesting_models_variant (IhwManager *mgr)
 {
@@ -352,7 +353,10 @@ nesting_models_variant (IhwManager *mgr)
   g_variant_builder_init (&b, G_VARIANT_TYPE_STRING_ARRAY);
   for (IhwModel m = 0; n > 0 && m < IHW_MODEL_LAST; m++)
     {
-      g_autoptr(IhwResult) res = ihw_check_nesting (m, facts, n, &mgr->defaults);
+      IhwRequest req = mgr->defaults;
+      g_autoptr(IhwResult) res = NULL;
+      ihw_request_fill_required (m, 0, &req);
+      res = ihw_check_nesting (m, facts, n, &req);
       if (res->verdict == IHW_VERDICT_SUPPORTED)
         g_variant_builder_add (&b, "s", ihw_model_name (m));
     }

@@ -259,6 +259,91 @@ ihw_probe_hw_info_type (IhwIommufd *ifd, const char *address, guint32 dev_id, gu
   return step->answer;
 }
 
+/* At most this many IOVA ranges are read: a real device has a handful
+ * (the aperture cut by MSI and RMRR windows). */
+#define IHW_IOVA_RANGES_MAX 4096
+
+/* The IOVA ranges of an IOAS (IOMMU_IOAS_IOVA_RANGES: the count first,
+ * EMSGSIZE when the array is short, then the array) -> QEMU's host
+ * aw-bits: range_get_last_bit() of the last range + 1, 64 without ranges
+ * (hw/vfio/device.c vfio_device_get_aw_bits).  0 and *call on failure. */
+static guint8
+ioas_host_aw_bits (IhwIommufd *ifd, guint32 ioas_id, const char **call, int *err)
+{
+  struct iommu_ioas_iova_ranges q = { .size = sizeof q, .ioas_id = ioas_id };
+  g_autofree struct iommu_iova_range *ranges = NULL;
+  guint64 last = 0;
+
+  *call = "IOMMU_IOAS_IOVA_RANGES";
+  if (ihw_sys_ioctl (ifd->fd, IOMMU_IOAS_IOVA_RANGES, &q) < 0 && errno != EMSGSIZE)
+    return *err = errno, 0;
+  if (q.num_iovas == 0)
+    return 64;
+  if (q.num_iovas > IHW_IOVA_RANGES_MAX)
+    return *err = E2BIG, 0;
+  ranges = g_new0 (struct iommu_iova_range, q.num_iovas);
+  q.allowed_iovas = (guint64) (guintptr) ranges;
+  if (ihw_sys_ioctl (ifd->fd, IOMMU_IOAS_IOVA_RANGES, &q) < 0)
+    return *err = errno, 0; /* EMSGSIZE too: the ranges changed under us */
+  /* The kernel lists them in ascending order; the largest end is the last. */
+  for (guint32 i = 0; i < q.num_iovas; i++)
+    last = MAX (last, ranges[i].last);
+  return last ? (guint8) (64 - __builtin_clzll (last)) : 0;
+}
+
+/* QEMU's host aw-bits, learnt as QEMU learns it (hw/vfio/iommufd.c
+ * iommufd_cdev_attach: attach the device to an IOAS, then
+ * iommufd_cdev_get_info_iova_range): the kernel gives the device an
+ * automatic paging domain on a fresh IOAS, whose aperture and the device's
+ * reserved regions bound the IOAS's IOVAs; then the device is detached and
+ * the IOAS freed.  Any failure is 0, unknown (logged), never an answer. */
+static guint8
+probe_host_aw_bits (IhwIommufd *ifd, const char *address, int dfd)
+{
+  struct iommu_ioas_alloc ioas = { .size = sizeof ioas };
+  struct vfio_device_attach_iommufd_pt attach = { 0 };
+  struct vfio_device_detach_iommufd_pt detach = { .argsz = sizeof detach };
+  const char *call = "IOMMU_IOAS_ALLOC";
+  guint8 bits = 0;
+  int e = 0;
+
+  if (ihw_sys_ioctl (ifd->fd, IOMMU_IOAS_ALLOC, &ioas) < 0)
+    e = errno;
+  else
+    {
+      /* argsz up to pt_id: 6.13 appends a pasid that 6.12 does not know */
+      attach.argsz = offsetof (struct vfio_device_attach_iommufd_pt, pt_id) + sizeof attach.pt_id;
+      attach.pt_id = ioas.out_ioas_id;
+      if (ihw_sys_ioctl (dfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) < 0)
+        {
+          e = errno;
+          call = "VFIO_DEVICE_ATTACH_IOMMUFD_PT";
+        }
+      else
+        {
+          bits = ioas_host_aw_bits (ifd, ioas.out_ioas_id, &call, &e);
+          if (ihw_sys_ioctl (dfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach) < 0)
+            {
+              /* Still attached, the IOAS is busy: closing the cdev detaches
+               * it, so it is destroyed before the next probe (an orphan)
+               * rather than refused now. */
+              if (!e)
+                {
+                  e = errno;
+                  call = "VFIO_DEVICE_DETACH_IOMMUFD_PT";
+                }
+              g_array_append_val (ifd->orphans, ioas.out_ioas_id);
+              ioas.out_ioas_id = 0;
+            }
+        }
+      if (ioas.out_ioas_id)
+        destroy_object (ifd, address, ioas.out_ioas_id, "ioas");
+    }
+  if (e)
+    g_message ("%s: %s: %s; host aw-bits unknown, judged from the registers", address, call, g_strerror (e));
+  return e ? 0 : bits;
+}
+
 IhwProbeResult *
 ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, const char *enable_attr)
 {
@@ -272,7 +357,6 @@ ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, c
   int dfd;
 
   r->nest_parent = IHW_NEST_PARENT_UNKNOWN;
-  destroy_orphans (ifd, address);
 
   /* O_RDWR is what VFIO requires; the fd is closed before we return. */
   dfd = ihw_sys_open (cdev_path, O_RDWR | O_CLOEXEC | O_NOCTTY);
@@ -284,6 +368,9 @@ ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, c
                    e == ENOENT ? "(no VFIO cdev node: kernel without CONFIG_VFIO_DEVICE_CDEV?)" : NULL);
       return g_steal_pointer (&r);
     }
+  /* Objects an earlier probe could not destroy: that probe's cdev is closed
+   * by now, which detached its device, so they are free to go. */
+  destroy_orphans (ifd, address);
 
   bind.argsz = sizeof bind;
   bind.iommufd = ifd->fd;
@@ -351,6 +438,8 @@ ihw_probe_device (IhwIommufd *ifd, const char *address, const char *cdev_path, c
     else if (nest_error)
       g_message ("%s", nest_error);
   }
+
+  r->host_aw_bits = probe_host_aw_bits (ifd, address, dfd);
 
   /* Closing the cdev unbinds it from iommufd and releases DMA ownership,
    * so a VMM can take the device right after. */

@@ -3,7 +3,8 @@
  * The iommufd probe (SPEC §3.1): ask the kernel itself what IOMMU a
  * vfio-pci device sits behind.  One long-lived /dev/iommu fd; per device the
  * VFIO cdev is opened, bound, asked (IOMMU_GET_HW_INFO, then a NEST_PARENT
- * HWPT on a fresh IOAS) and closed again before the function returns, which
+ * HWPT on a fresh IOAS, then attached to another fresh IOAS for its IOVA
+ * ranges, and detached) and closed again before the function returns, which
  * unbinds it and releases DMA ownership: the daemon never holds a device
  * open longer than one probe.
  *
@@ -64,6 +65,7 @@ typedef struct {
   const IhwVendorDesc *addon;
   IhwTristate addon_answer;
   GBytes *addon_data;
+  guint8 host_aw_bits;      /* QEMU's host aw-bits from IOMMU_IOAS_IOVA_RANGES; 0 unknown */
 } IhwProbeResult;
 
 void ihw_probe_result_free (IhwProbeResult *r);

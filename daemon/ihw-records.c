@@ -170,6 +170,7 @@ ihw_device_free (IhwDevice *d)
   g_free (d->vfio_cdev);
   g_clear_pointer (&d->hw_info_data, g_bytes_unref);
   g_clear_pointer (&d->hw_addon_data, g_bytes_unref);
+  g_clear_pointer (&d->reserved_regions, g_bytes_unref);
   g_free (d->probe_error);
   g_free (d);
 }

@@ -62,6 +62,9 @@ typedef enum {
    * device and the root complex (QEMU 11's x-flts refuses those); read from \
    * the sysfs topology, UNKNOWN when it could not be read. */ \
   F (IhwTristate, behind_pci_bridge, IHW_SIG_NUMBER) \
+  /* Its group's reserved_regions that bound DMA (all but direct-relaxable, \
+   * as iommufd reserves them): guint64 (start, last) pairs; NULL unknown. */ \
+  F (GBytes *, reserved_regions, IHW_SIG_BYTES) \
   /* iommufd probe results (source IOMMUFD or CACHE) */ \
   F (gboolean, has_hw_info, IHW_SIG_NUMBER) \
   F (guint32, hw_info_type, IHW_SIG_NUMBER) \
@@ -75,6 +78,8 @@ typedef enum {
    * type: its answer, and its hw_info bytes when YES */ \
   F (IhwTristate, hw_addon, IHW_SIG_NUMBER) \
   F (GBytes *, hw_addon_data, IHW_SIG_BYTES) \
+  /* QEMU's host aw-bits from IOMMU_IOAS_IOVA_RANGES (0 unknown) */ \
+  F (guint8, host_aw_bits, IHW_SIG_NUMBER) \
   F (char *, probe_error, IHW_SIG_STRING)   /* last probe failure naming the call and errno; NULL if none */ \
   /* Where the device's answer comes from.  iommufd: its own probe just now; \
    * cache: its own earlier probe, or its unit's registers that only a \

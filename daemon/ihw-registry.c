@@ -197,6 +197,7 @@ carry_probe_cache (IhwDevice *d, const IhwDevice *old, gboolean failed_probe)
   ihw_device_set_hw_info (d, old->hw_info_type, old->hw_info_data, old->capabilities, old->max_pasid_log2,
                           old->nest_parent);
   ihw_device_set_hw_addon (d, old->hw_addon, old->hw_addon_data);
+  d->host_aw_bits = old->host_aw_bits;
   if (old->source != IHW_SOURCE_IOMMUFD && old->source != IHW_SOURCE_CACHE)
     d->source = IHW_SOURCE_NONE; /* bytes kept, but they never decoded: the unit speaks */
   else
@@ -227,6 +228,7 @@ probe_into (IhwRegistry *reg, IhwDevice *d, const IhwDevice *old)
 
   ihw_device_set_hw_info (d, r->hw_info_type, r->data, r->capabilities, r->max_pasid_log2, r->nest_parent);
   ihw_device_set_hw_addon (d, r->addon_answer, r->addon_data);
+  d->host_aw_bits = r->host_aw_bits;
   d->source = r->parsed && r->info.features.desc ? IHW_SOURCE_IOMMUFD : IHW_SOURCE_NONE;
   if (r->error)
     g_warning ("%s", r->error); /* parse failure: raw bytes kept, sysfs registers used */
@@ -1074,6 +1076,33 @@ ihw_registry_lookup_device (IhwRegistry *reg, const char *address)
   return a ? g_hash_table_lookup (reg->devices, a) : NULL;
 }
 
+/* QEMU's host aw-bits: the kernel's IOVA ranges when a probe read them,
+ * else the registers' aperture cut by the group's reserved regions. */
+static void
+host_aw_bits_facts (const IhwDevice *dev, IhwDeviceFacts *facts, gboolean regs_from_hw_info)
+{
+  /* [hw_info registers][cut by a reserved region] */
+  static const char *const from[2][2] = {
+    { "sysfs registers", "sysfs registers and reserved_regions" },
+    { "hw_info registers", "hw_info registers and reserved_regions" },
+  };
+  guint aperture;
+  gboolean clipped = FALSE;
+  gsize size = 0;
+  const guint64 *regions = dev->reserved_regions ? g_bytes_get_data (dev->reserved_regions, &size) : NULL;
+
+  if (dev->host_aw_bits)
+    {
+      facts->host_aw_bits = dev->host_aw_bits;
+      facts->host_aw_bits_from = dev->source == IHW_SOURCE_CACHE ? "cached iommufd IOVA ranges" : "iommufd IOVA ranges";
+      return;
+    }
+  if (!ihw_features_aperture_bits (facts->features, &aperture))
+    return;
+  facts->host_aw_bits = ihw_aperture_host_aw_bits (aperture, regions, size / (2 * sizeof (guint64)), &clipped);
+  facts->host_aw_bits_from = from[regs_from_hw_info][clipped];
+}
+
 void
 ihw_registry_device_facts (IhwRegistry *reg, const IhwDevice *dev, IhwFeatures *features_out,
                            IhwDeviceFacts *facts_out)
@@ -1109,6 +1138,7 @@ ihw_registry_device_facts (IhwRegistry *reg, const IhwDevice *dev, IhwFeatures *
   if (device_hw_features (dev, features_out))
     {
       facts_out->features = features_out;
+      host_aw_bits_facts (dev, facts_out, TRUE);
       return;
     }
   if (!u && dev->has_iommu == IHW_TRISTATE_NO)
@@ -1126,4 +1156,5 @@ ihw_registry_device_facts (IhwRegistry *reg, const IhwDevice *dev, IhwFeatures *
       *features_out = u->features;
       facts_out->features = features_out;
     }
+  host_aw_bits_facts (dev, facts_out, u && u->source != IHW_SOURCE_SYSFS);
 }

@@ -540,6 +540,47 @@ read_vfio_cdev (IhwDevice *d, const char *dir, const char *dev_root)
     }
 }
 
+/* "0x<start> 0x<last> <type>" per line (drivers/iommu/iommu.c
+ * iommu_group_show_resv_regions): the regions iommufd keeps out of an
+ * IOAS, which is all of them but direct-relaxable ones
+ * (iopt_table_enforce_dev_resv_regions).  NULL when the file is missing
+ * (quietly: recorded trees lack it) or malformed (logged). */
+static GBytes *
+read_reserved_regions (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "iommu_group", "reserved_regions", NULL);
+  g_autofree char *text = read_attr_logged (path, TRUE);
+  g_autoptr (GArray) pairs = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!text)
+    return NULL;
+  pairs = g_array_new (FALSE, FALSE, sizeof (guint64));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_auto (GStrv) f = NULL;
+      guint64 start, last;
+
+      if (!*lines[i])
+        continue;
+      f = g_strsplit (lines[i], " ", 4);
+      if (g_strv_length (f) != 3 || !g_str_has_prefix (f[0], "0x") || !g_str_has_prefix (f[1], "0x")
+          || !g_ascii_string_to_unsigned (f[0] + 2, 16, 0, G_MAXUINT64, &start, NULL)
+          || !g_ascii_string_to_unsigned (f[1] + 2, 16, 0, G_MAXUINT64, &last, NULL) || last < start)
+        {
+          g_autofree char *shown = g_strescape (lines[i], NULL);
+          g_warning ("%s: line %u '%.80s' is not '0xSTART 0xLAST TYPE'; its regions are ignored", path, i + 1, shown);
+          return NULL;
+        }
+      if (strcmp (f[2], "direct-relaxable") == 0)
+        continue;
+      g_array_append_val (pairs, start);
+      g_array_append_val (pairs, last);
+    }
+  return g_bytes_new (pairs->data, pairs->len * sizeof (guint64));
+}
+
 IhwDevice *
 ihw_sysfs_read_device (const char *sysfs_root, const char *dev_root, const char *address)
 {
@@ -599,6 +640,8 @@ ihw_sysfs_read_device (const char *sysfs_root, const char *dev_root, const char 
     case IHW_TRISTATE_NO:
       break;
     }
+  if (d->iommu_group >= 0)
+    d->reserved_regions = read_reserved_regions (dir);
 
   read_vfio_cdev (d, dir, dev_root);
   d->behind_pci_bridge = ihw_sysfs_behind_pci_bridge (sysfs_root, address);

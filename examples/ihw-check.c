@@ -53,6 +53,10 @@ main (int argc, char **argv)
         g_ptr_array_add (devices, argv[i]);
     }
   g_ptr_array_add (devices, NULL);
+  /* A VM configured as QEMU needs it: intel-iommu assigns no device without
+   * caching-mode (other models have no such key and ignore it). */
+  if (model == IHW_MODEL_INTEL)
+    ihw_request_set (&request, "caching-mode", 1);
 
   /* NULL: the system bus ($DBUS_SYSTEM_BUS_ADDRESS when set); 0: the
    * default timeout. */

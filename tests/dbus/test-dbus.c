@@ -421,8 +421,22 @@ test_check_nesting (void)
   GVariantBuilder b;
 
   {
+    /* caching-mode left out is QEMU's default, off: no device assignment */
     g_autoptr(GVariant) r = call_ok (IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "CheckNesting",
                                      check_args ("intel", vfio, NULL));
+    const char *req, *needed, *found;
+    verdict_of (r, &verdict, &reasons);
+    g_assert_cmpstr (verdict, ==, "unsupported");
+    g_assert_cmpuint (g_variant_n_children (reasons), ==, 1);
+    g_variant_get_child (reasons, 0, "(s&s&s&s)", NULL, &req, &needed, &found);
+    g_assert_cmpstr (req, ==, "request.caching-mode");
+    g_assert_cmpstr (needed, ==, "on");
+    g_assert_cmpstr (found, ==, "off");
+    g_clear_pointer (&reasons, g_variant_unref);
+  }
+  {
+    g_autoptr(GVariant) r = call_ok (IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "CheckNesting",
+                                     check_args ("intel", vfio, request1 ("caching-mode", g_variant_new_boolean (TRUE))));
     verdict_of (r, &verdict, &reasons);
     g_assert_cmpstr (verdict, ==, "supported");
     g_assert_cmpuint (g_variant_n_children (reasons), ==, 0);
@@ -443,7 +457,8 @@ test_check_nesting (void)
   {
     /* Upper-case addresses are the same device; rows only for the bad one. */
     g_autoptr(GVariant) r = call_ok (IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "CheckNesting",
-                                     check_args ("intel", both, NULL));
+                                     check_args ("intel", both,
+                                                 request1 ("caching-mode", g_variant_new_boolean (TRUE))));
     verdict_of (r, &verdict, &reasons);
     g_assert_cmpstr (verdict, ==, "unsupported");
     for (gsize i = 0; i < g_variant_n_children (reasons); i++)
@@ -482,6 +497,7 @@ test_check_nesting (void)
   g_variant_builder_add (&b, "{sv}", "oas", g_variant_new_uint32 (48));
   g_variant_builder_add (&b, "{sv}", "ril", g_variant_new_boolean (TRUE));
   g_variant_builder_add (&b, "{sv}", "ats", g_variant_new_boolean (FALSE));
+  g_variant_builder_add (&b, "{sv}", "caching-mode", g_variant_new_boolean (TRUE));
   {
     g_autoptr(GVariant) r = call_ok (IHW_DBUS_PATH, IHW_DBUS_MANAGER_IFACE, "CheckNesting",
                                      check_args ("intel", vfio, g_variant_builder_end (&b)));
@@ -649,7 +665,7 @@ test_refresh_unprivileged (void)
   const char *refresh[] = { "--object-path", IHW_DBUS_PATH, "--method", IHW_DBUS_MANAGER_IFACE ".Refresh", "[]",
                             NULL };
   const char *check[] = { "--object-path", IHW_DBUS_PATH, "--method", IHW_DBUS_MANAGER_IFACE ".CheckNesting",
-                          "intel", "['" DEV_VFIO "']", "{}", NULL };
+                          "intel", "['" DEV_VFIO "']", "{'caching-mode': <true>}", NULL };
   const char *getall[] = { "--object-path", IHW_DBUS_PATH, "--method", "org.freedesktop.DBus.Properties.GetAll",
                            IHW_DBUS_MANAGER_IFACE, NULL };
 

@@ -108,7 +108,7 @@ if [ "$mode" = domain-check ]; then
   {
     echo "<node>"
     for f in intel-two-gpus no-iommu smmuv3-accel intel-qemu-commandline nest-intel-server nest-intel-guest \
-             emulated-intel-guest emulated-intel-client emulated-intel-client-39; do
+             emulated-intel-guest emulated-intel-client emulated-intel-client-39 emulated-intel-no-caching-mode; do
       sed '/^<?xml/d' "$domains/$f.xml"
     done
     echo "</node>"
@@ -170,6 +170,7 @@ if [ "$mode" = domain-check ]; then
     j=${json:+-json}
     ctl_case "dc-emulated-aw-bits$j" 1 $json domain-check client-vm --connect "$uri"
     ctl_case "dc-emulated-aw-bits-39$j" 0 $json domain-check client-vm-39 --connect "$uri"
+    ctl_case "dc-no-caching-mode$j" 1 $json domain-check client-vm-nocm --connect "$uri"
   done
   ihw_daemon_stop
 
@@ -327,6 +328,9 @@ if [ "$mode" = hook ]; then
   hook_case hook-emulated-aw-bits-qemu9.0 0 allow.conf "$tmp/emulated-intel-client-9.0.xml" client-vm \
     prepare begin -
   hook_case hook-emulated-aw-bits-39 0 deny.conf "$domains/emulated-intel-client-39.xml" client-vm-39 \
+    prepare begin -
+  # device assignment without caching_mode: QEMU exits at start
+  hook_case hook-no-caching-mode 1 allow.conf "$domains/emulated-intel-no-caching-mode.xml" client-vm-nocm \
     prepare begin -
   ihw_daemon_stop
 

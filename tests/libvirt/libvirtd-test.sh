@@ -11,6 +11,8 @@
 #     what is missing;
 #   - an emulated intel vIOMMU with QEMU's default aw-bits 48 on a 39-bit
 #     host: refused ("aw-bits"), as QEMU would refuse it;
+#   - an intel vIOMMU without caching_mode and a PCI hostdev: refused
+#     ("caching-mode"), as QEMU would refuse it;
 #   - a domain without <iommu>: untouched by the hook;
 #   - the daemon down: allowed (journal warning) or refused, per hook.conf;
 #   - a nesting domain on a host that can nest, judged for QEMU 11.1: the
@@ -186,10 +188,16 @@ ihw_daemon_start "$daemon" "$fixtures/hosts/intel-client-no-sm" "$ctl" "$tmp/dae
 define emulated-intel-client client
 start client
 refused_by_hook client "0000:01:00.0" "aw-bits=48" "QEMU 10.0's default" "set aw-bits=39"
-journal_has client IHW_DECISION=refuse IHW_REQUIREMENT=request.aw-bits "IHW_FOUND=39"
+journal_has client IHW_DECISION=refuse IHW_REQUIREMENT=request.aw-bits "IHW_FOUND=39 (sysfs registers)"
 define emulated-intel-client-39 client-39
 start client-39
 passed_hook client-39
+echo "== an intel vIOMMU without caching_mode and a PCI hostdev: refused"
+define emulated-intel-no-caching-mode client-nocm
+start client-nocm
+refused_by_hook client-nocm "0000:01:00.0" "caching-mode=off (QEMU 10.0's default) needs on" \
+  "to change: set caching_mode='on' (libvirt: <iommu model='intel'><driver caching_mode='on'/>)"
+journal_has client-nocm IHW_DECISION=refuse IHW_REQUIREMENT=request.caching-mode IHW_FOUND=off
 ihw_daemon_stop
 
 echo "== a nesting domain on a host that can nest, judged for QEMU 11.1: let through"

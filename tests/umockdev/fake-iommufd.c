@@ -24,6 +24,10 @@ fake_client_connected (UMockdevIoctlBase *base, UMockdevIoctlClient *client)
 {
   FakeIommufd *f = FAKE_IOCTL_HANDLER (base)->state;
   g_atomic_int_inc (is_vfio (client) ? &f->opens_vfio : &f->opens_iommu);
+  /* The daemon opens one cdev at a time: a new open means the last one was
+   * closed, and closing detached the device (vfio_df_unbind_iommufd). */
+  if (is_vfio (client))
+    f->attached = FALSE;
 }
 
 /* The struct behind the ioctl argument, copied from the client. */
@@ -168,10 +172,66 @@ handle_destroy (FakeIommufd *f, UMockdevIoctlClient *client)
   g_autoptr (UMockdevIoctlData) d = resolve_arg (client, sizeof (struct iommu_destroy));
   struct iommu_destroy *x = (void *) d->data;
 
-  g_atomic_int_inc (&f->destroys);
   if (x->id != FAKE_IOAS_ID && x->id != FAKE_HWPT_ID)
     return fail (client, ENOENT);
+  if (x->id == FAKE_IOAS_ID && f->attached)
+    return fail (client, EBUSY);  /* a device's domain still uses it */
+  g_atomic_int_inc (&f->destroys); /* counts objects really destroyed */
   umockdev_ioctl_client_complete (client, 0, 0);
+}
+
+static void
+handle_attach (FakeIommufd *f, UMockdevIoctlClient *client, gboolean attach)
+{
+  g_autoptr (UMockdevIoctlData) d = resolve_arg (client, attach ? 12 : 8);
+  const guint32 *w = (const void *) d->data;   /* argsz, flags[, pt_id] */
+
+  g_atomic_int_inc (attach ? &f->attaches : &f->detaches);
+  if (w[0] < (attach ? 12u : 8u) || w[1] != 0 || (attach && w[2] != FAKE_IOAS_ID))
+    {
+      g_atomic_int_inc (&f->bad_args);
+      return fail (client, EINVAL);
+    }
+  if (attach ? f->attach_errno : f->detach_errno)
+    return fail (client, attach ? f->attach_errno : f->detach_errno);
+  f->attached = attach;
+  umockdev_ioctl_client_complete (client, 0, 0);
+}
+
+/* 6.12 iommufd_ioas_iova_ranges: fills what fits, writes back the total,
+ * EMSGSIZE when the array was short. */
+static void
+handle_iova_ranges (FakeIommufd *f, UMockdevIoctlClient *client)
+{
+  g_autoptr (UMockdevIoctlData) d = resolve_arg (client, sizeof (struct iommu_ioas_iova_ranges));
+  struct iommu_ioas_iova_ranges *q = (void *) d->data;
+  guint32 room = q->num_iovas;
+
+  g_atomic_int_inc (&f->ranges_calls);
+  if (q->size != sizeof *q || q->ioas_id != FAKE_IOAS_ID || q->__reserved)
+    {
+      g_atomic_int_inc (&f->bad_args);
+      return fail (client, EINVAL);
+    }
+  if (f->ranges_errno)
+    return fail (client, f->ranges_errno);
+  if (room && q->allowed_iovas)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (UMockdevIoctlData) buf = umockdev_ioctl_data_resolve (
+        d, G_STRUCT_OFFSET (struct iommu_ioas_iova_ranges, allowed_iovas), room * sizeof (struct iommu_iova_range),
+        &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < MIN (room, f->n_iova); i++)
+        {
+          struct iommu_iova_range r = { .start = f->iova[i][0], .last = f->iova[i][1] };
+          memcpy (buf->data + i * sizeof r, &r, sizeof r);
+        }
+    }
+  /* a fresh IOAS with nothing attached allows everything */
+  q->num_iovas = f->attached ? f->n_iova : 1;
+  q->out_iova_alignment = 4096;
+  umockdev_ioctl_client_complete (client, room < q->num_iovas ? -1 : 0, room < q->num_iovas ? EMSGSIZE : 0);
 }
 
 static gboolean
@@ -192,6 +252,10 @@ fake_handle_ioctl (UMockdevIoctlBase *base, UMockdevIoctlClient *client)
     handle_hwpt_alloc (f, client);
   else if (!vfio && req == IOMMU_DESTROY)
     handle_destroy (f, client);
+  else if (vfio && (req == VFIO_DEVICE_ATTACH_IOMMUFD_PT || req == VFIO_DEVICE_DETACH_IOMMUFD_PT))
+    handle_attach (f, client, req == VFIO_DEVICE_ATTACH_IOMMUFD_PT);
+  else if (!vfio && req == IOMMU_IOAS_IOVA_RANGES)
+    handle_iova_ranges (f, client);
   else
     fail (client, ENOTTY);
   return TRUE;
@@ -209,6 +273,7 @@ static void
 fake_ioctl_handler_init (FakeIoctlHandler *self)
 {
 }
+
 
 FakeIoctlHandler *
 fake_ioctl_handler_new (FakeIommufd *state)
@@ -249,6 +314,16 @@ fake_iommufd_set_cmdqv (FakeIommufd *f, guint8 version, guint8 log2vcmdqs, guint
   f->addon_len = sizeof v;
   memset (f->addon_data, 0, sizeof f->addon_data);
   memcpy (f->addon_data, &v, sizeof v);
+}
+
+void
+fake_iommufd_set_aperture (FakeIommufd *f, guint bits)
+{
+  f->n_iova = 2;
+  f->iova[0][0] = 0;
+  f->iova[0][1] = 0xfedfffff;
+  f->iova[1][0] = 0xfef00000;
+  f->iova[1][1] = bits >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << bits) - 1;
 }
 
 void

@@ -3,7 +3,8 @@
  * A fake kernel for /dev/iommu and /dev/vfio/devices/vfioN, on umockdev's
  * ioctl emulation: a UMockdevIoctlBase subclass whose handle_ioctl answers
  * VFIO_DEVICE_BIND_IOMMUFD, IOMMU_GET_HW_INFO, IOMMU_IOAS_ALLOC,
- * IOMMU_HWPT_ALLOC and IOMMU_DESTROY the way 6.12 does (FACTS.md), with
+ * IOMMU_HWPT_ALLOC, IOMMU_DESTROY, VFIO_DEVICE_ATTACH/DETACH_IOMMUFD_PT and
+ * IOMMU_IOAS_IOVA_RANGES the way 6.12 does (FACTS.md), with
  * knobs for the failures a test wants, and counters of what it saw.
  *
  * umockdev runs handlers in its own worker thread while the calling thread
@@ -45,10 +46,15 @@ typedef struct {
   int input_type_errno;       /* 0, or the errno for every call with the flag */
   int ioas_errno;
   int hwpt_errno;             /* 0: NEST_PARENT allocation succeeds */
+  int attach_errno, detach_errno, ranges_errno;
+  guint64 iova[8][2];         /* the attached IOAS's allowed (start, last) ranges */
+  guint n_iova;
 
   /* What the fake saw. */
   gint opens_iommu, opens_vfio;
   gint binds, hw_infos, ioas_allocs, hwpt_allocs, destroys, bad_args;
+  gint attaches, detaches, ranges_calls;
+  gboolean attached;          /* a device is attached to the IOAS now */
   guint32 last_bind_argsz, last_hw_info_size, last_hw_info_data_len, last_hwpt_flags;
   guint32 last_hw_info_flags, last_in_data_type;
   gboolean hwpt_pt_was_ioas;
@@ -72,6 +78,9 @@ void fake_iommufd_set_smmuv3 (FakeIommufd *f);
 /* A kernel that knows IOMMU_HW_INFO_FLAG_INPUT_TYPE and whose SMMU has a
  * Tegra241 CMDQV (type 3) with these parameters. */
 void fake_iommufd_set_cmdqv (FakeIommufd *f, guint8 version, guint8 log2vcmdqs, guint8 log2vsids);
+/* The IOVA ranges of a VT-d paging domain of `bits` address width: the
+ * aperture cut by the MSI window 0xfee00000-0xfeefffff. */
+void fake_iommufd_set_aperture (FakeIommufd *f, guint bits);
 
 /* Makes `holder` hold the device at `address` as the kernel would show it:
  * the bind's errno and the PCI enable count in sysfs (vfio-pci enables a

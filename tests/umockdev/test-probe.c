@@ -51,6 +51,7 @@ fixture_setup (Fixture *fx, gconstpointer data)
   fx->handler = fake_ioctl_handler_new (&fx->fake);
   fake_testbed_attach (fx->tb, fx->handler, nodes);
   fake_iommufd_set_vtd (&fx->fake, EAGLE_CAP, EAGLE_ECAP);
+  fake_iommufd_set_aperture (&fx->fake, 57);   /* MGAW 57, SAGAW 48|57 */
   ihw_test_log_clear ();
 }
 
@@ -124,11 +125,15 @@ test_vtd_recorded_reply (Fixture *fx, gconstpointer data)
   g_assert_cmpint (fx->fake.hw_infos, ==, 1);
   g_assert_cmpuint (fx->fake.last_hw_info_size, ==, 40);
   g_assert_cmpuint (fx->fake.last_hw_info_data_len, ==, 256);
-  g_assert_cmpint (fx->fake.ioas_allocs, ==, 1);
+  g_assert_cmpint (fx->fake.ioas_allocs, ==, 2); /* the nest-parent probe's, the IOVA ranges' */
   g_assert_cmpint (fx->fake.hwpt_allocs, ==, 1);
   g_assert_cmphex (fx->fake.last_hwpt_flags, ==, IOMMU_HWPT_ALLOC_NEST_PARENT);
   g_assert_true (fx->fake.hwpt_pt_was_ioas);
-  g_assert_cmpint (fx->fake.destroys, ==, 2); /* hwpt and ioas */
+  g_assert_cmpint (fx->fake.attaches, ==, 1);
+  g_assert_cmpint (fx->fake.ranges_calls, ==, 2); /* the count, then the array */
+  g_assert_cmpint (fx->fake.detaches, ==, 1);
+  g_assert_false (fx->fake.attached);
+  g_assert_cmpint (fx->fake.destroys, ==, 3); /* hwpt and both ioas */
   g_assert_cmpint (fx->fake.bad_args, ==, 0);
   assert_cdev_released (fx);
 
@@ -141,6 +146,7 @@ test_vtd_recorded_reply (Fixture *fx, gconstpointer data)
   g_assert_cmphex (d->capabilities, ==, IHW_HW_CAP_DIRTY_TRACKING | IHW_HW_CAP_PCI_PASID_EXEC);
   g_assert_cmpuint (d->max_pasid_log2, ==, 20);
   g_assert_cmpint (d->nest_parent, ==, IHW_NEST_PARENT_YES);
+  g_assert_cmpuint (d->host_aw_bits, ==, 57);
   g_assert_null (d->probe_error);
   g_assert_cmpint (d->source, ==, IHW_SOURCE_IOMMUFD);
   g_assert_cmpuint (d->updated_usec, >, 0);
@@ -153,6 +159,8 @@ test_vtd_recorded_reply (Fixture *fx, gconstpointer data)
   g_assert_true (f.has_hw_info_flags);
   g_assert_cmphex (f.hw_info_flags, ==, 1);
   g_assert_cmpint (facts.nest_parent, ==, IHW_NEST_PARENT_YES);
+  g_assert_cmpuint (facts.host_aw_bits, ==, 57);
+  g_assert_cmpstr (facts.host_aw_bits_from, ==, "iommufd IOVA ranges");
 
   /* Per-unit cache: the unit's registers are now the kernel's too. */
   u = ihw_registry_lookup_unit (fx->reg, "dmar0");
@@ -197,7 +205,7 @@ test_nest_parent_refused (Fixture *fx, gconstpointer data)
       g_assert_cmpint (d->nest_parent, ==, IHW_NEST_PARENT_NO);
       g_assert_cmpint (d->source, ==, IHW_SOURCE_IOMMUFD);
       g_assert_null (d->probe_error);
-      g_assert_cmpint (fx->fake.destroys, ==, (int) i + 1); /* only the ioas: no hwpt was made */
+      g_assert_cmpint (fx->fake.destroys, ==, 2 * ((int) i + 1)); /* only the ioas: no hwpt was made */
     }
   assert_cdev_released (fx);
 
@@ -665,6 +673,72 @@ test_vtd_not_asked (Fixture *fx, gconstpointer data)
   g_assert_cmpint (ihw_registry_lookup_device (fx->reg, DEV)->hw_addon, ==, IHW_TRISTATE_UNKNOWN);
 }
 
+/* QEMU's host aw-bits from the IOVA ranges of an IOAS the device is
+ * attached to; any failure of those steps is "unknown" (the registers then
+ * speak, and say so), never a wrong answer, and the cdev is still closed. */
+static void
+test_host_aw_bits (Fixture *fx, gconstpointer data)
+{
+  IhwDevice *d;
+  IhwFeatures f;
+  IhwDeviceFacts facts;
+
+  if (!need_umockdev ())
+    return;
+  /* QEMU's VT-d with aw-bits=39: the kernel's answer wins over nothing */
+  fake_iommufd_set_aperture (&fx->fake, 39);
+  load (fx, TRUE);
+  d = ihw_registry_lookup_device (fx->reg, DEV);
+  g_assert_cmpuint (d->host_aw_bits, ==, 39);
+  ihw_registry_device_facts (fx->reg, d, &f, &facts);
+  g_assert_cmpuint (facts.host_aw_bits, ==, 39);
+  g_assert_cmpstr (facts.host_aw_bits_from, ==, "iommufd IOVA ranges");
+  assert_cdev_released (fx);
+
+  /* More ranges than a first guess: counted, then read whole */
+  fx->fake.n_iova = 8;
+  for (guint i = 0; i < 8; i++)
+    {
+      fx->fake.iova[i][0] = (guint64) i << 36;
+      fx->fake.iova[i][1] = ((guint64) (i + 1) << 36) - 0x100000 - 1;
+    }
+  refresh_dev (fx);
+  g_assert_cmpuint (ihw_registry_lookup_device (fx->reg, DEV)->host_aw_bits, ==, 39);
+
+  /* No ranges at all: QEMU takes 64 */
+  fx->fake.n_iova = 0;
+  refresh_dev (fx);
+  g_assert_cmpuint (ihw_registry_lookup_device (fx->reg, DEV)->host_aw_bits, ==, 64);
+
+  /* Each extra step failing: unknown, logged as such, no probe error */
+  fake_iommufd_set_aperture (&fx->fake, 39);
+  {
+    int *knobs[] = { &fx->fake.attach_errno, &fx->fake.ranges_errno, &fx->fake.detach_errno };
+    const char *calls[] = { "VFIO_DEVICE_ATTACH_IOMMUFD_PT", "IOMMU_IOAS_IOVA_RANGES", "VFIO_DEVICE_DETACH_IOMMUFD_PT" };
+    for (guint i = 0; i < G_N_ELEMENTS (knobs); i++)
+      {
+        g_autofree char *line = g_strdup_printf (DEV ": %s: Cannot allocate memory; host aw-bits unknown", calls[i]);
+        ihw_test_log_clear ();
+        *knobs[i] = ENOMEM;
+        refresh_dev (fx);
+        *knobs[i] = 0;
+        fx->fake.attached = FALSE;   /* the close detached it */
+        d = ihw_registry_lookup_device (fx->reg, DEV);
+        g_assert_cmpuint (d->host_aw_bits, ==, 0);
+        g_assert_true (d->has_hw_info);
+        g_assert_cmpint (d->source, ==, IHW_SOURCE_IOMMUFD);
+        g_assert_null (d->probe_error);
+        ihw_assert_logged ("MESSAGE", line);
+        assert_cdev_released (fx);
+        /* the registers (the kernel's hw_info) give the aperture: 57 */
+        ihw_registry_device_facts (fx->reg, d, &f, &facts);
+        g_assert_cmpuint (facts.host_aw_bits, ==, 57);
+        g_assert_cmpstr (facts.host_aw_bits_from, ==, "hw_info registers");
+      }
+  }
+  g_assert_cmpint (fx->fake.bad_args, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -675,6 +749,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add ("/umockdev/probe/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("vtd-recorded-reply", test_vtd_recorded_reply);
   ADD ("nest-parent-refused", test_nest_parent_refused);
+  ADD ("host-aw-bits", test_host_aw_bits);
   ADD ("busy-keeps-cache", test_busy_keeps_cache);
   ADD ("busy-without-cache", test_busy_without_cache);
   ADD ("iommufd-holder-in-use", test_iommufd_holder);

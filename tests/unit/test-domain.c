@@ -32,8 +32,10 @@ test_intel (void)
   g_assert_cmpuint (d->devices->len, ==, 2);
   g_assert_cmpstr (d->devices->pdata[0], ==, "0000:3a:00.0");
   g_assert_cmpstr (d->devices->pdata[1], ==, "0000:3b:00.1");
-  /* intremap, caching_mode, eim are not nesting requests but are reported */
-  g_assert_cmpuint (d->ignored->len, ==, 3);
+  g_assert_true (ihw_request_has (&d->request, IHW_REQUEST_CACHING_MODE));
+  g_assert_cmpuint (d->request.value[IHW_REQUEST_CACHING_MODE], ==, 1);
+  /* intremap and eim are no request keys but are reported */
+  g_assert_cmpuint (d->ignored->len, ==, 2);
 }
 
 static void
@@ -284,6 +286,45 @@ test_nesting_requested (void)
   }
 }
 
+/* intel caching-mode in every place libvirt users write it; absent, the
+ * key is left to QEMU's default. */
+static void
+test_caching_mode (void)
+{
+#define QNS "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+  static const struct {
+    const char *xml;
+    int want;   /* -1: not in the request */
+  } cases[] = {
+    { "<domain><devices><iommu model='intel'/></devices></domain>", -1 },
+    { "<domain><devices><iommu model='intel'><driver caching_mode='on'/></iommu></devices></domain>", 1 },
+    { "<domain><devices><iommu model='intel'><driver caching_mode='off'/></iommu></devices></domain>", 0 },
+    { QNS "<devices><iommu model='intel'/></devices><qemu:commandline><qemu:arg value='-global'/>"
+      "<qemu:arg value='intel-iommu.caching-mode=on'/></qemu:commandline></domain>", 1 },
+    { QNS "<devices/><qemu:commandline><qemu:arg value='-device'/>"
+      "<qemu:arg value='intel-iommu,intremap=on,caching-mode=on'/></qemu:commandline></domain>", 1 },
+    { QNS "<devices><iommu model='intel'><driver caching_mode='on'/></iommu></devices><qemu:override>"
+      "<qemu:device alias='iommu0'><qemu:frontend><qemu:property name='caching-mode' type='bool' value='false'/>"
+      "</qemu:frontend></qemu:device></qemu:override></domain>", 0 },
+  };
+#undef QNS
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (IhwDomainInfo) d = ihw_domain_parse_xml (cases[i].xml, strlen (cases[i].xml), &error);
+      guint64 v = 99;
+      g_assert_no_error (error);
+      g_assert_cmpstr (d->model, ==, "intel");
+      if (cases[i].want < 0)
+        g_assert_false (ihw_request_get (&d->request, "caching-mode", NULL));
+      else
+        {
+          g_assert_true (ihw_request_get (&d->request, "caching-mode", &v));
+          g_assert_cmpuint (v, ==, (guint64) cases[i].want);
+        }
+    }
+}
+
 static IhwDomainInfo *
 parse_str (const char *xml)
 {
@@ -345,6 +386,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/domain/intel", test_intel);
   g_test_add_func ("/domain/smmuv3", test_smmuv3);
+  g_test_add_func ("/domain/caching-mode", test_caching_mode);
   g_test_add_func ("/domain/commandline-and-plain", test_commandline_and_plain);
   g_test_add_func ("/domain/hostile", test_hostile);
   g_test_add_func ("/domain/read-deadline", test_read_deadline);

@@ -232,6 +232,7 @@ verdict_for (const char *host, const char *address)
 
   g_assert_true (ihw_registry_load (reg, NULL));
   g_assert_true (ihw_request_set_qemu_version (&req, "11.0", NULL));
+  ihw_request_set (&req, "caching-mode", 1);
   ihw_registry_device_facts (reg, ihw_registry_lookup_device (reg, address), &f, &facts);
   res = ihw_check_nesting (IHW_MODEL_INTEL, &facts, 1, &req);
   return res->verdict;
@@ -321,6 +322,61 @@ mk_device (const char *root, const char *bdf, const char *vendor, const char *un
       g_autofree char *it = g_strdup_printf ("../../virtual/iommu/%s", unit);
       ihw_test_put_link (root, il, it);
     }
+}
+
+/* Without a probe, QEMU's host aw-bits is the registers' aperture, cut by
+ * the group's reserved_regions when one reaches its top (direct-relaxable
+ * regions do not count, as iommufd does not reserve them); a malformed
+ * file is ignored with a warning. */
+static void
+test_host_aw_bits_sysfs (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("ihw-resv-sysfs-XXXXXX", NULL);
+  g_autofree char *dev = g_build_filename (root, "dev", NULL);
+  IhwRegistryOptions opts = { .sysfs_root = root, .dev_root = dev, .probe = FALSE };
+  g_autoptr (IhwRegistry) reg = NULL;
+  static const struct {
+    const char *bdf, *group, *regions;
+    guint bits;
+    const char *from;
+  } cases[] = {
+    /* QEMU's VT-d, aw-bits 39: MGAW 39, SAGAW 39 */
+    { "0000:00:01.0", "1", "0x00000000fee00000 0x00000000feefffff msi\n", 39, "sysfs registers" },
+    { "0000:00:02.0", "2", "0x00000000fee00000 0x00000000feefffff msi\n"
+                           "0x0000004000000000 0x0000007fffffffff reserved\n", 38,
+      "sysfs registers and reserved_regions" },
+    { "0000:00:03.0", "3", "0x0000004000000000 0x0000007fffffffff direct-relaxable\n", 39, "sysfs registers" },
+    { "0000:00:04.0", "4", "0xfee00000 garbage\n", 39, "sysfs registers" },
+    { "0000:00:05.0", NULL, NULL, 39, "sysfs registers" },
+  };
+
+  mk_unit_vtd (root, "dmar0", "d2008c22260206\n", "f00f4a\n");   /* MGAW 39, SAGAW 39 */
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      mk_device (root, cases[i].bdf, "0x8086\n", "dmar0");
+      if (cases[i].group)
+        {
+          g_autofree char *link = g_strdup_printf ("devices/pci0000:00/%s/iommu_group", cases[i].bdf);
+          g_autofree char *target = g_strdup_printf ("../../../kernel/iommu_groups/%s", cases[i].group);
+          g_autofree char *file = g_strdup_printf ("kernel/iommu_groups/%s/reserved_regions", cases[i].group);
+          ihw_test_put_link (root, link, target);
+          ihw_test_put_file (root, file, cases[i].regions, -1);
+        }
+    }
+  ihw_test_log_clear ();
+  reg = ihw_registry_new (&opts);
+  g_assert_true (ihw_registry_load (reg, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      IhwFeatures f;
+      IhwDeviceFacts facts;
+      ihw_registry_device_facts (reg, ihw_registry_lookup_device (reg, cases[i].bdf), &f, &facts);
+      g_test_message ("%s: %u (%s)", cases[i].bdf, facts.host_aw_bits, facts.host_aw_bits_from);
+      g_assert_cmpuint (facts.host_aw_bits, ==, cases[i].bits);
+      g_assert_cmpstr (facts.host_aw_bits_from, ==, cases[i].from);
+    }
+  ihw_assert_logged ("WARNING", "0000:00:04.0/iommu_group/reserved_regions", "is not '0xSTART 0xLAST TYPE'");
+  g_assert_cmpint (ihw_test_log_count ("WARNING", "reserved_regions", NULL), ==, 1);
 }
 
 static void
@@ -751,6 +807,7 @@ main (int argc, char **argv)
   g_test_add_func ("/registry/facts-to-verdict", test_facts_to_verdict);
   g_test_add_func ("/registry/topology-facts", test_topology_facts);
   g_test_add_func ("/registry/bad-sysfs", test_bad_sysfs);
+  g_test_add_func ("/registry/host-aw-bits-sysfs", test_host_aw_bits_sysfs);
   g_test_add_func ("/registry/missing-root", test_missing_root);
   g_test_add_func ("/registry/amd-iommu-own-function", test_amd_iommu_own_function);
   g_test_add_func ("/registry/refresh-and-updates", test_refresh_and_updates);

@@ -85,6 +85,9 @@ facts_for (const IhwFeatures *f)
   d.iommufd = IHW_TRISTATE_YES;
   d.behind_pci_bridge = IHW_TRISTATE_NO;
   d.canwbs = IHW_TRISTATE_UNKNOWN;
+  /* the daemon's fallback without a probe: the registers' aperture */
+  if (ihw_features_aperture_bits (f, &d.host_aw_bits))
+    d.host_aw_bits_from = "registers";
   return d;
 }
 
@@ -103,11 +106,14 @@ parse_request (IhwRequest *req, const char *text)
   g_assert_no_error (error);
 }
 
+/* A VM configured as QEMU needs (intel caching-mode=on unless `request`
+ * says otherwise); test_caching_mode judges the key itself. */
 static IhwResult *
 check (IhwModel model, const IhwDeviceFacts *dev, guint n, const char *request)
 {
   IhwRequest req;
   parse_request (&req, request);
+  ihw_request_fill_required (model, 0, &req);
   return ihw_check_nesting (model, dev, n, &req);
 }
 
@@ -148,8 +154,8 @@ assert_reason (const IhwResult *res, IhwVerdict verdict, const char *device, con
 {
   const IhwReason *r = NULL;
 
-  /* Several rows may name the same key (aw-bits vs MGAW and vs SAGAW):
-   * the one with this `needed`. */
+  /* Several rows may name the same key (aw-bits vs host aw-bits and vs
+   * QEMU's list): the one with this `needed`. */
   for (guint i = 0; i < res->reasons->len && !r; i++)
     {
       const IhwReason *x = res->reasons->pdata[i];
@@ -211,10 +217,12 @@ static const RowCase row_cases[] = {
     IHW_VERDICT_UNSUPPORTED, DEV, "ecap.SLTS", "1", "0" },
   { "intel/CM", IHW_MODEL_INTEL, intel_ok, NULL, MOD_BITS, "cap", 7, 1, 1, NULL, 0,
     IHW_VERDICT_UNSUPPORTED, DEV, "cap.CM", "0", "1" },
+  /* host aw-bits without a probe: the registers' aperture, min (MGAW,
+   * widest SAGAW) */
   { "intel/MGAW-default", IHW_MODEL_INTEL, intel_ok, NULL, MOD_BITS, "cap", 16, 6, 38, NULL, 0,
-    IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "cap.MGAW >= 48", "39" },
+    IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "host aw-bits >= 48", "39 (registers)" },
   { "intel/SAGAW-default", IHW_MODEL_INTEL, intel_ok, NULL, MOD_BITS, "cap", 8, 5, 0x2, NULL, 0,
-    IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "cap.SAGAW >= 48", "39" },
+    IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "host aw-bits >= 48", "39 (registers)" },
   { "intel/FL1GP-default", IHW_MODEL_INTEL, intel_ok, NULL, MOD_BITS, "cap", 56, 1, 0, NULL, 0,
     IHW_VERDICT_UNSUPPORTED, DEV, "request.fs1gp", "cap.FL1GP = 1", "0" },
   { "intel/FL1GP-requested", IHW_MODEL_INTEL, intel_ok, "{'fs1gp': <true>}", MOD_BITS, "cap", 56, 1, 0, NULL, 0,
@@ -333,7 +341,10 @@ test_row (gconstpointer data)
 
   /* Modified: this row fails with the exact reason. */
   if (c->mod == MOD_BITS)
-    set_bits (&f, c->reg, c->lo, c->width, c->value);
+    {
+      set_bits (&f, c->reg, c->lo, c->width, c->value);
+      d = facts_for (&f);   /* what the registers imply (host aw-bits) follows */
+    }
   apply_fact (&d, c->fact, c->fact_value);
   failing = check (c->model, &d, 1, c->request);
   assert_reason (failing, c->verdict, c->device, c->requirement, c->needed, c->found);
@@ -719,7 +730,8 @@ test_negotiate_intel_mixed_units (void)
   config_text = g_variant_print (config, TRUE);
   /* fs1gp only if all have FL1GP; PASID width the smaller (dmar0 has none). */
   g_assert_cmpstr (config_text, ==,
-                   "{'qemu-version': <'11.1'>, 'aw-bits': <uint32 48>, 'fs1gp': <false>, 'pasid-bits': <uint32 0>}");
+                   "{'qemu-version': <'11.1'>, 'aw-bits': <uint32 48>, 'fs1gp': <false>, 'pasid-bits': <uint32 0>, "
+                   "'caching-mode': <true>}");
 
   xml = ihw_negotiation_libvirt_xml (n);
   /* the element, after a comment saying what libvirt cannot express */
@@ -733,7 +745,7 @@ test_negotiate_intel_mixed_units (void)
   joined = g_strjoinv (" ", args);
   g_assert_cmpstr (joined, ==,
                    "-object iommufd,id=iommufd0 "
-                   "-device intel-iommu,intremap=on,caching-mode=on,x-scalable-mode=on,x-flts=on,aw-bits=48,fs1gp=off "
+                   "-device intel-iommu,intremap=on,x-scalable-mode=on,x-flts=on,aw-bits=48,fs1gp=off,caching-mode=on "
                    "-device vfio-pci,host=0000:3a:00.0,iommufd=iommufd0 "
                    "-device vfio-pci,host=0000:b1:00.0,iommufd=iommufd0");
 }
@@ -821,7 +833,8 @@ test_negotiate_failures (void)
   d[1] = facts_for (&low);
   d[1].device = "0000:b1:00.0";
   mgaw = ihw_negotiate (IHW_MODEL_INTEL, d, 2, NULL);
-  assert_reason (mgaw->result, IHW_VERDICT_UNSUPPORTED, "0000:b1:00.0", "request.aw-bits", "cap.MGAW >= 48", "39");
+  assert_reason (mgaw->result, IHW_VERDICT_UNSUPPORTED, "0000:b1:00.0", "request.aw-bits", "host aw-bits >= 48",
+                 "39 (registers)");
 
   /* A request the hosts cannot honour is kept and judged. */
   parse_request (&req, "{'pasid-bits': <uint32 20>}");
@@ -863,7 +876,14 @@ test_table_wellformed (void)
         default:
           break;
         }
-      if (r->field)
+      if (r->kind == IHW_RULE_REQUEST_LE_FACT)
+        {
+          IhwDeviceFacts d = { 0 };
+          const char *label = NULL;
+          g_assert_true (ihw_device_number_fact (&d, r->field, NULL, NULL, &label));
+          g_assert_nonnull (label);
+        }
+      else if (r->field)
         {
           IhwFeatures f;
           ihw_features_init (&f, ihw_model_vendor (r->model));
@@ -936,6 +956,175 @@ test_profiles_11 (void)
   }
 }
 
+/* QEMU's host aw-bits: the fact the daemon learnt wins over the registers,
+ * its source is said, and without either the row is unknown. */
+static void
+test_host_aw_bits (void)
+{
+  IhwFeatures f;
+  IhwDeviceFacts d;
+  guint bits = 0;
+  gboolean clipped;
+  const guint64 msi[] = { 0xfee00000, 0xfeefffff };
+  const guint64 top[] = { 0x7fff000000, 0x7fffffffff, 0xfee00000, 0xfeefffff, 0x7ffe000000, 0x7fff0fffff };
+  const guint64 all[] = { 0, G_MAXUINT64 };
+
+  /* the registers' aperture: min (MGAW, widest SAGAW up to 57) */
+  intel_ok (&f);                       /* MGAW 57, SAGAW 48|57 */
+  g_assert_true (ihw_features_aperture_bits (&f, &bits));
+  g_assert_cmpuint (bits, ==, 57);
+  set_bits (&f, "cap", 16, 6, 47);     /* MGAW 48 */
+  g_assert_true (ihw_features_aperture_bits (&f, &bits));
+  g_assert_cmpuint (bits, ==, 48);
+  set_bits (&f, "cap", 16, 6, 63);     /* MGAW 64 */
+  set_bits (&f, "cap", 8, 5, 0x1c);    /* SAGAW 48|57|64(reserved) */
+  g_assert_true (ihw_features_aperture_bits (&f, &bits));
+  g_assert_cmpuint (bits, ==, 57);
+  smmu_ok (&f);
+  g_assert_false (ihw_features_aperture_bits (&f, &bits));
+
+  /* cut by reserved regions that reach the top, in any order */
+  g_assert_cmpuint (ihw_aperture_host_aw_bits (39, msi, 1, &clipped), ==, 39);
+  g_assert_false (clipped);
+  g_assert_cmpuint (ihw_aperture_host_aw_bits (39, top, 3, &clipped), ==, 39);
+  g_assert_true (clipped);
+  g_assert_cmpuint (ihw_aperture_host_aw_bits (39, all, 1, &clipped), ==, 64);
+  g_assert_cmpuint (ihw_aperture_host_aw_bits (64, NULL, 0, &clipped), ==, 64);
+  {
+    const guint64 upper_half[] = { G_GUINT64_CONSTANT (1) << 38, (G_GUINT64_CONSTANT (1) << 39) - 1 };
+    g_assert_cmpuint (ihw_aperture_host_aw_bits (39, upper_half, 1, &clipped), ==, 38);
+    g_assert_true (clipped);
+  }
+
+  /* the kernel's answer wins, and the reason names where it came from */
+  intel_ok (&f);
+  d = facts_for (&f);                  /* registers say 57 */
+  d.host_aw_bits = 39;
+  d.host_aw_bits_from = "iommufd IOVA ranges";
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &d, 1, "{'nesting': <false>}");
+    assert_reason (r, IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "host aw-bits >= 48",
+                   "39 (iommufd IOVA ranges)");
+    g_assert_nonnull (strstr (find_reason (r, "request.aw-bits")->why, "QEMU 11.1's default"));
+  }
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &d, 1, "{'nesting': <false>, 'aw-bits': <uint32 39>}");
+    g_assert_null (find_reason (r, "request.aw-bits"));
+  }
+  /* Negotiate for an emulated vIOMMU picks what the kernel allows */
+  {
+    IhwRequest req;
+    g_autoptr (IhwNegotiation) n = NULL;
+    guint64 aw = 0;
+    parse_request (&req, "{'nesting': <false>}");
+    n = ihw_negotiate (IHW_MODEL_INTEL, &d, 1, &req);
+    g_assert_true (ihw_request_get (&n->config, "aw-bits", &aw));
+    g_assert_cmpuint (aw, ==, 39);
+    g_assert_cmpint (n->verdict, ==, IHW_VERDICT_SUPPORTED);
+  }
+  /* wider than QEMU ever asks: nothing to refuse */
+  d.host_aw_bits = 64;
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &d, 1, "{'nesting': <false>}");
+    g_assert_null (find_reason (r, "request.aw-bits"));
+  }
+  /* no fact but registers: unknown, never a guess */
+  d.host_aw_bits = 0;
+  d.host_aw_bits_from = NULL;
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &d, 1, "{'nesting': <false>}");
+    assert_reason (r, IHW_VERDICT_UNKNOWN, DEV, "request.aw-bits", "host aw-bits >= 48", "unknown");
+  }
+  /* the fact holds on another vendor's host too: QEMU's check is the same */
+  smmu_ok (&f);
+  d = facts_for (&f);
+  d.host_aw_bits = 39;
+  d.host_aw_bits_from = "iommufd IOVA ranges";
+  {
+    g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &d, 1, "{'nesting': <false>}");
+    assert_reason (r, IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "host aw-bits >= 48",
+                   "39 (iommufd IOVA ranges)");
+  }
+  {
+    g_autofree char *why = ihw_requirement_why (IHW_MODEL_INTEL, "request.aw-bits", "host aw-bits >= 48", "39 (iommufd IOVA ranges)");
+    g_assert_nonnull (strstr (why, "host aw-bits"));
+  }
+}
+
+/* intel caching-mode: every VFIO device needs it, nested or emulated, in
+ * every QEMU version; left out it is QEMU's default, off. */
+static void
+test_caching_mode (void)
+{
+  IhwFeatures fi;
+  IhwDeviceFacts di;
+  const char *const requests[] = {
+    "{'nesting': <false>}", "{'nesting': <true>}", "{'qemu-version': <'7.2'>, 'nesting': <false>}",
+  };
+
+  intel_ok (&fi);
+  di = facts_for (&fi);
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      IhwRequest req;
+      g_autoptr (IhwResult) def = NULL, off = NULL, on = NULL;
+      const IhwReason *r;
+
+      parse_request (&req, requests[i]);
+      def = ihw_check_nesting (IHW_MODEL_INTEL, &di, 1, &req);
+      assert_reason (def, IHW_VERDICT_UNSUPPORTED, DEV, "request.caching-mode", "on", "off");
+      r = find_reason (def, "request.caching-mode");
+      g_assert_nonnull (strstr (r->why, "caching-mode=off is QEMU"));
+      g_assert_nonnull (strstr (r->why, "default"));
+
+      ihw_request_set (&req, "caching-mode", 0);
+      off = ihw_check_nesting (IHW_MODEL_INTEL, &di, 1, &req);
+      assert_reason (off, IHW_VERDICT_UNSUPPORTED, DEV, "request.caching-mode", "on", "off");
+      g_assert_null (strstr (find_reason (off, "request.caching-mode")->why, "default"));
+
+      ihw_request_set (&req, "caching-mode", 1);
+      on = ihw_check_nesting (IHW_MODEL_INTEL, &di, 1, &req);
+      g_assert_null (find_reason (on, "request.caching-mode"));
+    }
+  /* no device, nothing to assign: nothing to refuse */
+  {
+    g_autoptr (IhwResult) r = ihw_check_nesting (IHW_MODEL_INTEL, NULL, 0, NULL);
+    g_assert_null (find_reason (r, "request.caching-mode"));
+  }
+  /* other models have no such property: the key is noted as unused */
+  {
+    IhwFeatures fs;
+    IhwDeviceFacts ds;
+    g_autoptr (IhwResult) r = NULL;
+    smmu_ok (&fs);
+    ds = facts_for (&fs);
+    r = check (IHW_MODEL_SMMUV3, &ds, 1, "{'caching-mode': <false>}");
+    g_assert_null (find_reason (r, "request.caching-mode"));
+  }
+  {
+    g_autofree char *fix = ihw_requirement_fix (IHW_MODEL_INTEL, "request.caching-mode", "on", "off");
+    g_assert_cmpstr (fix, ==, "set caching_mode='on' (libvirt: <iommu model='intel'><driver caching_mode='on'/>)");
+  }
+  /* Negotiate turns it on, in every form it answers */
+  {
+    g_autoptr (IhwNegotiation) n = ihw_negotiate (IHW_MODEL_INTEL, &di, 1, NULL);
+    g_autoptr (GVariant) config = ihw_negotiation_config (n);
+    g_autofree char *xml = ihw_negotiation_libvirt_xml (n);
+    g_auto (GStrv) args = ihw_negotiation_qemu_args (n);
+    const char *dev = NULL;
+    gboolean cm = FALSE;
+    for (guint i = 0; args[i]; i++)
+      if (g_str_has_prefix (args[i], "intel-iommu,"))
+        dev = args[i];
+    g_assert_cmpint (n->verdict, ==, IHW_VERDICT_SUPPORTED);
+    g_assert_true (g_variant_lookup (config, "caching-mode", "b", &cm) && cm);
+    g_assert_nonnull (strstr (xml, "caching_mode=\"on\""));
+    g_assert_nonnull (dev);
+    g_assert_nonnull (strstr (dev, "caching-mode=on"));
+    g_assert_null (strstr (strstr (dev, "caching-mode=on") + 1, "caching-mode="));
+  }
+}
+
 /* nesting=false (an emulated vIOMMU): only the rows QEMU applies to every
  * VFIO device; never x-flts or accel rows. */
 static void
@@ -951,7 +1140,7 @@ test_emulated_scope (void)
   {
     /* QEMU 10.0, default aw-bits 48 on a 39-bit host: refused at start. */
     g_autoptr (IhwResult) r = check (IHW_MODEL_INTEL, &di, 1, "{'qemu-version': <'10.0'>, 'nesting': <false>}");
-    assert_reason (r, IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "cap.MGAW >= 48", "39");
+    assert_reason (r, IHW_VERDICT_UNSUPPORTED, DEV, "request.aw-bits", "host aw-bits >= 48", "39 (registers)");
     g_assert_null (find_reason (r, "qemu.x-flts"));
     g_assert_null (find_reason (r, "ecap.NEST"));
   }
@@ -992,7 +1181,8 @@ test_emulated_scope (void)
   }
   /* Every refusal names what to change. */
   {
-    g_autofree char *aw = ihw_requirement_fix (IHW_MODEL_INTEL, "request.aw-bits", "cap.MGAW >= 48", "39");
+    g_autofree char *aw = ihw_requirement_fix (IHW_MODEL_INTEL, "request.aw-bits", "host aw-bits >= 48",
+                                               "39 (iommufd IOVA ranges)");
     g_autofree char *fs = ihw_requirement_fix (IHW_MODEL_INTEL, "request.fs1gp", "cap.FL1GP = 1", "0");
     g_autofree char *q = ihw_requirement_fix (IHW_MODEL_INTEL, "qemu.x-flts", "nested mode", "QEMU 10.0");
     g_autofree char *nest = ihw_requirement_fix (IHW_MODEL_INTEL, "ecap.NEST", "1", "0");
@@ -1122,6 +1312,8 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/profile-table", test_profile_table);
   g_test_add_func ("/rules/profiles-11", test_profiles_11);
   g_test_add_func ("/rules/emulated-scope", test_emulated_scope);
+  g_test_add_func ("/rules/caching-mode", test_caching_mode);
+  g_test_add_func ("/rules/host-aw-bits", test_host_aw_bits);
   g_test_add_func ("/rules/fixture-hosts", test_fixture_hosts);
   g_test_add_func ("/request/variant", test_request_variant);
   g_test_add_func ("/request/key-not-for-model", test_request_key_not_for_model);

@@ -259,6 +259,9 @@ test_qemu_gaps (void)
       gboolean noted = FALSE;
 
       g_assert_true (ihw_request_set_qemu_version (&req, cases[i].version, NULL));
+      ihw_request_set (&req, "caching-mode", 1);
+      facts.host_aw_bits = 57;   /* MGAW 57, SAGAW 48|57 */
+      facts.host_aw_bits_from = "registers";
       r = ihw_check_nesting (IHW_MODEL_INTEL, &facts, 1, &req);
       if (r->verdict != cases[i].verdict)
         g_error ("QEMU %s: %s, expected %s", cases[i].version, ihw_verdict_name (r->verdict),

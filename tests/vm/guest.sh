@@ -120,6 +120,10 @@ answers() {
     fact "$p.CheckNesting.$model" "$(busctl --json=short call io.iommuhwinfo1 /io/iommuhwinfo1 \
                                      io.iommuhwinfo1.Manager CheckNesting 'sasa{sv}' "$model" 1 "$bdf" 0)"
   done
+  # an emulated intel vIOMMU as libvirt starts one, asking for aw-bits 48
+  fact "$p.CheckNesting.intel-aw48" "$(busctl --json=short call io.iommuhwinfo1 /io/iommuhwinfo1 \
+                                       io.iommuhwinfo1.Manager CheckNesting 'sasa{sv}' intel 1 "$bdf" \
+                                       3 aw-bits u 48 nesting b false caching-mode b true)"
   fact "$p.objects" "$(busctl --json=short call io.iommuhwinfo1 /io/iommuhwinfo1 \
                        org.freedesktop.DBus.ObjectManager GetManagedObjects)"
   echo "-- iommu-hwinfoctl list"

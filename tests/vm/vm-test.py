@@ -25,19 +25,25 @@ import time
 
 # name -> (guest.sh CASE, kernel, vIOMMU device or None, extra kernel args)
 INTEL = "intel-iommu,intremap=on"
+# QEMU's host aw-bits the daemon must learn from the guest kernel's IOVA
+# ranges: intel-iommu's aw-bits (48, QEMU 10.0's default, unless given).
+AW_BITS = re.compile(r"aw-bits=(\d+)")
 # amd-iommu needs intremap=off, and then MSIs are not isolated: iommufd
 # refuses the bind without allow_unsafe_interrupts (EPERM).
 AMD = "amd-iommu,intremap=off"
 AMD_ARGS = ["iommufd.allow_unsafe_interrupts=1"]
 CASES = {}
 for k in ("unpatched", "patched"):
-    CASES[f"intel-legacy-{k}"] = ("probe", k, INTEL, [])
+    CASES[f"intel-legacy-{k}"] = ("probe", k, INTEL + ",aw-bits=48", [])
     CASES[f"intel-sm-{k}"] = ("probe", k, INTEL + ",x-scalable-mode=on", [])
     CASES[f"intel-flts-{k}"] = ("probe", k, INTEL + ",x-scalable-mode=on,x-flts=on", [])
     CASES[f"amd-{k}"] = ("probe", k, AMD, AMD_ARGS)
     # The mock device of IOMMUFD_TEST is claimed by a real vIOMMU driver:
     # the selftests run without one.
     CASES[f"selftests-{k}"] = ("selftests", k, None, [])
+# a 39-bit vIOMMU: QEMU 9.1+ refuses aw-bits=48 behind it ("aw-bits 48 >
+# host aw-bits 39"); one kernel is enough, the IOVA ranges are 6.6's
+CASES["intel-aw39-patched"] = ("probe", "patched", INTEL + ",aw-bits=39", [])
 CASES["holders"] = ("holders", "patched", INTEL, [])
 # Guests that also run the shipped unit's sandbox against their real VFIO and
 # iommufd once their own part is done (guest.sh sandbox, judge_sandbox).
@@ -189,7 +195,7 @@ def show_answers(f, p):
             elif k == "Registers":
                 v = " ".join(f"{r}={x:#x}" for r, x in sorted(v.items()))
             print(f"dbus {p}: {kind}.{k} = {v}")
-    for key in ("GetHwInfo", "CheckNesting.intel", "CheckNesting.amd"):
+    for key in ("GetHwInfo", "CheckNesting.intel", "CheckNesting.amd", "CheckNesting.intel-aw48"):
         print(f"dbus {p}: {key} = {busctl_json(f.get(f'{p}.{key}'))}")
 
 
@@ -301,7 +307,47 @@ def judge_ask(kernel, f):
         check(f"ask.class.{t}.error" not in f, f"type {t}: no unexpected errno", f.get(f"ask.class.{t}.error", ""))
 
 
-def judge_probe(name, kernel, f, out):
+def check_host_aw_bits(f, p, viommu, out):
+    """HostAwBits from the kernel's IOVA ranges, and the aw-bits row of an
+    emulated intel vIOMMU asking for 48 judged against it."""
+    dev = props(f, f"{p}.Device")
+    bits, src = dev.get("HostAwBits"), dev.get("HostAwBitsSource")
+    v, reasons = busctl_json(f.get(f"{p}.CheckNesting.intel-aw48")) or (None, [])
+    aw = [r for r in reasons if r[1] == "request.aw-bits"]
+    shown = "; ".join(f"{r[1]} needs {r[2]}, found {r[3]}" for r in reasons)
+    if not viommu.startswith("intel-iommu"):
+        check(src == "iommufd IOVA ranges" and isinstance(bits, int) and bits >= 32,
+              f"{p}: HostAwBits from iommufd IOVA ranges", f"got {bits} from {src!r}")
+        return
+    m = AW_BITS.search(viommu)
+    want = int(m.group(1)) if m else 48
+    if "x-flts=on" in viommu:
+        # 6.12 gives an iommufd domain second-stage tables only
+        # (intel_iommu_domain_alloc_user), which QEMU's x-flts VT-d (first
+        # stage only) lacks: the attach fails, so the kernel's ranges are
+        # unknown and the registers speak, saying so.
+        log = daemon_log(out, 1)
+        check(bits == want and src == "hw_info registers",
+              f"{p}: HostAwBits {want} from the hw_info registers (no second stage: no IOAS attach)",
+              f"got {bits} from {src!r}")
+        check("VFIO_DEVICE_ATTACH_IOMMUFD_PT: Invalid argument; host aw-bits unknown" in log,
+              f"{p}: the daemon says why the IOVA ranges are unknown",
+              next((l for l in log.splitlines() if "host aw-bits" in l), "no line"))
+        return
+    check(bits == want and src == "iommufd IOVA ranges",
+          f"{p}: HostAwBits {want} from iommufd IOVA ranges (intel-iommu aw-bits={want})",
+          f"got {bits} from {src!r}")
+    if want < 48:
+        check(v == "unsupported" and len(aw) == 1 and aw[0][2] == "host aw-bits >= 48"
+              and aw[0][3] == f"{want} (iommufd IOVA ranges)",
+              f"{p}: CheckNesting(intel, aw-bits=48, emulated) unsupported naming aw-bits, found {want} from iommufd",
+              f"got {v}: {shown}")
+    else:
+        check(v == "supported" and not aw, f"{p}: CheckNesting(intel, aw-bits=48, emulated) supported, no aw-bits reason",
+              f"got {v}: {shown}")
+
+
+def judge_probe(name, kernel, viommu, f, out):
     bdf = f.get("edu", "?")
     check(bool(f.get("edu")), "the edu device (1234:11e8) is there", bdf)
     sysfs = sysfs_registers(f)
@@ -323,6 +369,7 @@ def judge_probe(name, kernel, f, out):
             check_answer(f, "probe", bdf, 4, "iommufd", sysfs)
         else:
             check_answer(f, "probe", bdf, 0, "sysfs", sysfs)
+    check_host_aw_bits(f, "probe", viommu, out)
     check_unprobed(f, "probe", bdf)
     check(f.get("rebind") == "ok", "after the probe the cdev binds again (the daemon released it)", f.get("rebind"))
     check(f.get("daemon-1.exit") == "0", "the daemon stops cleanly on SIGTERM", f"exit {f.get('daemon-1.exit')}")
@@ -504,7 +551,7 @@ def main():
     if facts.get("kernel"):
         print(f"guest kernel {facts['kernel']}")
     if case == "probe":
-        judge_probe(name, kernel, facts, out)
+        judge_probe(name, kernel, viommu, facts, out)
         if name in SANDBOX_CASES:
             judge_sandbox(facts, out, env["IHW_SRC"])
     elif case == "holders":

@@ -30,9 +30,10 @@ struct _IhwManager {
   IhwRequest defaults;
   guint changed_idle;  /* coalesces the Manager's PropertiesChanged */
   /* Units, Devices and NestingModels as last built: a read costs a bus
-   * round trip, not a verdict per device; dropped on every registry event
-   * and new defaults (manager_changed_later), and when /dev/iommu came
-   * (the facts depend on it; it may open in a rescan that changes nothing). */
+   * round trip, not a verdict per device.  NestingModels is dropped on
+   * every registry event and new defaults (manager_changed_later), and when
+   * /dev/iommu came (the facts depend on it; it may open in a rescan that
+   * changes nothing); the lists only when a record comes or goes. */
   GVariant *cached[3];
   gboolean cached_iommufd;
   guint64 generation;  /* moves with every drop: the bus keeps large replies while it stays */
@@ -340,7 +341,7 @@ paths_variant (GPtrArray *items, gboolean units)
     {
       g_autofree char *path = units ? ihw_unit_object_path (((IhwUnit *) items->pdata[i])->name)
                                     : ihw_device_object_path (((IhwDevice *) items->pdata[i])->address);
-      g_variant_builder_add (&b, "o", path);
+      g_variant_builder_add_value (&b, g_variant_new_object_path (path));
     }
   return g_variant_builder_end (&b);
 }
@@ -494,11 +495,13 @@ build_cached (IhwManager *mgr, guint i)
     }
 }
 
+/* `lists`: Units and Devices too, not only NestingModels. */
 static void
-drop_cached (IhwManager *mgr)
+drop_cached (IhwManager *mgr, gboolean lists)
 {
   for (guint i = 0; i < G_N_ELEMENTS (mgr->cached); i++)
-    g_clear_pointer (&mgr->cached[i], g_variant_unref);
+    if (lists || i == G_N_ELEMENTS (mgr->cached) - 1)
+      g_clear_pointer (&mgr->cached[i], g_variant_unref);
   mgr->generation++;
   ihw_bus_invalidate (mgr->bus, IHW_DBUS_PATH);
 }
@@ -523,7 +526,7 @@ get_property (gpointer data, const char *prop, GError **error)
     return g_variant_new_boolean (ihw_registry_iommufd_available (mgr->reg));
   if (mgr->cached_iommufd != ihw_registry_iommufd_available (mgr->reg))
     {
-      drop_cached (mgr);
+      drop_cached (mgr, FALSE);
       mgr->verdicts.valid = FALSE;
       mgr->cached_iommufd = ihw_registry_iommufd_available (mgr->reg);
     }
@@ -571,9 +574,9 @@ emit_manager_changed (gpointer data)
 /* One PropertiesChanged on the root per burst of registry events (a full
  * Refresh changes every device). */
 static void
-manager_changed_later (IhwManager *mgr)
+manager_changed_later (IhwManager *mgr, gboolean lists)
 {
-  drop_cached (mgr);
+  drop_cached (mgr, lists);
   if (!mgr->changed_idle)
     mgr->changed_idle = g_idle_add (emit_manager_changed, mgr);
 }
@@ -646,7 +649,7 @@ registry_changed (IhwRegistry *reg, IhwRegistryEvent ev, IhwObjectKind kind, con
     }
   if (!ok)
     g_warning ("Cannot export %s %s: %s", kind == IHW_OBJECT_UNIT ? "unit" : "device", name, error->message);
-  manager_changed_later (mgr);
+  manager_changed_later (mgr, ev != IHW_REGISTRY_CHANGED);
 }
 
 /* ------------------------------------------------------------------ */
@@ -688,7 +691,7 @@ ihw_manager_set_defaults (IhwManager *mgr, const IhwRequest *defaults)
 {
   mgr->defaults = *defaults;
   mgr->verdicts.valid = FALSE;
-  manager_changed_later (mgr); /* NestingModels is judged with them */
+  manager_changed_later (mgr, FALSE); /* NestingModels is judged with them */
 }
 
 void
@@ -700,7 +703,7 @@ ihw_manager_free (IhwManager *mgr)
   if (mgr->changed_idle)
     g_source_remove (mgr->changed_idle);
   ihw_bus_unexport (mgr->bus, IHW_DBUS_PATH);
-  drop_cached (mgr);
+  drop_cached (mgr, TRUE);
   g_clear_pointer (&mgr->verdicts.failing, g_hash_table_unref);
   g_clear_pointer (&mgr->verdicts.dirty, g_hash_table_unref);
   g_free (mgr->verdicts.first);

@@ -293,6 +293,7 @@ typedef struct {
   char *path;
   GPtrArray *exports;  /* Export * */
   GHashTable *replies; /* "member\nif[\nproperty]" -> CachedReply *, NULL until one is kept */
+  gboolean routed;     /* reached through its parent's fallback (subtree_message), not registered */
 } Object;
 
 struct _IhwBus {
@@ -1209,16 +1210,70 @@ emit_interfaces_removed (IhwBus *bus, Object *o)
 /* ------------------------------------------------------------------ */
 /* Objects                                                             */
 
-/* Below the manager, a path that is no object (a device that went, a
- * mistyped address) answers UnknownObject, as sd-bus and GDBus services
- * do, rather than libdbus's UnknownMethod.  Introspect is left to libdbus,
- * which lists the children of such intermediate nodes. */
-static DBusHandlerResult
-no_such_object (DBusConnection *conn, DBusMessage *msg, void *user_data)
+/* The fallback that `path` is a direct child of, or NULL.  The unit and
+ * device objects are not registered with libdbus one by one (its object
+ * tree inserts into a sorted array: thousands of objects cost seconds of
+ * start-up, quadratically): the fallback finds them in the bus's table. */
+static const char *
+parent_fallback (IhwBus *bus, const char *path)
 {
+  for (guint i = 0; i < G_N_ELEMENTS (bus->fallbacks); i++)
+    {
+      gsize n = bus->fallbacks[i] ? strlen (bus->fallbacks[i]) : 0;
+      if (n && strncmp (path, bus->fallbacks[i], n) == 0 && path[n] == '/' && path[n + 1]
+          && !strchr (path + n + 1, '/'))
+        return bus->fallbacks[i];
+    }
+  return NULL;
+}
+
+/* Introspect of a fallback itself: its children, as libdbus lists those of
+ * an intermediate node. */
+static DBusMessage *
+introspect_children (IhwBus *bus, DBusMessage *msg, const char *path)
+{
+  g_autofree char *prefix = g_strconcat (path, "/", NULL);
+  g_autoptr(GPtrArray) paths = ihw_bus_list_paths (bus, prefix);
+  g_autoptr(GString) xml = g_string_new (DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE "<node>\n");
+  const char *text;
+  DBusMessage *reply;
+
+  for (guint i = 0; i < paths->len; i++)
+    if (parent_fallback (bus, paths->pdata[i]) == path)
+      g_string_append_printf (xml, "  <node name=\"%s\"/>\n", (const char *) paths->pdata[i] + strlen (prefix));
+  g_string_append (xml, "</node>\n");
+  reply = dbus_message_new_method_return (msg);
+  if (!reply)
+    oom ();
+  text = xml->str;
+  CHECK (dbus_message_append_args (reply, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID));
+  return reply;
+}
+
+/* Below the manager's unit and device nodes: the object at the path, else
+ * UnknownObject (a device that went, a mistyped address), as sd-bus and
+ * GDBus services answer, rather than libdbus's UnknownMethod.  Introspect
+ * of a deeper path that is no object is left to libdbus. */
+static DBusHandlerResult
+subtree_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
+{
+  IhwBus *bus = user_data;
+  const char *path = dbus_message_get_path (msg);
+  Object *o = path ? g_hash_table_lookup (bus->objects, path) : NULL;
   DBusMessage *reply;
   g_autofree char *text = NULL;
 
+  if (o && o->routed)
+    return object_message (conn, msg, o);
+  if (dbus_message_is_method_call (msg, "org.freedesktop.DBus.Introspectable", "Introspect") && path)
+    for (guint i = 0; i < G_N_ELEMENTS (bus->fallbacks); i++)
+      if (g_strcmp0 (bus->fallbacks[i], path) == 0)
+        {
+          reply = introspect_children (bus, msg, bus->fallbacks[i]);
+          dbus_connection_send (conn, reply, NULL);
+          dbus_message_unref (reply);
+          return DBUS_HANDLER_RESULT_HANDLED;
+        }
   if (dbus_message_get_type (msg) != DBUS_MESSAGE_TYPE_METHOD_CALL
       || dbus_message_is_method_call (msg, "org.freedesktop.DBus.Introspectable", "Introspect"))
     return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
@@ -1232,7 +1287,7 @@ no_such_object (DBusConnection *conn, DBusMessage *msg, void *user_data)
   return DBUS_HANDLER_RESULT_HANDLED;
 }
 
-static const DBusObjectPathVTable no_such_object_vtable = { .message_function = no_such_object };
+static const DBusObjectPathVTable subtree_vtable = { .message_function = subtree_message };
 
 IhwBus *
 ihw_bus_new (DBusConnection *conn, const char *introspection_xml, const char *manager_path, GError **error)
@@ -1248,7 +1303,7 @@ ihw_bus_new (DBusConnection *conn, const char *introspection_xml, const char *ma
   for (guint i = 0; i < G_N_ELEMENTS (bus->fallbacks); i++)
     {
       bus->fallbacks[i] = g_strdup_printf ("%s/%s", manager_path, i == 0 ? "unit" : "device");
-      if (!dbus_connection_register_fallback (conn, bus->fallbacks[i], &no_such_object_vtable, NULL))
+      if (!dbus_connection_register_fallback (conn, bus->fallbacks[i], &subtree_vtable, bus))
         g_clear_pointer (&bus->fallbacks[i], g_free); /* out of memory: libdbus's default answer stays */
     }
   return g_steal_pointer (&bus);
@@ -1266,7 +1321,8 @@ ihw_bus_free (IhwBus *bus)
     g_source_remove (bus->trim_source);
   g_hash_table_iter_init (&it, bus->objects);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *) &o))
-    dbus_connection_unregister_object_path (bus->conn, o->path);
+    if (!o->routed)
+      dbus_connection_unregister_object_path (bus->conn, o->path);
   g_hash_table_unref (bus->objects);
   g_clear_pointer (&bus->managed_reply, dbus_message_unref);
   for (guint i = 0; i < G_N_ELEMENTS (bus->fallbacks); i++)
@@ -1329,7 +1385,8 @@ ihw_bus_export (IhwBus *bus, const char *path, const IhwInterfaceDef *iface, gpo
       o->bus = bus;
       o->path = g_strdup (path);
       o->exports = g_ptr_array_new_with_free_func (export_free);
-      if (!dbus_connection_try_register_object_path (bus->conn, path, &object_vtable, o, &derr))
+      o->routed = parent_fallback (bus, path) != NULL;
+      if (!o->routed && !dbus_connection_try_register_object_path (bus->conn, path, &object_vtable, o, &derr))
         {
           g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "cannot export %s: %s", path, derr.message);
           dbus_error_free (&derr);
@@ -1380,7 +1437,8 @@ ihw_bus_unexport (IhwBus *bus, const char *path)
   drop_replies (bus, o, path);
   if (bus->announced && is_managed (bus, path))
     emit_interfaces_removed (bus, o);
-  dbus_connection_unregister_object_path (bus->conn, path);
+  if (!o->routed)
+    dbus_connection_unregister_object_path (bus->conn, path);
   g_hash_table_remove (bus->objects, path);
 }
 

@@ -766,13 +766,26 @@ handle_properties (Object *o, DBusMessage *msg, const char *member)
 /* ------------------------------------------------------------------ */
 /* Introspectable, ObjectManager                                       */
 
+/* The reply to Introspect: `xml` (the <node> so far) closed. */
+static DBusMessage *
+introspect_reply (DBusMessage *msg, GString *xml)
+{
+  DBusMessage *reply = dbus_message_new_method_return (msg);
+  const char *text;
+
+  if (!reply)
+    oom ();
+  g_string_append (xml, "</node>\n");
+  text = xml->str;
+  CHECK (dbus_message_append_args (reply, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID));
+  return reply;
+}
+
 static DBusMessage *
 handle_introspect (Object *o, DBusMessage *msg)
 {
   g_autoptr(GString) xml = g_string_new (DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE "<node>\n");
   char **children = NULL;
-  const char *text;
-  DBusMessage *reply;
 
   if (strcmp (dbus_message_get_signature (msg), "") != 0)
     return error_reply (msg, DBUS_ERROR_INVALID_ARGS, "%s.Introspect takes no arguments, not (%s)",
@@ -792,14 +805,7 @@ handle_introspect (Object *o, DBusMessage *msg)
         g_string_append_printf (xml, "  <node name=\"%s\"/>\n", children[i]);
       dbus_free_string_array (children);
     }
-  g_string_append (xml, "</node>\n");
-
-  reply = dbus_message_new_method_return (msg);
-  if (!reply)
-    oom ();
-  text = xml->str;
-  CHECK (dbus_message_append_args (reply, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID));
-  return reply;
+  return introspect_reply (msg, xml);
 }
 
 static gboolean
@@ -1235,19 +1241,11 @@ introspect_children (IhwBus *bus, DBusMessage *msg, const char *path)
   g_autofree char *prefix = g_strconcat (path, "/", NULL);
   g_autoptr(GPtrArray) paths = ihw_bus_list_paths (bus, prefix);
   g_autoptr(GString) xml = g_string_new (DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE "<node>\n");
-  const char *text;
-  DBusMessage *reply;
 
   for (guint i = 0; i < paths->len; i++)
     if (parent_fallback (bus, paths->pdata[i]) == path)
       g_string_append_printf (xml, "  <node name=\"%s\"/>\n", (const char *) paths->pdata[i] + strlen (prefix));
-  g_string_append (xml, "</node>\n");
-  reply = dbus_message_new_method_return (msg);
-  if (!reply)
-    oom ();
-  text = xml->str;
-  CHECK (dbus_message_append_args (reply, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID));
-  return reply;
+  return introspect_reply (msg, xml);
 }
 
 /* Below the manager's unit and device nodes: the object at the path, else

@@ -14,7 +14,7 @@
  * the devices it names.  A check of {first, d1, ..., dn} is the worst of
  * the check of {first} alone (the model rows and the first device's, `base`)
  * and each other device's own rows judged with the first (QEMU's `auto`
- * defaults resolve from the first device): ihw_check_device_verdict(). */
+ * defaults resolve from the first device): ihw_check_device_verdicts(). */
 typedef struct {
   gboolean valid;        /* FALSE: judge everything again on the next read */
   char *first;           /* the first vfio-pci device (address order), NULL if none */

@@ -301,7 +301,7 @@ struct _IhwBus {
   char *manager_path;
   GHashTable *xml;      /* name -> XmlInterface */
   GHashTable *objects;  /* path -> Object */
-  char *fallbacks[2];   /* <manager>/unit, <manager>/device: UnknownObject below them */
+  char *fallbacks[2];   /* <manager>/unit, <manager>/device: their objects, else UnknownObject */
   guint trim_source;    /* settle_memory() pending */
   DBusMessage *managed_reply; /* GetManagedObjects' kept reply, NULL when stale */
   gboolean announced;   /* export() sends InterfacesAdded (ihw_bus_announce) */

@@ -154,8 +154,10 @@ ihw_dbus_message_to_variant (DBusMessage *msg, GError **error)
   return g_variant_ref_sink (g_variant_new_tuple ((GVariant *const *) children->pdata, children->len));
 }
 
-gboolean
-ihw_dbus_append_value (DBusMessageIter *it, GVariant *v)
+/* `checked`: the type of `v` is part of a signature already validated (a
+ * child of a container that was), so it is not validated again. */
+static gboolean
+append_value (DBusMessageIter *it, GVariant *v, gboolean checked)
 {
   const GVariantType *t = g_variant_get_type (v);
   DBusMessageIter sub;
@@ -229,7 +231,7 @@ ihw_dbus_append_value (DBusMessageIter *it, GVariant *v)
   /* libdbus aborts on a contained signature it cannot carry (a maybe
    * anywhere inside, too deep, an empty tuple): refuse it here instead.  A
    * dict entry is checked with the array that holds it. */
-  if (container != DBUS_TYPE_DICT_ENTRY &&
+  if (container != DBUS_TYPE_DICT_ENTRY && (!checked || container == DBUS_TYPE_VARIANT) &&
       !dbus_signature_validate_single (container == DBUS_TYPE_VARIANT ? sig : g_variant_get_type_string (v), NULL))
     return FALSE;
   if (!dbus_message_iter_open_container (it, container, sig, &sub))
@@ -237,7 +239,7 @@ ihw_dbus_append_value (DBusMessageIter *it, GVariant *v)
   g_variant_iter_init (&children, v);
   while (ok && (child = g_variant_iter_next_value (&children)))
     {
-      ok = ihw_dbus_append_value (&sub, child);
+      ok = append_value (&sub, child, container != DBUS_TYPE_DICT_ENTRY || checked);
       g_variant_unref (child);
     }
   if (!ok)
@@ -246,6 +248,12 @@ ihw_dbus_append_value (DBusMessageIter *it, GVariant *v)
       return FALSE;
     }
   return dbus_message_iter_close_container (it, &sub);
+}
+
+gboolean
+ihw_dbus_append_value (DBusMessageIter *it, GVariant *v)
+{
+  return append_value (it, v, FALSE);
 }
 
 gboolean

@@ -114,8 +114,19 @@ key_value_string (const char *key, guint64 v)
   return g_strdup_printf ("%" G_GUINT64_FORMAT, v);
 }
 
+/* The device rows of one check, found once rather than per device, with
+ * the register field each reads for the vendor `desc` (looked up by name
+ * once per vendor, not per device). */
+typedef struct {
+  const IhwRule **rows;
+  guint n;
+  const IhwVendorDesc *desc;
+  const IhwFieldDef **fields;
+} DeviceRows;
+
 typedef struct {
   IhwResult *res;
+  DeviceRows *rows;
   IhwModel model;
   guint qemu;
   const IhwRequest *req;
@@ -143,37 +154,35 @@ resolve_auto (const CheckCtx *ctx, const char *field, guint64 *out, const char *
 }
 
 /* The value a request key has for this check: the request's, else QEMU's
- * default for it (QEMU checks its defaults too).  *why_default gets a
- * sentence when the default was used. */
+ * default for it (QEMU checks its defaults too).  `why_default`, when not
+ * NULL, gets a sentence when the default was used: only reasons need it,
+ * and most rows pass. */
 static gboolean
 effective_value (const CheckCtx *ctx, const char *key, guint64 *out, char **why_default)
 {
   const IhwQemuProperty *p;
+  const char *from = NULL;
 
-  *why_default = NULL;
+  if (why_default)
+    *why_default = NULL;
   if (ihw_request_get (ctx->req, key, out))
     return TRUE;
   p = ihw_qemu_property (ctx->model, ctx->qemu, key);
   if (!p || !p->has_default)
     return FALSE;
-  if (p->auto_field)
+  if (p->auto_field && !resolve_auto (ctx, p->auto_field, out, &from))
+    return FALSE;
+  if (!p->auto_field)
+    *out = p->default_value;
+  if (why_default)
     {
-      const char *from = NULL;
       g_autofree char *q = ihw_qemu_version_string (ctx->qemu);
-      g_autofree char *v = NULL;
-      if (!resolve_auto (ctx, p->auto_field, out, &from))
-        return FALSE;
-      v = key_value_string (key, *out);
-      *why_default = g_strdup_printf (" (%s=auto, QEMU %s's default, resolves to %s from %s's host IOMMU)", key, q,
-                                      v, from);
-      return TRUE;
+      g_autofree char *v = key_value_string (key, *out);
+      *why_default = p->auto_field
+                       ? g_strdup_printf (" (%s=auto, QEMU %s's default, resolves to %s from %s's host IOMMU)", key,
+                                          q, v, from)
+                       : g_strdup_printf (" (%s=%s is QEMU %s's default)", key, v, q);
     }
-  *out = p->default_value;
-  {
-    g_autofree char *v = key_value_string (key, p->default_value);
-    g_autofree char *q = ihw_qemu_version_string (ctx->qemu);
-    *why_default = g_strdup_printf (" (%s=%s is QEMU %s's default)", key, v, q);
-  }
   return TRUE;
 }
 
@@ -232,7 +241,7 @@ check_model_row (const CheckCtx *ctx, const IhwRule *rule)
       {
         guint64 v;
         g_autofree char *why_default = NULL;
-        g_autofree char *needed = model_row_needed (rule);
+        g_autofree char *needed = NULL;
         gboolean ok = FALSE;
 
         const IhwQemuProperty *p = ihw_qemu_property (ctx->model, ctx->qemu, rule->key);
@@ -241,7 +250,7 @@ check_model_row (const CheckCtx *ctx, const IhwRule *rule)
          * own resolution from the host, not a value typed there. */
         if (p && p->auto_field && !ihw_request_get (ctx->req, rule->key, NULL))
           break;
-        if (!effective_value (ctx, rule->key, &v, &why_default))
+        if (!effective_value (ctx, rule->key, &v, NULL))
           break;
         if (rule->kind == IHW_RULE_REQUEST_RANGE)
           ok = v >= rule->value && v <= rule->value2;
@@ -251,6 +260,8 @@ check_model_row (const CheckCtx *ctx, const IhwRule *rule)
         if (!ok)
           {
             g_autofree char *found = key_value_string (rule->key, v);
+            needed = model_row_needed (rule);
+            effective_value (ctx, rule->key, &v, &why_default);
             fail (ctx, IHW_VERDICT_UNSUPPORTED, "", req, needed, found, rule->why, why_default);
           }
         break;
@@ -275,7 +286,8 @@ check_model_row (const CheckCtx *ctx, const IhwRule *rule)
 }
 
 static void
-check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts *dev, gboolean have_regs)
+check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwFieldDef *field, const IhwDeviceFacts *dev,
+                  gboolean have_regs)
 {
   const IhwFeatures *f = dev->features;
   g_autofree char *req = NULL;
@@ -293,8 +305,7 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts
     case IHW_RULE_FACT_EQ:
       {
         guint64 on = 0;
-        g_autofree char *why_default = NULL;
-        if (rule->if_request && (!effective_value (ctx, rule->if_request, &on, &why_default) || !on))
+        if (rule->if_request && (!effective_value (ctx, rule->if_request, &on, NULL) || !on))
           return;
         IhwTristate t = IHW_TRISTATE_UNKNOWN;
         if (!ihw_device_fact (dev, rule->key, &t))
@@ -381,7 +392,9 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts
         }
       return;
     }
-  known = ihw_features_get (f, rule->field, &v);
+  if (field)
+    v = ihw_field_value (f, field);
+  known = v.type != IHW_VALUE_ABSENT;
 
   switch (rule->kind)
     {
@@ -474,7 +487,7 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts
         g_autofree char *needed = NULL;
         g_autofree char *found = NULL;
 
-        if (!effective_value (ctx, rule->key, &want, &why_default))
+        if (!effective_value (ctx, rule->key, &want, NULL))
           return;                       /* not asked for, no QEMU default */
         if (rule->kind == IHW_RULE_REQUEST_IMPLIES_FIELD)
           {
@@ -486,6 +499,7 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwDeviceFacts
           need = want;
         if (known && value_number (&v, &n) && n >= need)
           return;
+        effective_value (ctx, rule->key, &want, &why_default);
         fname = field_name (f, rule->field);
         needed = g_strdup_printf (v.type == IHW_VALUE_BOOL ? "%s = %" G_GUINT64_FORMAT : "%s >= %" G_GUINT64_FORMAT,
                                   fname, need);
@@ -508,8 +522,7 @@ check_device (const CheckCtx *ctx, const IhwDeviceFacts *dev)
   const IhwFeatures *f = dev->features;
   IhwVendor want = ihw_model_vendor (ctx->model);
   gboolean have_regs = f && f->desc;
-  guint n_rules;
-  const IhwRule *rules = ihw_rules (&n_rules);
+  DeviceRows *dr = ctx->rows;
 
   if (dev->no_iommu)
     {
@@ -541,10 +554,38 @@ check_device (const CheckCtx *ctx, const IhwDeviceFacts *dev)
         }
     }
 
+  if (have_regs && f->desc != dr->desc)
+    {
+      dr->desc = f->desc;
+      for (guint i = 0; i < dr->n; i++)
+        dr->fields[i] = ihw_features_field (f, dr->rows[i]->field);
+    }
+  for (guint i = 0; i < dr->n; i++)
+    check_device_row (ctx, dr->rows[i], have_regs ? dr->fields[i] : NULL, dev, have_regs);
+}
+
+/* The rows check_device() applies in this context. */
+static void
+device_rows_init (CheckCtx *ctx, DeviceRows *dr)
+{
+  guint n_rules;
+  const IhwRule *rules = ihw_rules (&n_rules);
+
+  memset (dr, 0, sizeof *dr);
+  dr->rows = g_new (const IhwRule *, n_rules);
+  dr->fields = g_new0 (const IhwFieldDef *, n_rules);
   for (guint i = 0; i < n_rules; i++)
     if (ihw_rule_applies (&rules[i], ctx->model, ctx->qemu) && !ihw_rule_is_model_level (&rules[i])
         && ihw_rule_in_scope (&rules[i], ctx->nesting) && (!ctx->host_only || ihw_rule_is_host (&rules[i])))
-      check_device_row (ctx, &rules[i], dev, have_regs);
+      dr->rows[dr->n++] = &rules[i];
+  ctx->rows = dr;
+}
+
+static void
+device_rows_clear (DeviceRows *dr)
+{
+  g_free (dr->rows);
+  g_free (dr->fields);
 }
 
 /* Request keys that no row or property of the model uses are ignored,
@@ -588,6 +629,7 @@ ihw_check_nesting_full (IhwModel model, const IhwDeviceFacts *devices, guint n_d
   guint n_rules;
   const IhwRule *rules = ihw_rules (&n_rules);
   guint newest = ihw_qemu_newest ();
+  DeviceRows dr;
 
   if (ctx.qemu > newest)
     {
@@ -615,9 +657,39 @@ ihw_check_nesting_full (IhwModel model, const IhwDeviceFacts *devices, guint n_d
         && ihw_rule_in_scope (&rules[i], ctx.nesting))
       check_model_row (&ctx, &rules[i]);
 
+  device_rows_init (&ctx, &dr);
   for (guint i = 0; i < n_devices; i++)
     check_device (&ctx, &devices[i]);
+  device_rows_clear (&dr);
   return ctx.res;
+}
+
+void
+ihw_check_device_verdicts (IhwModel model, const IhwDeviceFacts *first, const IhwDeviceFacts *devices,
+                           guint n_devices, const IhwRequest *req, IhwVerdict *verdicts)
+{
+  IhwRequest none = { 0 };
+  guint64 nesting = 1;
+  DeviceRows dr;
+  CheckCtx ctx = {
+    .model = model,
+    .qemu = ihw_request_qemu (req, 0),
+    .req = req ? req : &none,
+    .devices = first,
+    .n_devices = 1,
+  };
+
+  ihw_request_get (ctx.req, "nesting", &nesting);
+  ctx.nesting = nesting != 0;
+  device_rows_init (&ctx, &dr);
+  for (guint i = 0; i < n_devices; i++)
+    {
+      ctx.res = ihw_result_new ();
+      check_device (&ctx, &devices[i]);
+      verdicts[i] = ctx.res->verdict;
+      ihw_result_free (ctx.res);
+    }
+  device_rows_clear (&dr);
 }
 
 IhwResult *
@@ -640,9 +712,12 @@ ihw_check_host (IhwModel model, const IhwDeviceFacts *devices, guint n_devices)
     .devices = devices,
     .n_devices = n_devices,
   };
+  DeviceRows dr;
 
+  device_rows_init (&ctx, &dr);
   for (guint i = 0; i < n_devices; i++)
     check_device (&ctx, &devices[i]);
+  device_rows_clear (&dr);
   return ctx.res;
 }
 

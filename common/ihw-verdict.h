@@ -56,4 +56,13 @@ IhwResult *ihw_check_nesting (IhwModel model, const IhwDeviceFacts *devices, gui
 IhwResult *ihw_check_nesting_full (IhwModel model, const IhwDeviceFacts *devices, guint n_devices,
                                    const IhwRequest *req, guint default_qemu);
 
+/* The verdict of each device's own rows (`verdicts[i]` for `devices[i]`),
+ * judged as in an ihw_check_nesting() whose first device is `first` (QEMU's
+ * `auto` defaults resolve from the first).  ihw_check_nesting() of
+ * {first, d1, ..., dn} is the worst of ihw_check_nesting() of {first} and
+ * these, so a caller keeping verdicts re-judges only the devices that
+ * changed. */
+void ihw_check_device_verdicts (IhwModel model, const IhwDeviceFacts *first, const IhwDeviceFacts *devices,
+                                guint n_devices, const IhwRequest *req, IhwVerdict *verdicts);
+
 G_END_DECLS

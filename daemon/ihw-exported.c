@@ -273,13 +273,28 @@ typedef struct {
   const XmlInterface *xml;
   gpointer user_data;
   GDestroyNotify destroy;
-  GBytes *last_changed;  /* the last full PropertiesChanged, marshalled */
+  /* A 64-bit digest of the values of the last full PropertiesChanged (or
+   * of the values at export), not the message: every object keeps one, and
+   * it is taken for every object at start-up.  Two different sets of values
+   * share one with a chance of 2^-64; then a change would go unsignalled. */
+  guint64 last_changed;
+  gboolean has_last_changed;
 } Export;
+
+/* A reply kept to be copied for the next identical call: a few calls build
+ * megabytes (GetManagedObjects, the Manager's Devices), and rebuilding them
+ * costs far more than the bus round trip.  Kept until the object changes. */
+typedef struct {
+  DBusMessage *reply;  /* never sent: serial 0, the template of each copy */
+  guint64 stamp;       /* the interface's cache_stamp when it was built */
+} CachedReply;
 
 typedef struct {
   IhwBus *bus;
   char *path;
   GPtrArray *exports;  /* Export * */
+  GHashTable *replies; /* "member\nif[\nproperty]" -> CachedReply *, NULL until one is kept */
+  gboolean routed;     /* reached through its parent's fallback (subtree_message), not registered */
 } Object;
 
 struct _IhwBus {
@@ -287,8 +302,10 @@ struct _IhwBus {
   char *manager_path;
   GHashTable *xml;      /* name -> XmlInterface */
   GHashTable *objects;  /* path -> Object */
-  char *fallbacks[2];   /* <manager>/unit, <manager>/device: UnknownObject below them */
+  char *fallbacks[2];   /* <manager>/unit, <manager>/device: their objects, else UnknownObject */
   guint trim_source;    /* settle_memory() pending */
+  DBusMessage *managed_reply; /* GetManagedObjects' kept reply, NULL when stale */
+  gboolean announced;   /* export() sends InterfacesAdded (ihw_bus_announce) */
 };
 
 static void
@@ -297,14 +314,22 @@ export_free (gpointer p)
   Export *e = p;
   if (e->destroy)
     e->destroy (e->user_data);
-  g_clear_pointer (&e->last_changed, g_bytes_unref);
   g_free (e);
+}
+
+static void
+cached_reply_free (gpointer p)
+{
+  CachedReply *c = p;
+  dbus_message_unref (c->reply);
+  g_free (c);
 }
 
 static void
 object_free (gpointer p)
 {
   Object *o = p;
+  g_clear_pointer (&o->replies, g_hash_table_unref);
   g_ptr_array_unref (o->exports);
   g_free (o->path);
   g_free (o);
@@ -350,7 +375,9 @@ ihw_error_reply (DBusMessage *in_reply_to, const GError *error)
   return error_reply (in_reply_to, name, "%s", error->message);
 }
 
-static DBusMessage *bounded_reply (DBusMessage *msg, DBusMessage *reply);
+static DBusMessage *bounded_reply (DBusMessage *msg, DBusMessage *reply, int *len_out);
+static Export *find_export (Object *o, const char *iface);
+static gboolean is_managed (IhwBus *bus, const char *path);
 
 /* What the caller gets when its reply could not be built or queued. */
 static DBusMessage *
@@ -376,15 +403,14 @@ method_return (DBusMessage *msg, GVariant *out)
   return reply;
 }
 
-/* Queues `reply` (taken; NULL: the reply could not be built) unless the
+/* Queues `reply` (taken, within the bus's limit: bounded_reply(); NULL: the
+ * reply could not be built) unless the
  * caller asked for none.  A reply that cannot be built or queued becomes
  * an error, which is smaller; without memory for even that, the caller's
  * call times out: logged, the daemon goes on. */
 static void
 send_reply (DBusConnection *conn, DBusMessage *msg, DBusMessage *reply)
 {
-  if (reply)
-    reply = bounded_reply (msg, reply);
   if (dbus_message_get_no_reply (msg))
     {
       g_clear_pointer (&reply, dbus_message_unref);
@@ -424,7 +450,7 @@ ihw_call_defer (IhwCall *call)
 static void
 pending_send (IhwPendingCall *p, DBusMessage *reply)
 {
-  send_reply (p->conn, p->msg, reply);
+  send_reply (p->conn, p->msg, reply ? bounded_reply (p->msg, reply, NULL) : NULL);
   dbus_message_unref (p->msg);
   dbus_connection_unref (p->conn);
   g_free (p);
@@ -458,9 +484,10 @@ settle_memory (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* `reply`, or (taking it) an error when it would not fit on the bus. */
+/* `reply`, or (taking it) an error when it would not fit on the bus;
+ * `len_out` gets the size of what is returned. */
 static DBusMessage *
-bounded_reply (DBusMessage *msg, DBusMessage *reply)
+bounded_reply (DBusMessage *msg, DBusMessage *reply, int *len_out)
 {
   char *wire = NULL;
   int len = 0;
@@ -468,6 +495,8 @@ bounded_reply (DBusMessage *msg, DBusMessage *reply)
   if (!dbus_message_marshal (reply, &wire, &len))
     oom ();
   dbus_free (wire);
+  if (len_out)
+    *len_out = len;
   if (len <= MAX_REPLY_BYTES)
     return reply;
   dbus_message_unref (reply);
@@ -477,6 +506,59 @@ bounded_reply (DBusMessage *msg, DBusMessage *reply)
              len);
   return error_reply (msg, ihw_error_dbus_name (IHW_ERROR_FAILED),
                       "the reply would be %d bytes, more than the %d a bus message may carry", len, MAX_REPLY_BYTES);
+}
+
+/* ------------------------------------------------------------------ */
+/* Kept replies                                                        */
+
+/* Replies at least this big are kept (a few: GetManagedObjects, the
+ * Manager's Devices and Units, and GetAll of the Manager); smaller ones
+ * cost less to build than the bus round trip. */
+#define KEEP_MIN_BYTES (16 * 1024)
+
+/* The reply to `call` from a kept one: the same body, headers of its own. */
+static DBusMessage *
+reply_from_kept (DBusMessage *kept, DBusMessage *call)
+{
+  DBusMessage *r = dbus_message_copy (kept);
+
+  if (!r)
+    oom ();
+  CHECK (dbus_message_set_reply_serial (r, dbus_message_get_serial (call)));
+  CHECK (dbus_message_set_destination (r, dbus_message_get_sender (call)));
+  return r;
+}
+
+/* A copy of `reply` to keep, before it is sent (so it has no serial). */
+static DBusMessage *
+keep_reply (DBusMessage *reply)
+{
+  DBusMessage *kept = dbus_message_copy (reply);
+  if (!kept)
+    oom ();
+  return kept;
+}
+
+/* Which kept reply a Properties call may be answered from: Get and GetAll
+ * with the right arguments, on an exported interface.  NULL otherwise. */
+static char *
+properties_key (Object *o, DBusMessage *msg, const char *member, Export **e_out)
+{
+  const char *sig = dbus_message_get_signature (msg);
+  const char *iface = NULL, *prop = NULL;
+  DBusMessageIter iter;
+
+  if (!(strcmp (member, "Get") == 0 && strcmp (sig, "ss") == 0)
+      && !(strcmp (member, "GetAll") == 0 && strcmp (sig, "s") == 0))
+    return NULL;
+  dbus_message_iter_init (msg, &iter);
+  dbus_message_iter_get_basic (&iter, &iface);
+  if (dbus_message_iter_next (&iter))
+    dbus_message_iter_get_basic (&iter, &prop);
+  *e_out = find_export (o, iface);
+  if (!*e_out)
+    return NULL;
+  return g_strjoin ("\n", member, iface, prop, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -503,11 +585,10 @@ find_export (Object *o, const char *iface)
   return NULL;
 }
 
-/* Appends the property as a variant. */
-static gboolean
-append_property (Export *e, const IhwPropertyDef *p, DBusMessageIter *iter, GError **error)
+/* One property's value, checked against its signature (a full reference). */
+static GVariant *
+property_value (Export *e, const IhwPropertyDef *p, GError **error)
 {
-  DBusMessageIter var;
   /* A getter may hand out a floating value or a reference to one it keeps
    * (a cache): take_ref owns either exactly once. */
   GVariant *got = p->get (e->user_data, p->name, error);
@@ -518,15 +599,27 @@ append_property (Export *e, const IhwPropertyDef *p, DBusMessageIter *iter, GErr
       if (error && !*error)
         g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "no value");
       g_prefix_error (error, "%s.%s: ", e->def->name, p->name);
-      return FALSE;
+      return NULL;
     }
   if (strcmp (g_variant_get_type_string (value), p->sig) != 0)
     {
       /* A bug in a getter: never send what the XML does not promise. */
       g_critical ("%s.%s is %s instead of %s", e->def->name, p->name, g_variant_get_type_string (value), p->sig);
       g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "%s.%s: internal error", e->def->name, p->name);
-      return FALSE;
+      return NULL;
     }
+  return g_steal_pointer (&value);
+}
+
+/* Appends the property as a variant. */
+static gboolean
+append_property (Export *e, const IhwPropertyDef *p, DBusMessageIter *iter, GError **error)
+{
+  g_autoptr(GVariant) value = property_value (e, p, error);
+  DBusMessageIter var;
+
+  if (!value)
+    return FALSE;
   CHECK (dbus_message_iter_open_container (iter, DBUS_TYPE_VARIANT, p->sig, &var));
   if (!IHW_FALLIBLE (ihw_dbus_append_value (&var, value)))
     {
@@ -538,34 +631,76 @@ append_property (Export *e, const IhwPropertyDef *p, DBusMessageIter *iter, GErr
   return TRUE;
 }
 
+typedef struct {
+  const IhwPropertyDef *def;
+  GVariant *value;
+} PropertyValue;
+
+static void
+property_value_clear (gpointer p)
+{
+  g_variant_unref (((PropertyValue *) p)->value);
+}
+
+/* The values of the properties `names` (NULL: all; skip_const: leave out
+ * const ones), in table order; NULL when a getter failed. */
+static GArray *
+property_values (Export *e, const char *const *names, gboolean skip_const, GError **error)
+{
+  g_autoptr(GArray) values = g_array_sized_new (FALSE, FALSE, sizeof (PropertyValue), e->def->n_properties);
+
+  g_array_set_clear_func (values, property_value_clear);
+  for (guint i = 0; i < e->def->n_properties; i++)
+    {
+      PropertyValue pv = { &e->def->properties[i], NULL };
+
+      if (names && !g_strv_contains (names, pv.def->name))
+        continue;
+      if (skip_const && pv.def->is_const)
+        continue;
+      pv.value = property_value (e, pv.def, error);
+      if (!pv.value)
+        return NULL;
+      g_array_append_val (values, pv);
+    }
+  return g_steal_pointer (&values);
+}
+
+/* The values as an a{sv} (a full reference). */
+static GVariant *
+vardict (GArray *values)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  for (guint i = 0; i < values->len; i++)
+    {
+      PropertyValue *pv = &g_array_index (values, PropertyValue, i);
+      g_variant_builder_add_value (&b, g_variant_new_dict_entry (g_variant_new_string (pv->def->name),
+                                                                 g_variant_new_variant (pv->value)));
+    }
+  return g_variant_ref_sink (g_variant_builder_end (&b));
+}
+
+/* a{sv} of the properties `names` (NULL: all; skip_const: leave out const
+ * ones), as a full reference. */
+static GVariant *
+properties_variant (Export *e, const char *const *names, gboolean skip_const, GError **error)
+{
+  g_autoptr(GArray) values = property_values (e, names, skip_const, error);
+  return values ? vardict (values) : NULL;
+}
+
 /* a{sv} of the properties `names` (NULL: all; skip_const: leave out const ones). */
 static gboolean
 append_properties (Export *e, const char *const *names, gboolean skip_const, DBusMessageIter *iter,
                    GError **error)
 {
-  DBusMessageIter dict;
+  g_autoptr(GVariant) props = properties_variant (e, names, skip_const, error);
 
-  CHECK (dbus_message_iter_open_container (iter, DBUS_TYPE_ARRAY, "{sv}", &dict));
-  for (guint i = 0; i < e->def->n_properties; i++)
-    {
-      const IhwPropertyDef *p = &e->def->properties[i];
-      DBusMessageIter entry;
-
-      if (names && !g_strv_contains (names, p->name))
-        continue;
-      if (skip_const && p->is_const)
-        continue;
-      CHECK (dbus_message_iter_open_container (&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry));
-      CHECK (dbus_message_iter_append_basic (&entry, DBUS_TYPE_STRING, &p->name));
-      if (!append_property (e, p, &entry, error))
-        {
-          dbus_message_iter_abandon_container (&dict, &entry);
-          dbus_message_iter_abandon_container (iter, &dict);
-          return FALSE;
-        }
-      CHECK (dbus_message_iter_close_container (&dict, &entry));
-    }
-  CHECK (dbus_message_iter_close_container (iter, &dict));
+  if (!props)
+    return FALSE;
+  CHECK (ihw_dbus_append_value (iter, props));
   return TRUE;
 }
 
@@ -682,13 +817,27 @@ handle_properties (Object *o, DBusMessage *msg, const char *member)
 /* ------------------------------------------------------------------ */
 /* Introspectable, ObjectManager                                       */
 
+/* The reply to Introspect: `xml` (the <node> so far) closed; NULL without
+ * the memory for it. */
+static DBusMessage *
+introspect_reply (DBusMessage *msg, GString *xml)
+{
+  DBusMessage *reply = IHW_FALLIBLE (dbus_message_new_method_return (msg));
+  const char *text;
+
+  if (!reply)
+    return NULL; /* answered as out of memory */
+  g_string_append (xml, "</node>\n");
+  text = xml->str;
+  CHECK (dbus_message_append_args (reply, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID));
+  return reply;
+}
+
 static DBusMessage *
 handle_introspect (Object *o, DBusMessage *msg)
 {
   g_autoptr(GString) xml = g_string_new (DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE "<node>\n");
   char **children = NULL;
-  const char *text;
-  DBusMessage *reply;
 
   if (strcmp (dbus_message_get_signature (msg), "") != 0)
     return error_reply (msg, DBUS_ERROR_INVALID_ARGS, "%s.Introspect takes no arguments, not (%s)",
@@ -708,14 +857,7 @@ handle_introspect (Object *o, DBusMessage *msg)
         g_string_append_printf (xml, "  <node name=\"%s\"/>\n", children[i]);
       dbus_free_string_array (children);
     }
-  g_string_append (xml, "</node>\n");
-
-  reply = IHW_FALLIBLE (dbus_message_new_method_return (msg));
-  if (!reply)
-    return NULL;
-  text = xml->str;
-  CHECK (dbus_message_append_args (reply, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID));
-  return reply;
+  return introspect_reply (msg, xml);
 }
 
 static gboolean
@@ -843,6 +985,16 @@ handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg, gb
   return method_return (msg, out);
 }
 
+/* Sends `reply` (taken; see send_reply) to a call on `o`; the memory a big
+ * reply took is given back a second later. */
+static void
+object_reply (Object *o, DBusMessage *msg, DBusMessage *reply)
+{
+  send_reply (o->bus->conn, msg, reply);
+  if (!o->bus->trim_source)
+    o->bus->trim_source = g_timeout_add_seconds (1, settle_memory, o->bus);
+}
+
 static DBusHandlerResult
 object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
 {
@@ -851,6 +1003,10 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
   const char *member = dbus_message_get_member (msg);
   DBusMessage *reply = NULL;
   gboolean deferred = FALSE;
+  g_autofree char *key = NULL;      /* a Properties call that may be kept */
+  guint64 stamp = 0;
+  gboolean managed = FALSE;         /* GetManagedObjects */
+  int len = 0;
 
   if (dbus_message_get_type (msg) != DBUS_MESSAGE_TYPE_METHOD_CALL || !member)
     return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
@@ -858,12 +1014,34 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
   if (iface && strcmp (iface, IFACE_PEER) == 0)
     return DBUS_HANDLER_RESULT_NOT_YET_HANDLED; /* libdbus answers Peer itself */
   else if (iface && strcmp (iface, IFACE_PROPERTIES) == 0)
-    reply = handle_properties (o, msg, member);
+    {
+      Export *e = NULL;
+      CachedReply *kept;
+
+      key = properties_key (o, msg, member, &e);
+      if (key && e->def->cache_stamp)
+        stamp = e->def->cache_stamp (e->user_data);
+      kept = key && o->replies ? g_hash_table_lookup (o->replies, key) : NULL;
+      if (kept && kept->stamp == stamp)
+        {
+          object_reply (o, msg, reply_from_kept (kept->reply, msg));
+          return DBUS_HANDLER_RESULT_HANDLED;
+        }
+      reply = handle_properties (o, msg, member);
+    }
   else if ((!iface || strcmp (iface, IFACE_INTROSPECTABLE) == 0) && strcmp (member, "Introspect") == 0)
     reply = handle_introspect (o, msg);
   else if ((!iface || strcmp (iface, IFACE_OBJECT_MANAGER) == 0) && strcmp (member, "GetManagedObjects") == 0 &&
            strcmp (o->path, o->bus->manager_path) == 0)
-    reply = handle_get_managed_objects (o, msg);
+    {
+      if (o->bus->managed_reply && strcmp (dbus_message_get_signature (msg), "") == 0)
+        {
+          object_reply (o, msg, reply_from_kept (o->bus->managed_reply, msg));
+          return DBUS_HANDLER_RESULT_HANDLED;
+        }
+      reply = handle_get_managed_objects (o, msg);
+      managed = TRUE;
+    }
   else
     {
       /* The interface is optional in a method call: then the member
@@ -896,9 +1074,26 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
         }
     }
 
-  send_reply (conn, msg, reply);
-  if (!o->bus->trim_source)
-    o->bus->trim_source = g_timeout_add_seconds (1, settle_memory, o->bus);
+  if (reply)
+    reply = bounded_reply (msg, reply, &len);
+  if (reply && len >= KEEP_MIN_BYTES && dbus_message_get_type (reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN)
+    {
+      if (managed)
+        {
+          g_clear_pointer (&o->bus->managed_reply, dbus_message_unref);
+          o->bus->managed_reply = keep_reply (reply);
+        }
+      else if (key)
+        {
+          CachedReply *kept = g_new0 (CachedReply, 1);
+          kept->reply = keep_reply (reply);
+          kept->stamp = stamp;
+          if (!o->replies)
+            o->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cached_reply_free);
+          g_hash_table_replace (o->replies, g_steal_pointer (&key), kept);
+        }
+    }
+  object_reply (o, msg, reply);
   return DBUS_HANDLER_RESULT_HANDLED;
 }
 
@@ -938,12 +1133,10 @@ new_signal (const char *path, const char *iface, const char *name)
   return sig;
 }
 
-/* PropertiesChanged for `names` (NULL: every property that emits changes),
- * or NULL when a getter failed (logged). */
+/* PropertiesChanged with `props` (an a{sv}). */
 static DBusMessage *
-build_properties_changed (const char *path, Export *e, const char *const *names)
+build_properties_changed (const char *path, Export *e, GVariant *props)
 {
-  g_autoptr(GError) error = NULL;
   DBusMessage *sig = new_signal (path, IFACE_PROPERTIES, "PropertiesChanged");
   DBusMessageIter iter, inval;
 
@@ -951,30 +1144,58 @@ build_properties_changed (const char *path, Export *e, const char *const *names)
     return NULL;
   dbus_message_iter_init_append (sig, &iter);
   CHECK (dbus_message_iter_append_basic (&iter, DBUS_TYPE_STRING, &e->def->name));
-  if (!append_properties (e, names, names == NULL, &iter, &error))
-    {
-      g_warning ("Not sending PropertiesChanged for %s: %s", path, error->message);
-      dbus_message_unref (sig);
-      return NULL;
-    }
+  CHECK (ihw_dbus_append_value (&iter, props));
   CHECK (dbus_message_iter_open_container (&iter, DBUS_TYPE_ARRAY, "s", &inval));
   CHECK (dbus_message_iter_close_container (&iter, &inval));
   return sig;
 }
 
-/* A message as bytes, for comparing (serial 0: not sent yet). */
-static GBytes *
-marshal_bytes (DBusMessage *m)
+static guint64
+fnv1a (guint64 h, gconstpointer data, gsize len)
 {
-  char *buf = NULL;
-  int len = 0;
-  GBytes *b;
+  const guint8 *p = data;
 
-  if (!dbus_message_marshal (m, &buf, &len))
-    return NULL;
-  b = g_bytes_new (buf, (gsize) len);
-  dbus_free (buf);
-  return b;
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ p[i]) * G_GUINT64_CONSTANT (1099511628211);
+  return h;
+}
+
+/* The digest of `values` (`digest_out`), and whether it differs from the
+ * last full emission sent. */
+static gboolean
+changed_since_last (Export *e, GArray *values, guint64 *digest_out)
+{
+  guint64 digest = G_GUINT64_CONSTANT (14695981039346656037); /* FNV-1a */
+
+  /* Each value in its serialised form (the types are the table's), after
+   * the property's name and the value's size. */
+  for (guint i = 0; i < values->len; i++)
+    {
+      PropertyValue *pv = &g_array_index (values, PropertyValue, i);
+      gsize size = g_variant_get_size (pv->value);
+      digest = fnv1a (digest, pv->def->name, strlen (pv->def->name) + 1);
+      digest = fnv1a (digest, &size, sizeof size);
+      digest = fnv1a (digest, g_variant_get_data (pv->value), size);
+    }
+  *digest_out = digest;
+  return !e->has_last_changed || digest != e->last_changed;
+}
+
+/* The object's kept replies, and GetManagedObjects' when it is one of the
+ * managed objects, go stale. */
+static void
+drop_replies (IhwBus *bus, Object *o, const char *path)
+{
+  if (o && o->replies)
+    g_hash_table_remove_all (o->replies);
+  if (is_managed (bus, path))
+    g_clear_pointer (&bus->managed_reply, dbus_message_unref);
+}
+
+void
+ihw_bus_invalidate (IhwBus *bus, const char *path)
+{
+  drop_replies (bus, g_hash_table_lookup (bus->objects, path), path);
 }
 
 void
@@ -982,33 +1203,34 @@ ihw_bus_emit_properties_changed (IhwBus *bus, const char *path, const char *ifac
 {
   Object *o = g_hash_table_lookup (bus->objects, path);
   Export *e = o ? find_export (o, iface) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) values = NULL;
+  g_autoptr(GVariant) props = NULL;
   DBusMessage *sig;
+  guint64 digest = 0;
 
+  drop_replies (bus, o, path);
   if (!e)
     return;
-  sig = build_properties_changed (path, e, names);
-  if (!sig)
-    return;
+  values = property_values (e, names, names == NULL, &error);
+  if (!values)
+    {
+      g_warning ("Not sending PropertiesChanged for %s: %s", path, error->message);
+      return;
+    }
   /* A change of something the interface does not show (a unit's device
    * list) must not become a signal whose values are all the same: a full
    * emission identical to the last one is dropped. */
-  if (!names)
+  if (!names && !changed_since_last (e, values, &digest))
+    return;
+  props = vardict (values);
+  sig = build_properties_changed (path, e, props);
+  /* Remembered once sent: an emission that was lost is not "the last". */
+  if (sig && send_signal (bus, sig) && !names)
     {
-      g_autoptr(GBytes) now = marshal_bytes (sig);
-      if (e->last_changed && now && g_bytes_equal (now, e->last_changed))
-        {
-          dbus_message_unref (sig);
-          return;
-        }
-      /* Remembered once sent: an emission that was lost is not "the last". */
-      if (send_signal (bus, sig))
-        {
-          g_clear_pointer (&e->last_changed, g_bytes_unref);
-          e->last_changed = g_steal_pointer (&now);
-        }
-      return;
+      e->last_changed = digest;
+      e->has_last_changed = TRUE;
     }
-  send_signal (bus, sig);
 }
 
 static void
@@ -1061,16 +1283,62 @@ emit_interfaces_removed (IhwBus *bus, Object *o)
 /* ------------------------------------------------------------------ */
 /* Objects                                                             */
 
-/* Below the manager, a path that is no object (a device that went, a
- * mistyped address) answers UnknownObject, as sd-bus and GDBus services
- * do, rather than libdbus's UnknownMethod.  Introspect is left to libdbus,
- * which lists the children of such intermediate nodes. */
-static DBusHandlerResult
-no_such_object (DBusConnection *conn, DBusMessage *msg, void *user_data)
+/* The fallback that `path` is a direct child of, or NULL.  The unit and
+ * device objects are not registered with libdbus one by one (its object
+ * tree inserts into a sorted array: thousands of objects cost seconds of
+ * start-up, quadratically): the fallback finds them in the bus's table. */
+static const char *
+parent_fallback (IhwBus *bus, const char *path)
 {
+  for (guint i = 0; i < G_N_ELEMENTS (bus->fallbacks); i++)
+    {
+      gsize n = bus->fallbacks[i] ? strlen (bus->fallbacks[i]) : 0;
+      if (n && strncmp (path, bus->fallbacks[i], n) == 0 && path[n] == '/' && path[n + 1]
+          && !strchr (path + n + 1, '/'))
+        return bus->fallbacks[i];
+    }
+  return NULL;
+}
+
+/* Introspect of a fallback itself: its children, as libdbus lists those of
+ * an intermediate node. */
+static DBusMessage *
+introspect_children (IhwBus *bus, DBusMessage *msg, const char *path)
+{
+  g_autofree char *prefix = g_strconcat (path, "/", NULL);
+  g_autoptr(GPtrArray) paths = ihw_bus_list_paths (bus, prefix);
+  g_autoptr(GString) xml = g_string_new (DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE "<node>\n");
+
+  for (guint i = 0; i < paths->len; i++)
+    if (parent_fallback (bus, paths->pdata[i]) == path)
+      g_string_append_printf (xml, "  <node name=\"%s\"/>\n", (const char *) paths->pdata[i] + strlen (prefix));
+  return introspect_reply (msg, xml);
+}
+
+/* Below the manager's unit and device nodes: the object at the path, else
+ * UnknownObject (a device that went, a mistyped address), as sd-bus and
+ * GDBus services answer, rather than libdbus's UnknownMethod.  Introspect
+ * of a deeper path that is no object is left to libdbus. */
+static DBusHandlerResult
+subtree_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
+{
+  IhwBus *bus = user_data;
+  const char *path = dbus_message_get_path (msg);
+  Object *o = path ? g_hash_table_lookup (bus->objects, path) : NULL;
   DBusMessage *reply;
   g_autofree char *text = NULL;
 
+  if (o && o->routed)
+    return object_message (conn, msg, o);
+  if (dbus_message_is_method_call (msg, "org.freedesktop.DBus.Introspectable", "Introspect") && path)
+    for (guint i = 0; i < G_N_ELEMENTS (bus->fallbacks); i++)
+      if (g_strcmp0 (bus->fallbacks[i], path) == 0)
+        {
+          reply = introspect_children (bus, msg, bus->fallbacks[i]);
+          dbus_connection_send (conn, reply, NULL);
+          dbus_message_unref (reply);
+          return DBUS_HANDLER_RESULT_HANDLED;
+        }
   if (dbus_message_get_type (msg) != DBUS_MESSAGE_TYPE_METHOD_CALL
       || dbus_message_is_method_call (msg, "org.freedesktop.DBus.Introspectable", "Introspect"))
     return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
@@ -1084,7 +1352,7 @@ no_such_object (DBusConnection *conn, DBusMessage *msg, void *user_data)
   return DBUS_HANDLER_RESULT_HANDLED;
 }
 
-static const DBusObjectPathVTable no_such_object_vtable = { .message_function = no_such_object };
+static const DBusObjectPathVTable subtree_vtable = { .message_function = subtree_message };
 
 IhwBus *
 ihw_bus_new (DBusConnection *conn, const char *introspection_xml, const char *manager_path, GError **error)
@@ -1100,7 +1368,7 @@ ihw_bus_new (DBusConnection *conn, const char *introspection_xml, const char *ma
   for (guint i = 0; i < G_N_ELEMENTS (bus->fallbacks); i++)
     {
       bus->fallbacks[i] = g_strdup_printf ("%s/%s", manager_path, i == 0 ? "unit" : "device");
-      if (!dbus_connection_register_fallback (conn, bus->fallbacks[i], &no_such_object_vtable, NULL))
+      if (!dbus_connection_register_fallback (conn, bus->fallbacks[i], &subtree_vtable, bus))
         g_clear_pointer (&bus->fallbacks[i], g_free); /* out of memory: libdbus's default answer stays */
     }
   return g_steal_pointer (&bus);
@@ -1118,8 +1386,10 @@ ihw_bus_free (IhwBus *bus)
     g_source_remove (bus->trim_source);
   g_hash_table_iter_init (&it, bus->objects);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *) &o))
-    dbus_connection_unregister_object_path (bus->conn, o->path);
+    if (!o->routed)
+      dbus_connection_unregister_object_path (bus->conn, o->path);
   g_hash_table_unref (bus->objects);
+  g_clear_pointer (&bus->managed_reply, dbus_message_unref);
   for (guint i = 0; i < G_N_ELEMENTS (bus->fallbacks); i++)
     if (bus->fallbacks[i])
       {
@@ -1137,6 +1407,12 @@ DBusConnection *
 ihw_bus_get_connection (IhwBus *bus)
 {
   return bus->conn;
+}
+
+void
+ihw_bus_announce (IhwBus *bus)
+{
+  bus->announced = TRUE;
 }
 
 gboolean
@@ -1174,7 +1450,8 @@ ihw_bus_export (IhwBus *bus, const char *path, const IhwInterfaceDef *iface, gpo
       o->bus = bus;
       o->path = g_strdup (path);
       o->exports = g_ptr_array_new_with_free_func (export_free);
-      if (!dbus_connection_try_register_object_path (bus->conn, path, &object_vtable, o, &derr))
+      o->routed = parent_fallback (bus, path) != NULL;
+      if (!o->routed && !dbus_connection_try_register_object_path (bus->conn, path, &object_vtable, o, &derr))
         {
           g_set_error (error, IHW_ERROR, IHW_ERROR_FAILED, "cannot export %s: %s", path, derr.message);
           dbus_error_free (&derr);
@@ -1195,18 +1472,22 @@ ihw_bus_export (IhwBus *bus, const char *path, const IhwInterfaceDef *iface, gpo
   e->user_data = user_data;
   e->destroy = destroy;
   g_ptr_array_add (o->exports, e);
+  drop_replies (bus, o, path);
   {
     /* What a client has after InterfacesAdded/GetAll: the baseline an
      * identical PropertiesChanged is compared with. */
-    DBusMessage *baseline = build_properties_changed (path, e, NULL);
+    g_autoptr(GError) baseline_error = NULL;
+    g_autoptr(GArray) baseline = property_values (e, NULL, TRUE, &baseline_error);
+    guint64 digest;
     if (baseline)
       {
-        e->last_changed = marshal_bytes (baseline);
-        dbus_message_unref (baseline);
+        changed_since_last (e, baseline, &digest);
+        e->last_changed = digest;
+        e->has_last_changed = TRUE;
       }
   }
 
-  if (is_managed (bus, path))
+  if (bus->announced && is_managed (bus, path))
     emit_interfaces_added (bus, o, e);
   return TRUE;
 
@@ -1223,9 +1504,11 @@ ihw_bus_unexport (IhwBus *bus, const char *path)
 
   if (!o)
     return;
-  if (is_managed (bus, path))
+  drop_replies (bus, o, path);
+  if (bus->announced && is_managed (bus, path))
     emit_interfaces_removed (bus, o);
-  dbus_connection_unregister_object_path (bus->conn, path);
+  if (!o->routed)
+    dbus_connection_unregister_object_path (bus->conn, path);
   g_hash_table_remove (bus->objects, path);
 }
 

@@ -74,6 +74,11 @@ typedef struct {
   guint n_methods;
   const IhwPropertyDef *properties;
   guint n_properties;
+  /* Optional: a value that moves whenever a property may have changed.
+   * Large Get/GetAll replies (a list of every device) are then kept and
+   * copied while it stays the same; without it they are kept until
+   * PropertiesChanged or ihw_bus_invalidate(). */
+  guint64 (*cache_stamp) (gpointer user_data);
 } IhwInterfaceDef;
 
 /* `introspection_xml`: the whole <node> document holding every interface
@@ -92,6 +97,15 @@ DBusConnection *ihw_bus_get_connection (IhwBus *bus);
  * with the introspection XML, or the path is already taken. */
 gboolean ihw_bus_export (IhwBus *bus, const char *path, const IhwInterfaceDef *iface, gpointer user_data,
                          GDestroyNotify destroy, GError **error);
+
+/* InterfacesAdded and InterfacesRemoved are sent from now on.  Objects
+ * exported before it are the initial state, which clients read with
+ * GetManagedObjects once the service has its name. */
+void ihw_bus_announce (IhwBus *bus);
+
+/* What the object at `path` shows changed (without PropertiesChanged yet):
+ * replies kept for it and for GetManagedObjects are dropped. */
+void ihw_bus_invalidate (IhwBus *bus, const char *path);
 
 /* Removes the object and every interface on it, with InterfacesRemoved. */
 void ihw_bus_unexport (IhwBus *bus, const char *path);

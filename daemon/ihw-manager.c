@@ -10,17 +10,34 @@
 #include "ihw-record-object.h"
 #include "ihw-unit-object.h"
 
+/* NestingModels judged device by device, so that an event re-judges only
+ * the devices it names.  A check of {first, d1, ..., dn} is the worst of
+ * the check of {first} alone (the model rows and the first device's, `base`)
+ * and each other device's own rows judged with the first (QEMU's `auto`
+ * defaults resolve from the first device): ihw_check_device_verdicts(). */
+typedef struct {
+  gboolean valid;        /* FALSE: judge everything again on the next read */
+  char *first;           /* the first vfio-pci device (address order), NULL if none */
+  IhwVerdict base[IHW_MODEL_LAST];
+  GHashTable *failing;   /* address -> GUINT_TO_POINTER (1 + bit mask of the models it fails) */
+  guint n_failing[IHW_MODEL_LAST];
+  GHashTable *dirty;     /* addresses an event named since */
+} ModelVerdicts;
+
 struct _IhwManager {
   IhwBus *bus;
   IhwRegistry *reg;
   IhwRequest defaults;
   guint changed_idle;  /* coalesces the Manager's PropertiesChanged */
   /* Units, Devices and NestingModels as last built: a read costs a bus
-   * round trip, not a verdict per device; dropped on every registry event
-   * and new defaults (manager_changed_later), and when /dev/iommu came
-   * (the facts depend on it; it may open in a rescan that changes nothing). */
+   * round trip, not a verdict per device.  NestingModels is dropped on
+   * every registry event and new defaults (manager_changed_later), and when
+   * /dev/iommu came (the facts depend on it; it may open in a rescan that
+   * changes nothing); the lists only when a record comes or goes. */
   GVariant *cached[3];
   gboolean cached_iommufd;
+  guint64 generation;  /* moves with every drop: the bus keeps large replies while it stays */
+  ModelVerdicts verdicts;
 };
 
 /* Text from a caller, cut short for error messages. */
@@ -45,7 +62,9 @@ static GPtrArray *
 read_addresses (GVariant *list, gboolean allow_empty, GError **error)
 {
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = NULL;
   gsize n = g_variant_n_children (list);
+  g_autofree const char **given = NULL;
 
   if (n > IHW_MAX_DEVICES_PER_REQUEST)
     {
@@ -61,12 +80,13 @@ read_addresses (GVariant *list, gboolean allow_empty, GError **error)
       return NULL;
     }
 
+  given = g_variant_get_strv (list, NULL);
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
   for (gsize i = 0; i < n; i++)
     {
-      const char *a;
+      const char *a = given[i];
       char *norm;
 
-      g_variant_get_child (list, i, "&s", &a);
       norm = ihw_pci_address_normalize (a);
       if (!norm)
         {
@@ -75,7 +95,7 @@ read_addresses (GVariant *list, gboolean allow_empty, GError **error)
                        i, a);
           return NULL;
         }
-      if (g_ptr_array_find_with_equal_func (out, norm, g_str_equal, NULL))
+      if (!g_hash_table_add (seen, norm))
         g_free (norm);
       else
         g_ptr_array_add (out, norm);
@@ -153,27 +173,28 @@ read_nesting_args (IhwManager *mgr, GVariant *args, NestingArgs *a, GError **err
   return TRUE;
 }
 
+/* The a(ssss) of the reasons (every call answers with one: children made
+ * directly, no format strings to parse). */
 static GVariant *
 reasons_variant (const IhwResult *res)
 {
-  GVariantBuilder b;
+  g_autofree GVariant **rows = g_new (GVariant *, res->reasons->len);
 
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ssss)"));
   for (guint i = 0; i < res->reasons->len; i++)
     {
       const IhwReason *r = res->reasons->pdata[i];
       const char *fields[] = { r->device, r->requirement, r->needed, r->found };
+      GVariant *cells[G_N_ELEMENTS (fields)];
 
-      g_variant_builder_open (&b, G_VARIANT_TYPE ("(ssss)"));
       for (guint j = 0; j < G_N_ELEMENTS (fields); j++)
         {
           /* Reasons carry sysfs-derived text: never send invalid UTF-8. */
           const char *s = fields[j] ? fields[j] : "";
-          g_variant_builder_add (&b, "s", g_utf8_validate (s, -1, NULL) ? s : "?");
+          cells[j] = g_variant_new_string (g_utf8_validate (s, -1, NULL) ? s : "?");
         }
-      g_variant_builder_close (&b);
+      rows[i] = g_variant_new_tuple (cells, G_N_ELEMENTS (cells));
     }
-  return g_variant_builder_end (&b);
+  return g_variant_new_array (G_VARIANT_TYPE ("(ssss)"), rows, res->reasons->len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -323,9 +344,134 @@ paths_variant (GPtrArray *items, gboolean units)
     {
       g_autofree char *path = units ? ihw_unit_object_path (((IhwUnit *) items->pdata[i])->name)
                                     : ihw_device_object_path (((IhwDevice *) items->pdata[i])->address);
-      g_variant_builder_add (&b, "o", path);
+      g_variant_builder_add_value (&b, g_variant_new_object_path (path));
     }
   return g_variant_builder_end (&b);
+}
+
+static gboolean
+is_vfio (const IhwDevice *dev)
+{
+  return dev && ihw_driver_counts_as_vfio (dev->driver);
+}
+
+/* The first vfio-pci device (or one whose driver is unknown, which counts
+ * as one) in address order (the one a check of them all
+ * would start with). */
+static IhwDevice *
+first_vfio_device (IhwManager *mgr)
+{
+  GPtrArray *devices = ihw_registry_get_devices (mgr->reg);
+
+  for (guint i = 0; devices && i < devices->len; i++)
+    if (is_vfio (devices->pdata[i]))
+      return devices->pdata[i];
+  return NULL;
+}
+
+static void
+verdicts_forget (ModelVerdicts *v, const char *address)
+{
+  guint mask = GPOINTER_TO_UINT (g_hash_table_lookup (v->failing, address));
+
+  if (!mask)
+    return;
+  for (IhwModel m = 0; m < IHW_MODEL_LAST; m++)
+    if ((mask - 1) & (1u << m))
+      v->n_failing[m]--;
+  g_hash_table_remove (v->failing, address);
+}
+
+/* Judges `devices` (vfio-pci, not the first) for every model with the
+ * first's facts. */
+static void
+verdicts_judge (IhwManager *mgr, GPtrArray *devices, const IhwDeviceFacts *first)
+{
+  ModelVerdicts *v = &mgr->verdicts;
+  guint n = devices->len;
+  g_autofree IhwFeatures *features = g_new (IhwFeatures, n);
+  g_autofree IhwDeviceFacts *facts = g_new (IhwDeviceFacts, n);
+  g_autofree IhwVerdict *verdicts = g_new (IhwVerdict, n);
+  g_autofree guint *masks = g_new0 (guint, n);
+
+  for (guint i = 0; i < n; i++)
+    fill_facts (mgr, devices->pdata[i], &features[i], &facts[i]);
+  for (IhwModel m = 0; m < IHW_MODEL_LAST; m++)
+    {
+      IhwRequest req = mgr->defaults;
+      ihw_request_fill_required (m, 0, &req);
+      ihw_check_device_verdicts (m, first, facts, n, &req, verdicts);
+      for (guint i = 0; i < n; i++)
+        if (verdicts[i] != IHW_VERDICT_SUPPORTED)
+          {
+            masks[i] |= 1u << m;
+            v->n_failing[m]++;
+          }
+    }
+  for (guint i = 0; i < n; i++)
+    g_hash_table_replace (v->failing, g_strdup (((IhwDevice *) devices->pdata[i])->address),
+                          GUINT_TO_POINTER (masks[i] + 1));
+}
+
+/* Brings the verdicts up to date: the devices events named, or everything
+ * when the first device, a unit, the defaults or /dev/iommu changed. */
+static void
+verdicts_update (IhwManager *mgr)
+{
+  ModelVerdicts *v = &mgr->verdicts;
+  IhwDevice *first = first_vfio_device (mgr);
+  IhwFeatures first_features;
+  IhwDeviceFacts first_facts;
+  g_autoptr(GPtrArray) judge = g_ptr_array_new ();
+  GHashTableIter it;
+  const char *address;
+
+  if (v->valid && g_strcmp0 (v->first, first ? first->address : NULL) == 0
+      && !(v->first && g_hash_table_contains (v->dirty, v->first)))
+    {
+      if (g_hash_table_size (v->dirty) == 0)
+        return;
+      g_hash_table_iter_init (&it, v->dirty);
+      while (g_hash_table_iter_next (&it, (gpointer *) &address, NULL))
+        {
+          IhwDevice *dev = ihw_registry_lookup_device (mgr->reg, address);
+          verdicts_forget (v, address);
+          if (is_vfio (dev))
+            g_ptr_array_add (judge, dev);
+        }
+      if (judge->len)
+        {
+          fill_facts (mgr, first, &first_features, &first_facts);
+          verdicts_judge (mgr, judge, &first_facts);
+        }
+      g_hash_table_remove_all (v->dirty);
+      return;
+    }
+
+  g_hash_table_remove_all (v->dirty);
+  g_hash_table_remove_all (v->failing);
+  memset (v->n_failing, 0, sizeof v->n_failing);
+  g_clear_pointer (&v->first, g_free);
+  v->valid = TRUE;
+  if (!first)
+    return;
+  v->first = g_strdup (first->address);
+  fill_facts (mgr, first, &first_features, &first_facts);
+  for (IhwModel m = 0; m < IHW_MODEL_LAST; m++)
+    {
+      IhwRequest req = mgr->defaults;
+      g_autoptr(IhwResult) res = NULL;
+      ihw_request_fill_required (m, 0, &req);
+      res = ihw_check_nesting (m, &first_facts, 1, &req);
+      v->base[m] = res->verdict;
+    }
+  {
+    GPtrArray *devices = ihw_registry_get_devices (mgr->reg);
+    for (guint i = 0; i < devices->len; i++)
+      if (devices->pdata[i] != first && is_vfio (devices->pdata[i]))
+        g_ptr_array_add (judge, devices->pdata[i]);
+    verdicts_judge (mgr, judge, &first_facts);
+  }
 }
 
 /* Models for which every vfio-pci device is `supported` by default (a
@@ -334,32 +480,13 @@ paths_variant (GPtrArray *items, gboolean units)
 static GVariant *
 nesting_models_variant (IhwManager *mgr)
 {
-  GPtrArray *devices = ihw_registry_get_devices (mgr->reg);
-  g_autofree IhwFeatures *features = g_new0 (IhwFeatures, devices ? devices->len : 0);
-  g_autofree IhwDeviceFacts *facts = g_new0 (IhwDeviceFacts, devices ? devices->len : 0);
-  guint n = 0;
   GVariantBuilder b;
 
-  for (guint i = 0; devices && i < devices->len; i++)
-    {
-      IhwDevice *dev = devices->pdata[i];
-      if (ihw_driver_counts_as_vfio (dev->driver))
-        {
-          fill_facts (mgr, dev, &features[n], &facts[n]);
-          n++;
-        }
-    }
-
+  verdicts_update (mgr);
   g_variant_builder_init (&b, G_VARIANT_TYPE_STRING_ARRAY);
-  for (IhwModel m = 0; n > 0 && m < IHW_MODEL_LAST; m++)
-    {
-      IhwRequest req = mgr->defaults;
-      g_autoptr(IhwResult) res = NULL;
-      ihw_request_fill_required (m, 0, &req);
-      res = ihw_check_nesting (m, facts, n, &req);
-      if (res->verdict == IHW_VERDICT_SUPPORTED)
-        g_variant_builder_add (&b, "s", ihw_model_name (m));
-    }
+  for (IhwModel m = 0; mgr->verdicts.first && m < IHW_MODEL_LAST; m++)
+    if (mgr->verdicts.base[m] == IHW_VERDICT_SUPPORTED && mgr->verdicts.n_failing[m] == 0)
+      g_variant_builder_add (&b, "s", ihw_model_name (m));
   return g_variant_builder_end (&b);
 }
 
@@ -379,11 +506,23 @@ build_cached (IhwManager *mgr, guint i)
     }
 }
 
+/* `lists`: Units and Devices too, not only NestingModels. */
 static void
-drop_cached (IhwManager *mgr)
+drop_cached (IhwManager *mgr, gboolean lists)
 {
   for (guint i = 0; i < G_N_ELEMENTS (mgr->cached); i++)
-    g_clear_pointer (&mgr->cached[i], g_variant_unref);
+    if (lists || i == G_N_ELEMENTS (mgr->cached) - 1)
+      g_clear_pointer (&mgr->cached[i], g_variant_unref);
+  mgr->generation++;
+  ihw_bus_invalidate (mgr->bus, IHW_DBUS_PATH);
+}
+
+/* What the Manager shows moves with the generation and /dev/iommu. */
+static guint64
+cache_stamp (gpointer data)
+{
+  IhwManager *mgr = data;
+  return mgr->generation << 1 | (ihw_registry_iommufd_available (mgr->reg) ? 1 : 0);
 }
 
 static GVariant *
@@ -398,7 +537,8 @@ get_property (gpointer data, const char *prop, GError **error)
     return g_variant_new_boolean (ihw_registry_iommufd_available (mgr->reg));
   if (mgr->cached_iommufd != ihw_registry_iommufd_available (mgr->reg))
     {
-      drop_cached (mgr);
+      drop_cached (mgr, FALSE);
+      mgr->verdicts.valid = FALSE;
       mgr->cached_iommufd = ihw_registry_iommufd_available (mgr->reg);
     }
   for (guint i = 0; i < G_N_ELEMENTS (cached_props); i++)
@@ -427,6 +567,7 @@ static const IhwInterfaceDef manager_interface = {
   .n_methods = G_N_ELEMENTS (manager_methods),
   .properties = manager_properties,
   .n_properties = G_N_ELEMENTS (manager_properties),
+  .cache_stamp = cache_stamp,
 };
 
 /* ------------------------------------------------------------------ */
@@ -444,9 +585,9 @@ emit_manager_changed (gpointer data)
 /* One PropertiesChanged on the root per burst of registry events (a full
  * Refresh changes every device). */
 static void
-manager_changed_later (IhwManager *mgr)
+manager_changed_later (IhwManager *mgr, gboolean lists)
 {
-  drop_cached (mgr);
+  drop_cached (mgr, lists);
   if (!mgr->changed_idle)
     mgr->changed_idle = g_idle_add (emit_manager_changed, mgr);
 }
@@ -500,6 +641,11 @@ registry_changed (IhwRegistry *reg, IhwRegistryEvent ev, IhwObjectKind kind, con
   g_autoptr(GError) error = NULL;
   gboolean ok = TRUE;
 
+  /* A unit's registers are the facts of every device behind it. */
+  if (kind == IHW_OBJECT_UNIT)
+    mgr->verdicts.valid = FALSE;
+  else
+    g_hash_table_add (mgr->verdicts.dirty, g_strdup (name));
   switch (ev)
     {
     case IHW_REGISTRY_ADDED:
@@ -514,7 +660,7 @@ registry_changed (IhwRegistry *reg, IhwRegistryEvent ev, IhwObjectKind kind, con
     }
   if (!ok)
     g_warning ("Cannot export %s %s: %s", kind == IHW_OBJECT_UNIT ? "unit" : "device", name, error->message);
-  manager_changed_later (mgr);
+  manager_changed_later (mgr, ev != IHW_REGISTRY_CHANGED);
 }
 
 /* ------------------------------------------------------------------ */
@@ -529,6 +675,8 @@ ihw_manager_new (IhwBus *bus, IhwRegistry *reg, const IhwRequest *defaults, GErr
   mgr->reg = reg;
   if (defaults)
     mgr->defaults = *defaults;
+  mgr->verdicts.failing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  mgr->verdicts.dirty = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   if (!ihw_bus_export (bus, IHW_DBUS_PATH, &manager_interface, mgr, NULL, error))
     return NULL;
@@ -543,6 +691,9 @@ ihw_manager_new (IhwBus *bus, IhwRegistry *reg, const IhwRequest *defaults, GErr
       return NULL;
 
   ihw_registry_set_listener (reg, registry_changed, mgr);
+  /* From here on objects come and go as changes: before, they are the
+   * state a client reads once the daemon owns its name. */
+  ihw_bus_announce (bus);
   return g_steal_pointer (&mgr);
 }
 
@@ -550,7 +701,8 @@ void
 ihw_manager_set_defaults (IhwManager *mgr, const IhwRequest *defaults)
 {
   mgr->defaults = *defaults;
-  manager_changed_later (mgr); /* NestingModels is judged with them */
+  mgr->verdicts.valid = FALSE;
+  manager_changed_later (mgr, FALSE); /* NestingModels is judged with them */
 }
 
 void
@@ -562,6 +714,9 @@ ihw_manager_free (IhwManager *mgr)
   if (mgr->changed_idle)
     g_source_remove (mgr->changed_idle);
   ihw_bus_unexport (mgr->bus, IHW_DBUS_PATH);
-  drop_cached (mgr);
+  drop_cached (mgr, TRUE);
+  g_clear_pointer (&mgr->verdicts.failing, g_hash_table_unref);
+  g_clear_pointer (&mgr->verdicts.dirty, g_hash_table_unref);
+  g_free (mgr->verdicts.first);
   g_free (mgr);
 }

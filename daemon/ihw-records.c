@@ -48,26 +48,57 @@ ihw_device_fields (guint *n)
 
 /* ---- change signatures --------------------------------------------------- */
 
+/* Lower-case hex of `len` bytes: a signature is built for every record on
+ * every commit, so no printf per byte. */
+static void
+append_hex (GString *s, const guint8 *p, gsize len)
+{
+  static const char digits[] = "0123456789abcdef";
+
+  for (gsize i = 0; i < len; i++)
+    {
+      g_string_append_c (s, digits[p[i] >> 4]);
+      g_string_append_c (s, digits[p[i] & 15]);
+    }
+}
+
+/* The same text as "%" G_GINT64_MODIFIER "x" of `v`. */
+static void
+append_hex_u64 (GString *s, guint64 v)
+{
+  char buf[17];
+  guint n = sizeof buf;
+
+  do
+    buf[--n] = "0123456789abcdef"[v & 15];
+  while ((v >>= 4) != 0);
+  g_string_append_len (s, buf + n, (gssize) (sizeof buf - n));
+}
+
 static void
 append_field (GString *s, const void *record, const IhwRecordField *f)
 {
   const guint8 *p = (const guint8 *) record + f->offset;
 
-  g_string_append_printf (s, "%s=", f->name);
+  g_string_append (s, f->name);
+  g_string_append_c (s, '=');
   switch (f->sig)
     {
     case IHW_SIG_STRING:
       {
         const char *str = *(const char *const *) (const void *) p;
         if (str)
-          g_string_append_printf (s, "\"%s\"", str);
+          {
+            g_string_append_c (s, '"');
+            g_string_append (s, str);
+            g_string_append_c (s, '"');
+          }
         else
           g_string_append (s, "-");
         break;
       }
     case IHW_SIG_NUMBER:
-      for (gsize i = 0; i < f->size; i++)
-        g_string_append_printf (s, "%02x", p[i]);
+      append_hex (s, p, f->size);
       break;
     case IHW_SIG_BYTES:
       {
@@ -76,24 +107,34 @@ append_field (GString *s, const void *record, const IhwRecordField *f)
         const guint8 *data = b ? g_bytes_get_data (b, &len) : NULL;
         if (!b)
           g_string_append (s, "-");
-        for (gsize i = 0; i < len; i++)
-          g_string_append_printf (s, "%02x", data[i]);
+        append_hex (s, data, len);
         break;
       }
     case IHW_SIG_STRV:
       {
         GPtrArray *a = *(GPtrArray *const *) (const void *) p;
         for (guint i = 0; a && i < a->len; i++)
-          g_string_append_printf (s, "%s,", (const char *) a->pdata[i]);
+          {
+            g_string_append (s, a->pdata[i]);
+            g_string_append_c (s, ',');
+          }
         break;
       }
     case IHW_SIG_FEATURES:
       {
         const IhwFeatures *feat = (const IhwFeatures *) (const void *) p;
-        g_string_append_printf (s, "%s/%x/", feat->desc ? feat->desc->name : "-", feat->present);
+        g_string_append (s, feat->desc ? feat->desc->name : "-");
+        g_string_append_c (s, '/');
+        append_hex_u64 (s, feat->present);
+        g_string_append_c (s, '/');
         for (guint i = 0; i < IHW_MAX_REGS; i++)
-          g_string_append_printf (s, "%" G_GINT64_MODIFIER "x,", feat->regs[i]);
-        g_string_append_printf (s, "/%x:%d", feat->hw_info_flags, feat->has_hw_info_flags);
+          {
+            append_hex_u64 (s, feat->regs[i]);
+            g_string_append_c (s, ',');
+          }
+        g_string_append_c (s, '/');
+        append_hex_u64 (s, feat->hw_info_flags);
+        g_string_append_printf (s, ":%d", feat->has_hw_info_flags);
         break;
       }
     case IHW_SIG_SKIP:
@@ -105,7 +146,7 @@ append_field (GString *s, const void *record, const IhwRecordField *f)
 static char *
 signature (const void *record, const IhwRecordField *fields, guint n)
 {
-  GString *s = g_string_new (NULL);
+  GString *s = g_string_sized_new (512);
   for (guint i = 0; i < n; i++)
     if (fields[i].sig != IHW_SIG_SKIP)
       append_field (s, record, &fields[i]);

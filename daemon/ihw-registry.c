@@ -1072,7 +1072,13 @@ ihw_registry_lookup_unit (IhwRegistry *reg, const char *name)
 IhwDevice *
 ihw_registry_lookup_device (IhwRegistry *reg, const char *address)
 {
-  g_autofree char *a = address ? ihw_pci_address_normalize (address) : NULL;
+  g_autofree char *a = NULL;
+
+  /* The keys are canonical: most callers (the objects, the manager) hold
+   * one already, and are answered without a copy. */
+  if (address && ihw_pci_address_canonical (address))
+    return g_hash_table_lookup (reg->devices, address);
+  a = address ? ihw_pci_address_normalize (address) : NULL;
   return a ? g_hash_table_lookup (reg->devices, a) : NULL;
 }
 

@@ -367,6 +367,10 @@ ihw_decide (const IhwHookConf *conf, const char *domain, IhwDomainInfo *info, co
                    conf->timeout_ms, conf->version_cache, &req);
   if (qemu_override)
     d->qemu.from = IHW_QEMU_FROM_CONFIG;
+  /* What the domain leaves out, QEMU runs with its default (intel
+   * caching-mode=off): said explicitly, since the daemon otherwise assumes
+   * what every VM needs. */
+  ihw_request_fill_qemu_defaults (model, 0, &req);
   ihw_request_set (&req, "nesting", info->nesting_requested);
   g_ptr_array_add (info->devices, NULL);
   d->check = ihw_client_check_nesting (client, info->model, (const char *const *) info->devices->pdata, &req,

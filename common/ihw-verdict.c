@@ -41,6 +41,23 @@ ihw_request_fill_required (IhwModel model, guint qemu, IhwRequest *req)
       ihw_request_set (req, rules[i].key, rules[i].value);
 }
 
+void
+ihw_request_fill_qemu_defaults (IhwModel model, guint qemu, IhwRequest *req)
+{
+  guint n_rules;
+  const IhwRule *rules = ihw_rules (&n_rules);
+  guint v = ihw_request_qemu (req, qemu);
+
+  for (guint i = 0; i < n_rules; i++)
+    if (rules[i].kind == IHW_RULE_REQUEST_EQ && ihw_rule_applies (&rules[i], model, v)
+        && !ihw_request_get (req, rules[i].key, NULL))
+      {
+        const IhwQemuProperty *p = ihw_qemu_property (model, v, rules[i].key);
+        if (p && p->has_default && !p->auto_field)
+          ihw_request_set (req, rules[i].key, p->default_value);
+      }
+}
+
 /* --- the engine ------------------------------------------------------------ */
 
 static void

@@ -25,6 +25,13 @@ guint ihw_request_qemu (const IhwRequest *req, guint fallback);
  * defaults would start. */
 void ihw_request_fill_required (IhwModel model, guint qemu, IhwRequest *req);
 
+/* Sets the same keys, where `req` leaves them out, to QEMU's own default
+ * for the request's QEMU (intel caching-mode=off): what a domain that does
+ * not set them really runs with.  The libvirt hook and domain-check send
+ * this, so that the daemon's CheckNesting, which assumes what every VM
+ * needs (ihw_request_fill_required), judges the domain as QEMU will. */
+void ihw_request_fill_qemu_defaults (IhwModel model, guint qemu, IhwRequest *req);
+
 /* The verdict for `model` over every device.  `req` may be NULL (defaults).
  * The QEMU profile is req's qemu-version, else the newest (ihw_qemu_newest()).
  * Reasons about the model or the QEMU version as a whole (virtio, amd, a

@@ -160,6 +160,11 @@ read_nesting_args (IhwManager *mgr, GVariant *args, NestingArgs *a, GError **err
   a->req = mgr->defaults;
   if (!ihw_request_update_from_variant (&a->req, request, error))
     return FALSE;
+  /* A key QEMU needs set one way in every VM that assigns a device (intel
+   * caching-mode=on) is assumed so unless the request says otherwise: the
+   * question is whether the host can nest with these devices, and a request
+   * from a VM's real configuration (the libvirt hook) states it. */
+  ihw_request_fill_required (a->model, 0, &a->req);
 
   a->features = g_new0 (IhwFeatures, a->addresses->len);
   a->facts = g_new0 (IhwDeviceFacts, a->addresses->len);

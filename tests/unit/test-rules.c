@@ -1292,6 +1292,35 @@ test_cmdqv (void)
     }
 }
 
+/* What a domain leaves out is QEMU's default (intel caching-mode=off),
+ * what it sets stays, and a model without such a key is untouched; the
+ * host summary's fill assumes the value every VM needs instead. */
+static void
+test_fill_defaults (void)
+{
+  IhwRequest req;
+  guint64 v = 7;
+
+  parse_request (&req, NULL);
+  ihw_request_fill_qemu_defaults (IHW_MODEL_INTEL, 0, &req);
+  g_assert_true (ihw_request_get (&req, "caching-mode", &v));
+  g_assert_cmpuint (v, ==, 0);
+
+  parse_request (&req, "{'caching-mode': <true>}");
+  ihw_request_fill_qemu_defaults (IHW_MODEL_INTEL, 0, &req);
+  g_assert_true (ihw_request_get (&req, "caching-mode", &v));
+  g_assert_cmpuint (v, ==, 1);
+
+  parse_request (&req, NULL);
+  ihw_request_fill_required (IHW_MODEL_INTEL, 0, &req);
+  g_assert_true (ihw_request_get (&req, "caching-mode", &v));
+  g_assert_cmpuint (v, ==, 1);
+
+  parse_request (&req, NULL);
+  ihw_request_fill_qemu_defaults (IHW_MODEL_SMMUV3, 0, &req);
+  g_assert_false (ihw_request_get (&req, "caching-mode", NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1303,6 +1332,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &row_cases[i], test_row);
     }
   g_test_add_func ("/rules/table-wellformed", test_table_wellformed);
+  g_test_add_func ("/rules/fill-defaults", test_fill_defaults);
   g_test_add_func ("/rules/intel-notes", test_intel_notes);
   g_test_add_func ("/rules/smmuv3-canwbs", test_smmu_canwbs);
   g_test_add_func ("/rules/unknown-data", test_unknown_data);

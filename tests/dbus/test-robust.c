@@ -451,11 +451,15 @@ test_largest_host (void)
 
   put_light_device (h.sysfs, 16384);
   {
-    const char *argv[] = { g_getenv ("IHW_DAEMON"), "--sysfs-root", h.sysfs, "--dev-root", h.dev, "--no-probe", NULL };
+    /* timeout: a daemon that takes the host and serves it must fail this
+     * test, not hang it */
+    const char *argv[] = { "timeout", "60", g_getenv ("IHW_DAEMON"), "--sysfs-root", h.sysfs, "--dev-root", h.dev,
+                           "--no-probe", NULL };
     g_autofree char *err = NULL;
     g_autoptr (GError) error = NULL;
     int status;
-    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err, &status, &error);
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &err,
+                  &status, &error);
     g_assert_no_error (error);
     g_assert_false (g_spawn_check_wait_status (status, NULL));
     g_assert_nonnull (strstr (err, "more than 16384 PCI devices"));
@@ -592,6 +596,46 @@ test_soak (void)
   host_clear (&h);
 }
 
+/* The bus drops the daemon (it used to, for a GetManagedObjects reply over
+ * the bus's limit): it exits at once, non-zero and saying why, so that the
+ * unit's Restart=on-failure brings it back -- an exit status 0 would leave
+ * it down.  Runs last: it takes the test bus down and starts a fresh one. */
+static void
+test_bus_lost (void)
+{
+  Host h;
+  int status = -1;
+  gint64 deadline;
+
+  host_init (&h, "bus-lost");
+  ihw_test_host_unit_vtd (h.sysfs, "dmar0", CAP_SPR, ECAP_SPR);
+  ihw_test_host_device (h.sysfs, "0000:3a:00.0", "dmar0", 5, "vfio-pci", 0);
+  host_start (&h, NULL);
+  g_assert_cmpuint (count_objects (IHW_DBUS_DEVICE_PATH_PREFIX, NULL), ==, 1);
+
+  g_assert_cmpint (kill (tb.bus_pid, SIGTERM), ==, 0);
+  g_assert_cmpint (waitpid (tb.bus_pid, NULL, 0), ==, tb.bus_pid);
+  tb.bus_pid = 0;
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (waitpid (tb.daemon_pid, &status, WNOHANG) != tb.daemon_pid)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10 * 1000);
+    }
+  tb.daemon_pid = 0;
+  {
+    g_autofree char *log = NULL;
+    g_assert_true (g_file_get_contents (h.log, &log, NULL, NULL));
+    g_assert_nonnull (strstr (log, "Lost the connection to the system bus"));
+  }
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), !=, 0);
+  host_clear (&h);
+
+  ihw_test_bus_stop (&tb);
+  ihw_test_bus_start (&tb, g_getenv ("IHW_POLICY"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -608,6 +652,7 @@ main (int argc, char **argv)
   g_test_add_func ("/robust/largest-host", test_largest_host);
   g_test_add_func ("/robust/refresh-ping", test_refresh_ping);
   g_test_add_func ("/robust/soak", test_soak);
+  g_test_add_func ("/robust/bus-lost", test_bus_lost);
 
   ret = g_test_run ();
   ihw_test_bus_stop (&tb);

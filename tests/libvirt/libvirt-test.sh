@@ -277,6 +277,23 @@ if [ "$mode" = hook ]; then
   printf '<domain><devices>' >"$tmp/truncated.xml"
   hook_case hook-truncated-allow 0 allow.conf "$tmp/truncated.xml" cut prepare begin -
 
+  # stdin that never closes: part of a domain, then a writer that holds the
+  # pipe open.  The hook decides by its read deadline (10 s) on what came,
+  # as on-unknown says; it used to wait for EOF forever.
+  mkfifo "$tmp/held"
+  exec 3<>"$tmp/held"
+  printf '<domain><name>held</name><devices>' >&3
+  t0=$(date +%s%N)
+  # shellcheck disable=SC2086
+  env -i LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+    IHW_HOOK_CONF="$tmp/deny.conf" timeout 30 ${IHW_TEST_WRAPPER:-} "$hook" held prepare begin - \
+    <"$tmp/held" >"$tmp/out.raw" 2>"$tmp/err.raw"
+  rc=$?
+  t1=$(date +%s%N)
+  exec 3>&-
+  check hook-stdin-held-deny 1
+  [ $(((t1 - t0) / 1000000)) -lt 20000 ] || fail "hook-stdin-held-deny: took $(((t1 - t0) / 1000000)) ms"
+
   # a broken hook.conf: said, defaults used (read only for a domain with a
   # vIOMMU: the front passes the others without reading it)
   hook_case hook-broken-conf 0 broken.conf "$domains/nest-intel-server.xml" nest-vm prepare begin -

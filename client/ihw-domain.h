@@ -53,6 +53,11 @@ IhwDomainInfo *ihw_domain_parse_xml (const char *xml, gsize len, GError **error)
  * forever. */
 #define IHW_DOMAIN_READ_TIMEOUT_MS 10000
 
+/* Set (to "1") by the hook's front for the full hook when the domain XML
+ * did not end by that deadline: what arrived is passed on, and the error
+ * says the writer held stdin open rather than that the XML is malformed. */
+#define IHW_HOOK_STDIN_TIMED_OUT "IHW_HOOK_STDIN_TIMED_OUT"
+
 /* Reads `fd` to its end: at most IHW_DOMAIN_XML_MAX bytes (*too_big when
  * there is more; the rest is left unread), within `timeout_ms` in all.
  * `what` names the input in errors ("the domain XML on stdin"). */

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ihw-domain.h"   /* IHW_DOMAIN_XML_MAX, IHW_DOMAIN_READ_TIMEOUT_MS (macros: nothing linked) */
+#include "ihw-domain.h"   /* IHW_DOMAIN_XML_MAX, IHW_DOMAIN_READ_TIMEOUT_MS, IHW_HOOK_STDIN_TIMED_OUT (macros: nothing linked) */
 
 static long long
 now_ms (void)
@@ -97,10 +97,11 @@ main (int argc, char **argv)
       if (!xml)
         return 0;
       long long deadline = now_ms () + IHW_DOMAIN_READ_TIMEOUT_MS;
+      int ready = 1;
 
       /* What has arrived by the deadline goes to the full hook, which
-       * finds it incomplete and lets on-unknown decide. */
-      while (stdin_ready (deadline)
+       * is told the time ran out and lets on-unknown decide. */
+      while ((ready = stdin_ready (deadline))
              && ((n = read (STDIN_FILENO, xml + len, cap - len)) > 0 || (n < 0 && errno == EINTR)))
         {
           if (n < 0)
@@ -117,7 +118,9 @@ main (int argc, char **argv)
               cap *= 2;
             }
         }
-      if (len <= IHW_DOMAIN_XML_MAX && complete_domain_without_iommu (xml, len))
+      if (!ready)
+        setenv (IHW_HOOK_STDIN_TIMED_OUT, "1", 1);
+      else if (len <= IHW_DOMAIN_XML_MAX && complete_domain_without_iommu (xml, len))
         return 0;
       fd = memfd_create ("domain-xml", MFD_CLOEXEC);
       if (fd >= 0)

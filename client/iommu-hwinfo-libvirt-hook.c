@@ -114,7 +114,11 @@ prepare_begin (const char *domain)
    * hold a VM start. */
   xml = ihw_domain_read_fd (STDIN_FILENO, "the domain XML on stdin", IHW_DOMAIN_READ_TIMEOUT_MS, &len, &too_big,
                             &error);
-  if (xml && too_big)
+  if (xml && g_getenv (IHW_HOOK_STDIN_TIMED_OUT))
+    g_set_error (&error, IHW_ERROR, IHW_ERROR_BAD_DATA,
+                 "the domain XML on stdin did not end within %d ms (%" G_GSIZE_FORMAT " bytes arrived)",
+                 IHW_DOMAIN_READ_TIMEOUT_MS, len);
+  else if (xml && too_big)
     g_set_error (&error, IHW_ERROR, IHW_ERROR_BAD_DATA, "the domain XML on stdin is larger than %d bytes",
                  IHW_DOMAIN_XML_MAX);
   else if (xml)

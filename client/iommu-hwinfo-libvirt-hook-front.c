@@ -118,10 +118,10 @@ main (int argc, char **argv)
               cap *= 2;
             }
         }
+      if (len <= IHW_DOMAIN_XML_MAX && complete_domain_without_iommu (xml, len))
+        return 0;
       if (!ready)
         setenv (IHW_HOOK_STDIN_TIMED_OUT, "1", 1);
-      else if (len <= IHW_DOMAIN_XML_MAX && complete_domain_without_iommu (xml, len))
-        return 0;
       fd = memfd_create ("domain-xml", MFD_CLOEXEC);
       if (fd >= 0)
         {

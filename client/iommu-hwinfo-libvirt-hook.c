@@ -114,15 +114,20 @@ prepare_begin (const char *domain)
    * hold a VM start. */
   xml = ihw_domain_read_fd (STDIN_FILENO, "the domain XML on stdin", IHW_DOMAIN_READ_TIMEOUT_MS, &len, &too_big,
                             &error);
-  if (xml && g_getenv (IHW_HOOK_STDIN_TIMED_OUT))
-    g_set_error (&error, IHW_ERROR, IHW_ERROR_BAD_DATA,
-                 "the domain XML on stdin did not end within %d ms (%" G_GSIZE_FORMAT " bytes arrived)",
-                 IHW_DOMAIN_READ_TIMEOUT_MS, len);
-  else if (xml && too_big)
+  if (xml && too_big)
     g_set_error (&error, IHW_ERROR, IHW_ERROR_BAD_DATA, "the domain XML on stdin is larger than %d bytes",
                  IHW_DOMAIN_XML_MAX);
   else if (xml)
     info = ihw_domain_parse_xml (xml, len, &error);
+  /* A whole domain is judged even if its writer held stdin open; a part of
+   * one is said to have been cut off by the deadline, not malformed. */
+  if (!info && error && g_getenv (IHW_HOOK_STDIN_TIMED_OUT))
+    {
+      g_clear_error (&error);
+      g_set_error (&error, IHW_ERROR, IHW_ERROR_BAD_DATA,
+                   "the domain XML on stdin did not end within %d ms (%" G_GSIZE_FORMAT " bytes arrived)",
+                   IHW_DOMAIN_READ_TIMEOUT_MS, len);
+    }
 
   d = ihw_decide (&conf, domain, info, error, NULL, NULL);
   for (guint i = 0; i < d->lines->len; i++)

@@ -349,7 +349,7 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwFieldDef *f
         g_autofree char *needed = NULL;
         g_autofree char *found = NULL;
 
-        if (!effective_value (ctx, rule->key, &want, &why_default))
+        if (!effective_value (ctx, rule->key, &want, NULL))
           return;
         if (!ihw_device_number_fact (dev, rule->field, &have, &from, &label))
           g_warn_if_reached ();
@@ -359,6 +359,7 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwFieldDef *f
          * mode once (iommu.registers), for an emulated vIOMMU each. */
         if (!have && !have_regs && (ctx->nesting || dev->no_iommu))
           return;
+        effective_value (ctx, rule->key, &want, &why_default); /* only for a reason: it formats */
         req = rule_requirement (rule, NULL);
         needed = g_strdup_printf ("%s >= %" G_GUINT64_FORMAT, label, want);
         if (!have)
@@ -376,8 +377,9 @@ check_device_row (const CheckCtx *ctx, const IhwRule *rule, const IhwFieldDef *f
         g_autofree char *why_default = NULL;
         g_autofree char *needed = NULL;
         g_autofree char *found = NULL;
-        if (!effective_value (ctx, rule->key, &want, &why_default) || want == rule->value)
+        if (!effective_value (ctx, rule->key, &want, NULL) || want == rule->value)
           return;
+        effective_value (ctx, rule->key, &want, &why_default); /* only for a reason: it formats */
         req = rule_requirement (rule, NULL);
         needed = key_value_string (rule->key, rule->value);
         found = key_value_string (rule->key, want);

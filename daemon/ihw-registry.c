@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ihw-error.h"
 #include "ihw-hwinfo.h"
@@ -25,6 +26,7 @@
 struct _IhwRegistry {
   char *sysfs_root;
   char *dev_root;
+  char *iommu_node;   /* <dev_root>/iommu */
   gboolean probe;
 
   IhwIommufd *iommufd;         /* long-lived /dev/iommu; NULL when unavailable or --no-probe */
@@ -61,6 +63,7 @@ ihw_registry_new (const IhwRegistryOptions *opts)
 
   reg->sysfs_root = g_strdup (opts && opts->sysfs_root ? opts->sysfs_root : "/sys");
   reg->dev_root = g_strdup (opts && opts->dev_root ? opts->dev_root : "/dev");
+  reg->iommu_node = g_build_filename (reg->dev_root, "iommu", NULL);
   reg->probe = opts ? opts->probe : TRUE;
   reg->units = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ihw_unit_free);
   reg->devices = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ihw_device_free);
@@ -91,6 +94,7 @@ ihw_registry_free (IhwRegistry *reg)
   g_hash_table_unref (reg->units);
   g_free (reg->sysfs_root);
   g_free (reg->dev_root);
+  g_free (reg->iommu_node);
   g_free (reg);
 }
 
@@ -112,10 +116,7 @@ gboolean
 ihw_registry_iommufd_available (IhwRegistry *reg)
 {
   if (!reg->probe)
-    {
-      g_autofree char *path = g_build_filename (reg->dev_root, "iommu", NULL);
-      return g_file_test (path, G_FILE_TEST_EXISTS);
-    }
+    return access (reg->iommu_node, F_OK) == 0;
   return reg->iommufd != NULL;
 }
 

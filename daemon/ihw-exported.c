@@ -305,6 +305,11 @@ struct _IhwBus {
   char *fallbacks[2];   /* <manager>/unit, <manager>/device: their objects, else UnknownObject */
   guint trim_source;    /* settle_memory() pending */
   DBusMessage *managed_reply; /* GetManagedObjects' kept reply, NULL when stale */
+  GQueue held_senders;  /* HeldSender *, round robin: whose large reply goes next */
+  GHashTable *held_by_sender; /* sender -> HeldSender * (in held_senders) */
+  guint n_held;         /* large replies waiting, all senders */
+  guint release_source; /* release_held() while n_held */
+  gboolean releasing;   /* answering a held call: send, however large */
   gboolean announced;   /* export() sends InterfacesAdded (ihw_bus_announce) */
 };
 
@@ -375,7 +380,8 @@ ihw_error_reply (DBusMessage *in_reply_to, const GError *error)
   return error_reply (in_reply_to, name, "%s", error->message);
 }
 
-static DBusMessage *bounded_reply (DBusMessage *msg, DBusMessage *reply, int *len_out);
+static DBusMessage *bounded_reply (DBusMessage *msg, DBusMessage *reply, gsize bound, int *len_out);
+static gsize wire_bound (GVariant *body);
 static Export *find_export (Object *o, const char *iface);
 static gboolean is_managed (IhwBus *bus, const char *path);
 
@@ -448,9 +454,9 @@ ihw_call_defer (IhwCall *call)
 }
 
 static void
-pending_send (IhwPendingCall *p, DBusMessage *reply)
+pending_send (IhwPendingCall *p, DBusMessage *reply, gsize bound)
 {
-  send_reply (p->conn, p->msg, reply ? bounded_reply (p->msg, reply, NULL) : NULL);
+  send_reply (p->conn, p->msg, reply ? bounded_reply (p->msg, reply, bound, NULL) : NULL);
   dbus_message_unref (p->msg);
   dbus_connection_unref (p->conn);
   g_free (p);
@@ -461,13 +467,13 @@ ihw_pending_call_return (IhwPendingCall *p, GVariant *out)
 {
   g_autoptr (GVariant) sunk = g_variant_ref_sink (out);
 
-  pending_send (p, method_return (p->msg, sunk));
+  pending_send (p, method_return (p->msg, sunk), wire_bound (sunk));
 }
 
 void
 ihw_pending_call_error (IhwPendingCall *p, const GError *error)
 {
-  pending_send (p, ihw_error_reply (p->msg, error));
+  pending_send (p, ihw_error_reply (p->msg, error), 0);
 }
 
 /* A reply of megabytes (GetManagedObjects) leaves that much free heap
@@ -484,14 +490,56 @@ settle_memory (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* `reply`, or (taking it) an error when it would not fit on the bus;
- * `len_out` gets the size of what is returned. */
+/* Replies at least this big are kept (a few: GetManagedObjects, the
+ * Manager's Devices and Units, and GetAll of the Manager) and wait their
+ * turn to be queued (see below); smaller ones cost less to build than the
+ * bus round trip. */
+#define KEEP_MIN_BYTES (16 * 1024)
+
+/* A reply's header: destination, reply serial, signature, ... */
+#define HEADER_BOUND 4096
+
+/* More than the wire size of a reply whose body is `body`: D-Bus pads what
+ * GVariant packs, at worst 8 bytes for a 1-byte struct in an array. */
+static gsize
+wire_bound (GVariant *body)
+{
+  return 8 * g_variant_get_size (body) + HEADER_BOUND;
+}
+
+/* More than the wire size of `reply` if that is cheap to know (an error:
+ * one string), else 0. */
+static gsize
+cheap_bound (DBusMessage *reply)
+{
+  DBusMessageIter iter;
+  const char *text;
+
+  if (dbus_message_get_type (reply) != DBUS_MESSAGE_TYPE_ERROR || !dbus_message_iter_init (reply, &iter) ||
+      dbus_message_iter_get_arg_type (&iter) != DBUS_TYPE_STRING)
+    return 0;
+  dbus_message_iter_get_basic (&iter, &text);
+  return strlen (text) + 8 + HEADER_BOUND;
+}
+
+/* `reply`, or (taken) an error when it would not fit on the bus.
+ * `bound`: more than its size when known, else 0.  `len_out` gets the
+ * size of what is returned, or 0 when that is surely under KEEP_MIN_BYTES:
+ * then it is not marshalled just to measure it. */
 static DBusMessage *
-bounded_reply (DBusMessage *msg, DBusMessage *reply, int *len_out)
+bounded_reply (DBusMessage *msg, DBusMessage *reply, gsize bound, int *len_out)
 {
   char *wire = NULL;
   int len = 0;
 
+  if (!bound)
+    bound = cheap_bound (reply);
+  if (bound && bound < KEEP_MIN_BYTES)
+    {
+      if (len_out)
+        *len_out = 0;
+      return reply;
+    }
   if (!dbus_message_marshal (reply, &wire, &len))
     oom ();
   dbus_free (wire);
@@ -510,11 +558,6 @@ bounded_reply (DBusMessage *msg, DBusMessage *reply, int *len_out)
 
 /* ------------------------------------------------------------------ */
 /* Kept replies                                                        */
-
-/* Replies at least this big are kept (a few: GetManagedObjects, the
- * Manager's Devices and Units, and GetAll of the Manager); smaller ones
- * cost less to build than the bus round trip. */
-#define KEEP_MIN_BYTES (16 * 1024)
 
 /* The reply to `call` from a kept one: the same body, headers of its own. */
 static DBusMessage *
@@ -537,6 +580,105 @@ keep_reply (DBusMessage *reply)
   if (!kept)
     oom ();
   return kept;
+}
+
+/* ------------------------------------------------------------------ */
+/* Large replies wait their turn                                       */
+
+/* The connection's outgoing queue is one FIFO for every caller: a small
+ * reply (Ping, CheckNesting for the hook) queued behind a flood of
+ * megabyte replies waits for all of them to be written and relayed by the
+ * bus.  So a large reply is queued only while the queue holds less than
+ * this; otherwise it waits here and the waiting ones go one at a time as
+ * the queue drains, a small reply never waits behind more than one. */
+#define OUTGOING_BUDGET (64 * 1024)
+/* Large calls held at once (all callers, and one caller): beyond them the
+ * caller gets Error.Busy, so a flood costs bounded memory. */
+#define HELD_MAX 64
+#define HELD_PER_SENDER 8
+/* How often a non-empty wait list looks at the outgoing queue. */
+#define RELEASE_INTERVAL_MS 2
+
+typedef struct {
+  char *path;         /* the object called */
+  DBusMessage *call;
+  DBusMessage *reply; /* a method's reply, sent as it is; NULL: answered
+                       * again at release from the kept reply (cheap, and
+                       * current, not older than the signals sent since) */
+} Held;
+
+typedef struct {
+  char *sender;
+  GQueue calls; /* Held * */
+} HeldSender;
+
+static void
+held_free (Held *h)
+{
+  g_free (h->path);
+  dbus_message_unref (h->call);
+  if (h->reply)
+    dbus_message_unref (h->reply);
+  g_free (h);
+}
+
+static void
+held_sender_free (gpointer p)
+{
+  HeldSender *hs = p;
+  g_queue_clear_full (&hs->calls, (GDestroyNotify) held_free);
+  g_free (hs->sender);
+  g_free (hs);
+}
+
+static gboolean release_held (gpointer data);
+
+/* Whether the large `reply` to `msg` on `path` waits its turn: TRUE when
+ * it was taken, held or (too many waiting) answered with Error.Busy;
+ * FALSE: send it now.  `again`: the call can be answered again at release
+ * from a kept reply, so only the call is held (`reply` may be NULL). */
+static gboolean
+reply_waits (IhwBus *bus, const char *path, DBusMessage *msg, DBusMessage *reply, gboolean again)
+{
+  const char *sender = dbus_message_get_sender (msg) ? dbus_message_get_sender (msg) : "";
+  HeldSender *hs;
+  Held *h;
+
+  if (bus->releasing || dbus_message_get_no_reply (msg) ||
+      (reply && dbus_message_get_type (reply) != DBUS_MESSAGE_TYPE_METHOD_RETURN))
+    return FALSE;
+  if (bus->n_held == 0 && dbus_connection_get_outgoing_size (bus->conn) <= OUTGOING_BUDGET)
+    return FALSE;
+  hs = g_hash_table_lookup (bus->held_by_sender, sender);
+  if (bus->n_held >= HELD_MAX || (hs && hs->calls.length >= HELD_PER_SENDER))
+    {
+      g_clear_pointer (&reply, dbus_message_unref);
+      send_reply (bus->conn, msg, error_reply (msg, ihw_error_dbus_name (IHW_ERROR_BUSY),
+                            "%s.%s: %u large replies are already waiting to be sent (%u of them yours); "
+                            "try again when yours have arrived",
+                            dbus_message_get_interface (msg) ? dbus_message_get_interface (msg) : "",
+                            dbus_message_get_member (msg), bus->n_held, hs ? hs->calls.length : 0));
+      return TRUE;
+    }
+  if (!hs)
+    {
+      hs = g_new0 (HeldSender, 1);
+      hs->sender = g_strdup (sender);
+      g_queue_init (&hs->calls);
+      g_hash_table_insert (bus->held_by_sender, hs->sender, hs);
+      g_queue_push_tail (&bus->held_senders, hs);
+    }
+  h = g_new0 (Held, 1);
+  h->path = g_strdup (path);
+  h->call = dbus_message_ref (msg);
+  if (again)
+    g_clear_pointer (&reply, dbus_message_unref);
+  h->reply = reply;
+  g_queue_push_tail (&hs->calls, h);
+  bus->n_held++;
+  if (!bus->release_source)
+    bus->release_source = g_timeout_add (RELEASE_INTERVAL_MS, release_held, bus);
+  return TRUE;
 }
 
 /* Which kept reply a Properties call may be answered from: Get and GetAll
@@ -936,7 +1078,7 @@ handle_get_managed_objects (Object *o, DBusMessage *msg)
 /* The reply; NULL when the handler answers later (*deferred) or there was
  * no memory for it. */
 static DBusMessage *
-handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg, gboolean *deferred)
+handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg, gboolean *deferred, gsize *bound)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) args = NULL;
@@ -982,17 +1124,69 @@ handle_method (Object *o, Export *e, const IhwMethodDef *m, DBusMessage *msg, gb
       return error_reply (msg, ihw_error_dbus_name (IHW_ERROR_FAILED), "%s.%s: internal error", e->def->name,
                           m->name);
     }
+  *bound = wire_bound (out);
   return method_return (msg, out);
 }
 
-/* Sends `reply` (taken; see send_reply) to a call on `o`; the memory a big
- * reply took is given back a second later. */
+/* Sends `reply` (taken; see send_reply); the memory a big reply took is
+ * given back a second later. */
 static void
-object_reply (Object *o, DBusMessage *msg, DBusMessage *reply)
+object_reply_sent (IhwBus *bus, DBusMessage *msg, DBusMessage *reply)
 {
-  send_reply (o->bus->conn, msg, reply);
-  if (!o->bus->trim_source)
-    o->bus->trim_source = g_timeout_add_seconds (1, settle_memory, o->bus);
+  send_reply (bus->conn, msg, reply);
+  if (!bus->trim_source)
+    bus->trim_source = g_timeout_add_seconds (1, settle_memory, bus);
+}
+
+/* Sends or holds `reply` (taken) to a call on `o`: `large` ones wait their
+ * turn (reply_waits). */
+static void
+object_reply (Object *o, DBusMessage *msg, DBusMessage *reply, gboolean large, gboolean again)
+{
+  if (large && reply_waits (o->bus, o->path, msg, reply, again))
+    return;
+  object_reply_sent (o->bus, msg, reply);
+}
+
+static DBusHandlerResult object_message (DBusConnection *conn, DBusMessage *msg, void *user_data);
+
+/* Answers the longest-waiting large call of the next caller in turn, once
+ * the outgoing queue has drained below the budget. */
+static gboolean
+release_held (gpointer data)
+{
+  IhwBus *bus = data;
+  HeldSender *hs;
+  Held *h;
+
+  if (dbus_connection_get_outgoing_size (bus->conn) > OUTGOING_BUDGET)
+    return G_SOURCE_CONTINUE;
+  hs = g_queue_pop_head (&bus->held_senders);
+  h = g_queue_pop_head (&hs->calls);
+  bus->n_held--;
+  if (hs->calls.length)
+    g_queue_push_tail (&bus->held_senders, hs);
+  else
+    g_hash_table_remove (bus->held_by_sender, hs->sender);
+
+  bus->releasing = TRUE;
+  if (h->reply)
+    object_reply_sent (bus, h->call, g_steal_pointer (&h->reply));
+  else
+    {
+      Object *o = g_hash_table_lookup (bus->objects, h->path);
+      if (o)
+        object_message (bus->conn, h->call, o);
+      else
+        send_reply (bus->conn, h->call,
+                    error_reply (h->call, DBUS_ERROR_UNKNOWN_OBJECT, "Object %s is gone", h->path));
+    }
+  bus->releasing = FALSE;
+  held_free (h);
+  if (bus->n_held)
+    return G_SOURCE_CONTINUE;
+  bus->release_source = 0;
+  return G_SOURCE_REMOVE;
 }
 
 static DBusHandlerResult
@@ -1006,6 +1200,8 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
   g_autofree char *key = NULL;      /* a Properties call that may be kept */
   guint64 stamp = 0;
   gboolean managed = FALSE;         /* GetManagedObjects */
+  gboolean key_kept = FALSE;        /* the reply was kept under `key` */
+  gsize bound = 0;                  /* more than the reply's size, when known */
   int len = 0;
 
   if (dbus_message_get_type (msg) != DBUS_MESSAGE_TYPE_METHOD_CALL || !member)
@@ -1024,7 +1220,8 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
       kept = key && o->replies ? g_hash_table_lookup (o->replies, key) : NULL;
       if (kept && kept->stamp == stamp)
         {
-          object_reply (o, msg, reply_from_kept (kept->reply, msg));
+          if (!reply_waits (o->bus, o->path, msg, NULL, TRUE))
+            object_reply (o, msg, reply_from_kept (kept->reply, msg), FALSE, FALSE);
           return DBUS_HANDLER_RESULT_HANDLED;
         }
       reply = handle_properties (o, msg, member);
@@ -1036,7 +1233,8 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
     {
       if (o->bus->managed_reply && strcmp (dbus_message_get_signature (msg), "") == 0)
         {
-          object_reply (o, msg, reply_from_kept (o->bus->managed_reply, msg));
+          if (!reply_waits (o->bus, o->path, msg, NULL, TRUE))
+            object_reply (o, msg, reply_from_kept (o->bus->managed_reply, msg), FALSE, FALSE);
           return DBUS_HANDLER_RESULT_HANDLED;
         }
       reply = handle_get_managed_objects (o, msg);
@@ -1055,7 +1253,7 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
           for (guint j = 0; j < e->def->n_methods; j++)
             if (strcmp (e->def->methods[j].name, member) == 0)
               {
-                reply = handle_method (o, e, &e->def->methods[j], msg, &deferred);
+                reply = handle_method (o, e, &e->def->methods[j], msg, &deferred, &bound);
                 found = TRUE;
                 break;
               }
@@ -1075,7 +1273,7 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
     }
 
   if (reply)
-    reply = bounded_reply (msg, reply, &len);
+    reply = bounded_reply (msg, reply, bound, &len);
   if (reply && len >= KEEP_MIN_BYTES && dbus_message_get_type (reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN)
     {
       if (managed)
@@ -1091,9 +1289,10 @@ object_message (DBusConnection *conn, DBusMessage *msg, void *user_data)
           if (!o->replies)
             o->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, cached_reply_free);
           g_hash_table_replace (o->replies, g_steal_pointer (&key), kept);
+          key_kept = TRUE;
         }
     }
-  object_reply (o, msg, reply);
+  object_reply (o, msg, reply, len >= KEEP_MIN_BYTES, managed || key_kept);
   return DBUS_HANDLER_RESULT_HANDLED;
 }
 
@@ -1362,6 +1561,7 @@ ihw_bus_new (DBusConnection *conn, const char *introspection_xml, const char *ma
   bus->conn = dbus_connection_ref (conn);
   bus->manager_path = g_strdup (manager_path);
   bus->objects = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, object_free);
+  bus->held_by_sender = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, held_sender_free);
   bus->xml = xml_parse (introspection_xml, error);
   if (!bus->xml)
     return NULL;
@@ -1390,6 +1590,10 @@ ihw_bus_free (IhwBus *bus)
       dbus_connection_unregister_object_path (bus->conn, o->path);
   g_hash_table_unref (bus->objects);
   g_clear_pointer (&bus->managed_reply, dbus_message_unref);
+  if (bus->release_source)
+    g_source_remove (bus->release_source);
+  g_queue_clear (&bus->held_senders);
+  g_clear_pointer (&bus->held_by_sender, g_hash_table_unref);
   for (guint i = 0; i < G_N_ELEMENTS (bus->fallbacks); i++)
     if (bus->fallbacks[i])
       {

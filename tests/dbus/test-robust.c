@@ -6,12 +6,15 @@
  * G_SLICE=always-malloc that exit is also the leak check).
  *
  * IHW_SOAK_CALLS sets the calls per method of /robust/soak (default 1000;
- * the 100,000 run is documented in README).
+ * the 100,000 run is documented in README); IHW_FLOOD_DEVICES the host of
+ * /robust/flood-ping (default 1024).
  */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -414,9 +417,9 @@ put_light_device (const char *sysfs, guint n)
   g_assert_cmpint (symlink ("../../virtual/iommu/dmar0", iommu), ==, 0);
 }
 
-/* The largest host the daemon accepts: one unit, 16,384 devices. */
+/* One unit and `n` light devices. */
 static void
-host_init_largest (Host *h, const char *name)
+host_init_light (Host *h, const char *name, guint n)
 {
   g_autofree char *bus_dir = NULL;
 
@@ -424,8 +427,15 @@ host_init_largest (Host *h, const char *name)
   ihw_test_host_unit_vtd (h->sysfs, "dmar0", CAP_SPR, ECAP_SPR);
   bus_dir = g_build_filename (h->sysfs, "bus/pci/devices", NULL);
   g_assert_cmpint (g_mkdir_with_parents (bus_dir, 0755), ==, 0);
-  for (guint i = 0; i < 16384; i++)
+  for (guint i = 0; i < n; i++)
     put_light_device (h->sysfs, i);
+}
+
+/* The largest host the daemon accepts: one unit, 16,384 devices. */
+static void
+host_init_largest (Host *h, const char *name)
+{
+  host_init_light (h, name, 16384);
 }
 
 /* The largest host the daemon accepts answers GetManagedObjects (it used
@@ -509,6 +519,176 @@ test_refresh_ping (void)
   g_assert_cmpuint (pings, >, 1);
   g_assert_cmpint (worst, <, 250 * 1000);
   g_assert_cmpuint (count_objects (IHW_DBUS_DEVICE_PATH_PREFIX, NULL), ==, 16384);
+  host_stop (&h);
+  host_clear (&h);
+}
+
+/* A flooding client (this program again, `--flood ADDRESS`): keeps
+ * FLOOD_DEPTH GetManagedObjects calls under way on its own connection until
+ * it is killed, as a user who wants to hurt would. */
+#define FLOOD_DEPTH 4
+
+static void flood_call (GDBusConnection *conn);
+
+static gboolean
+is_busy (const GError *error)
+{
+  g_autofree char *name = g_dbus_error_get_remote_error (error);
+  return g_strcmp0 (name, "io.iommuhwinfo1.Error.Busy") == 0;
+}
+
+static void
+flood_replied (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) r = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
+
+  /* Busy is the daemon shedding load, which it may; anything else is not */
+  if (!r && !is_busy (error))
+    {
+      g_printerr ("flood: %s\n", error->message);
+      exit (1);
+    }
+  flood_call (G_DBUS_CONNECTION (source));
+}
+
+static void
+flood_call (GDBusConnection *conn)
+{
+  g_dbus_connection_call (conn, IHW_DBUS_NAME, IHW_DBUS_PATH, "org.freedesktop.DBus.ObjectManager",
+                          "GetManagedObjects", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 60000, NULL, flood_replied, NULL);
+}
+
+static int
+flood_main (const char *address)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusConnection) conn = g_dbus_connection_new_for_address_sync (
+    address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL,
+    &error);
+
+  if (!conn)
+    {
+      g_printerr ("flood: %s\n", error->message);
+      return 1;
+    }
+  for (guint i = 0; i < FLOOD_DEPTH; i++)
+    flood_call (conn);
+  for (;;)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* A flooder is unprivileged, as any local user would be, and dies with
+ * the test, whichever way that ends. */
+static void
+flooder_setup (gpointer data)
+{
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+      (getuid () == 0 && (setgroups (0, NULL) != 0 || setgid (65534) != 0 || setuid (65534) != 0)))
+    _exit (127);
+}
+
+typedef struct {
+  guint pending, ok, busy;
+} BurstCount;
+
+static void
+burst_replied (GObject *source, GAsyncResult *res, gpointer data)
+{
+  BurstCount *c = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) r = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
+
+  c->pending--;
+  if (r)
+    c->ok++;
+  else
+    {
+      g_assert_true (is_busy (error));
+      g_assert_nonnull (strstr (error->message, "large replies are already waiting"));
+      c->busy++;
+    }
+}
+
+/* Into the flood, one caller sends 20 GetManagedObjects at once: what the
+ * daemon holds for one caller is bounded (the rest get Error.Busy at once,
+ * saying why), and the held ones are answered in turn with the flooders'. */
+static void
+flood_one_caller (void)
+{
+  BurstCount c = { 0 };
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  for (guint i = 0; i < 20; i++, c.pending++)
+    g_dbus_connection_call (tb.conn, IHW_DBUS_NAME, IHW_DBUS_PATH, "org.freedesktop.DBus.ObjectManager",
+                            "GetManagedObjects", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, burst_replied, &c);
+  while (c.pending)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_test_message ("20 calls at once into the flood: %u answered, %u Busy", c.ok, c.busy);
+  g_assert_cmpuint (c.ok, >=, 8);
+  g_assert_cmpuint (c.busy, >=, 1);
+}
+
+#define FLOODERS 8
+
+/* While 8 unprivileged clients keep GetManagedObjects calls under way, a
+ * Ping (answered by libdbus on the daemon's one connection, behind every
+ * reply already queued there) still comes back at once: the hook's timeout
+ * is 3 s and a VM start must not fail because some user floods the daemon.
+ * 1,024 devices (0.6 MB a reply) are enough: with every reply queued at
+ * once a Ping waited 0.4 s here (1.7 s at 4,096), and small enough for
+ * ASan.  IHW_FLOOD_DEVICES sets another size. */
+static void
+test_flood_ping (void)
+{
+  Host h;
+  GPid pids[FLOODERS];
+  guint devices = (guint) g_ascii_strtoull (g_getenv ("IHW_FLOOD_DEVICES") ? g_getenv ("IHW_FLOOD_DEVICES") : "1024",
+                                            NULL, 10);
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  gint64 worst = 0, total = 0, end;
+  guint pings = 0;
+
+  host_init_light (&h, "flood-ping", devices);
+  host_start (&h, NULL);
+  /* the reply built and kept: what is measured is the flood, not building it */
+  g_assert_cmpuint (count_objects (IHW_DBUS_DEVICE_PATH_PREFIX, NULL), ==, devices);
+  for (guint i = 0; i < FLOODERS; i++)
+    {
+      const char *argv[] = { self, "--flood", tb.bus_address, NULL };
+      g_autoptr (GError) error = NULL;
+      g_assert_true (g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, flooder_setup, NULL,
+                                    &pids[i], &error));
+      g_assert_no_error (error);
+    }
+  g_usleep (G_USEC_PER_SEC / 2); /* the flood under way */
+  end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      g_variant_unref (call_ok (IHW_DBUS_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL));
+      t0 = g_get_monotonic_time () - t0;
+      worst = MAX (worst, t0);
+      total += t0;
+      pings++;
+      g_usleep (10 * 1000);
+    }
+  g_test_message ("%u devices, %d flooders: %u Pings, mean %.1f ms, the slowest %.1f ms", devices, FLOODERS, pings,
+                  total / 1e3 / pings, worst / 1e3);
+  g_assert_cmpint (worst, <, 250 * 1000);
+  flood_one_caller ();
+  for (guint i = 0; i < FLOODERS; i++)
+    {
+      int status;
+      /* still flooding: none gave up on an error */
+      g_assert_cmpint (waitpid (pids[i], &status, WNOHANG), ==, 0);
+      g_assert_cmpint (kill (pids[i], SIGKILL), ==, 0);
+      g_assert_cmpint (waitpid (pids[i], &status, 0), ==, pids[i]);
+    }
+  g_assert_cmpuint (count_objects (IHW_DBUS_DEVICE_PATH_PREFIX, NULL), ==, devices);
   host_stop (&h);
   host_clear (&h);
 }
@@ -641,6 +821,8 @@ main (int argc, char **argv)
 {
   int ret;
 
+  if (argc == 3 && strcmp (argv[1], "--flood") == 0)
+    return flood_main (argv[2]);
   g_test_init (&argc, &argv, NULL);
   ihw_test_bus_start (&tb, g_getenv ("IHW_POLICY"));
 
@@ -651,6 +833,7 @@ main (int argc, char **argv)
   g_test_add_func ("/robust/sighup", test_sighup);
   g_test_add_func ("/robust/largest-host", test_largest_host);
   g_test_add_func ("/robust/refresh-ping", test_refresh_ping);
+  g_test_add_func ("/robust/flood-ping", test_flood_ping);
   g_test_add_func ("/robust/soak", test_soak);
   g_test_add_func ("/robust/bus-lost", test_bus_lost);
 

@@ -385,13 +385,28 @@ static gsize wire_bound (GVariant *body);
 static Export *find_export (Object *o, const char *iface);
 static gboolean is_managed (IhwBus *bus, const char *path);
 
+/* A call's interface ("" when it names none) and sender ("(peer)" on a
+ * direct connection), for messages about it. */
+static const char *
+call_iface (DBusMessage *msg)
+{
+  const char *iface = dbus_message_get_interface (msg);
+  return iface ? iface : "";
+}
+
+static const char *
+call_sender (DBusMessage *msg)
+{
+  const char *sender = dbus_message_get_sender (msg);
+  return sender ? sender : "(peer)";
+}
+
 /* What the caller gets when its reply could not be built or queued. */
 static DBusMessage *
 oom_reply (DBusMessage *msg)
 {
   return error_reply (msg, ihw_error_dbus_name (IHW_ERROR_FAILED), "%s.%s: out of memory for the reply",
-                      dbus_message_get_interface (msg) ? dbus_message_get_interface (msg) : "",
-                      dbus_message_get_member (msg));
+                      call_iface (msg), dbus_message_get_member (msg));
 }
 
 /* The reply carrying `out` (a tuple), or NULL without the memory for it. */
@@ -433,9 +448,8 @@ send_reply (DBusConnection *conn, DBusMessage *msg, DBusMessage *reply)
       if (attempt == 0)
         reply = oom_reply (msg);
     }
-  g_warning ("%s.%s from %s: out of memory, not answered",
-             dbus_message_get_interface (msg) ? dbus_message_get_interface (msg) : "",
-             dbus_message_get_member (msg), dbus_message_get_sender (msg) ? dbus_message_get_sender (msg) : "(peer)");
+  g_warning ("%s.%s from %s: out of memory, not answered", call_iface (msg), dbus_message_get_member (msg),
+             call_sender (msg));
 }
 
 struct _IhwPendingCall {
@@ -549,9 +563,7 @@ bounded_reply (DBusMessage *msg, DBusMessage *reply, gsize bound, int *len_out)
     return reply;
   dbus_message_unref (reply);
   g_warning ("%s.%s from %s: the reply would be %d bytes, more than the bus carries; answered with an error",
-             dbus_message_get_interface (msg) ? dbus_message_get_interface (msg) : "",
-             dbus_message_get_member (msg), dbus_message_get_sender (msg) ? dbus_message_get_sender (msg) : "(peer)",
-             len);
+             call_iface (msg), dbus_message_get_member (msg), call_sender (msg), len);
   return error_reply (msg, ihw_error_dbus_name (IHW_ERROR_FAILED),
                       "the reply would be %d bytes, more than the %d a bus message may carry", len, MAX_REPLY_BYTES);
 }
@@ -656,8 +668,7 @@ reply_waits (IhwBus *bus, const char *path, DBusMessage *msg, DBusMessage *reply
       send_reply (bus->conn, msg, error_reply (msg, ihw_error_dbus_name (IHW_ERROR_BUSY),
                             "%s.%s: %u large replies are already waiting to be sent (%u of them yours); "
                             "try again when yours have arrived",
-                            dbus_message_get_interface (msg) ? dbus_message_get_interface (msg) : "",
-                            dbus_message_get_member (msg), bus->n_held, hs ? hs->calls.length : 0));
+                            call_iface (msg), dbus_message_get_member (msg), bus->n_held, hs ? hs->calls.length : 0));
       return TRUE;
     }
   if (!hs)

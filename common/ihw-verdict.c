@@ -29,20 +29,10 @@ ihw_request_qemu (const IhwRequest *req, guint fallback)
   return v;
 }
 
-void
-ihw_request_fill_required (IhwModel model, guint qemu, IhwRequest *req)
-{
-  guint n_rules;
-  const IhwRule *rules = ihw_rules (&n_rules);
-
-  for (guint i = 0; i < n_rules; i++)
-    if (rules[i].kind == IHW_RULE_REQUEST_EQ && ihw_rule_applies (&rules[i], model, ihw_request_qemu (req, qemu))
-        && !ihw_request_get (req, rules[i].key, NULL))
-      ihw_request_set (req, rules[i].key, rules[i].value);
-}
-
-void
-ihw_request_fill_qemu_defaults (IhwModel model, guint qemu, IhwRequest *req)
+/* Sets the IHW_RULE_REQUEST_EQ keys `req` leaves out: to the value the row
+ * needs, or to QEMU's own default for the request's QEMU. */
+static void
+fill_required_keys (IhwModel model, guint qemu, IhwRequest *req, gboolean qemu_default)
 {
   guint n_rules;
   const IhwRule *rules = ihw_rules (&n_rules);
@@ -52,10 +42,24 @@ ihw_request_fill_qemu_defaults (IhwModel model, guint qemu, IhwRequest *req)
     if (rules[i].kind == IHW_RULE_REQUEST_EQ && ihw_rule_applies (&rules[i], model, v)
         && !ihw_request_get (req, rules[i].key, NULL))
       {
-        const IhwQemuProperty *p = ihw_qemu_property (model, v, rules[i].key);
-        if (p && p->has_default && !p->auto_field)
+        const IhwQemuProperty *p = qemu_default ? ihw_qemu_property (model, v, rules[i].key) : NULL;
+        if (!qemu_default)
+          ihw_request_set (req, rules[i].key, rules[i].value);
+        else if (p && p->has_default && !p->auto_field)
           ihw_request_set (req, rules[i].key, p->default_value);
       }
+}
+
+void
+ihw_request_fill_required (IhwModel model, guint qemu, IhwRequest *req)
+{
+  fill_required_keys (model, qemu, req, FALSE);
+}
+
+void
+ihw_request_fill_qemu_defaults (IhwModel model, guint qemu, IhwRequest *req)
+{
+  fill_required_keys (model, qemu, req, TRUE);
 }
 
 /* --- the engine ------------------------------------------------------------ */
